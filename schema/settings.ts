@@ -1,0 +1,108 @@
+/**
+ * @module Tenant settings (SPEC section 8): one zod schema with every default, strict so
+ * an unknown key is refused, and a deep merge so that a PATCH changes only what it names.
+ */
+import { z } from "zod";
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const TOKEN_ALGS = ["EdDSA", "ES256", "RS256", "HS256", "user-HS512"] as const;
+export type TokenAlg = (typeof TOKEN_ALGS)[number];
+
+export const TURNSTILE_ROUTES = ["signup", "login", "magic_link", "password_forgot"] as const;
+
+const rateLimit = z.strictObject({ limit: int(1, 100_000), window_s: int(1, 86_400) });
+
+/** Built per call because `access_ttl_s` defaults from the environment's JWT_EXPIRATION_MINUTES. */
+export function settingsSchema(defaultAccessTtl = 3600) {
+  return z.strictObject({
+    access_ttl_s: int(60, 3600).default(defaultAccessTtl),
+    refresh_ttl_s: int(300, 31_536_000).default(2_592_000),
+    refresh_idle_ttl_s: int(300, 31_536_000).default(604_800),
+    refresh_reuse_grace_s: int(0, 300).default(10),
+    token_alg: z.enum(TOKEN_ALGS).default("EdDSA"),
+    audience: z.string().min(1).max(256).nullable().default(null),
+    password: z
+      .strictObject({
+        min_length: int(8, 128).default(12),
+        hash: z.enum(["argon2id", "pbkdf2-sha256"]).default("argon2id"),
+      })
+      .default({ min_length: 12, hash: "argon2id" }),
+    signup: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        identifiers: z
+          .array(z.enum(["email", "username"]))
+          .min(1)
+          .default(["email", "username"]),
+        require_email_verification: z.boolean().default(false),
+      })
+      .default({ enabled: true, identifiers: ["email", "username"], require_email_verification: false }),
+    mfa: z.strictObject({ totp_drift_steps: int(0, 5).default(1) }).default({ totp_drift_steps: 1 }),
+    turnstile: z
+      .strictObject({
+        required_for: z.array(z.enum(TURNSTILE_ROUTES)).default([]),
+        after_failures: int(1, 1000).nullable().default(null),
+      })
+      .default({ required_for: [], after_failures: null }),
+    lockout: z
+      .strictObject({
+        threshold: int(1, 1000).default(5),
+        base_s: int(1, 86_400).default(60),
+        max_s: int(1, 86_400).default(900),
+        hard_limit: int(1, 100_000).default(100),
+      })
+      .default({ threshold: 5, base_s: 60, max_s: 900, hard_limit: 100 }),
+    rate_limits: z
+      .strictObject({
+        signup: rateLimit.default({ limit: 20, window_s: 3600 }),
+        login: rateLimit.default({ limit: 100, window_s: 300 }),
+        magic_link: rateLimit.default({ limit: 10, window_s: 3600 }),
+        password_forgot: rateLimit.default({ limit: 10, window_s: 3600 }),
+        per_email: rateLimit.default({ limit: 5, window_s: 3600 }),
+      })
+      .default({
+        signup: { limit: 20, window_s: 3600 },
+        login: { limit: 100, window_s: 300 },
+        magic_link: { limit: 10, window_s: 3600 },
+        password_forgot: { limit: 10, window_s: 3600 },
+        per_email: { limit: 5, window_s: 3600 },
+      }),
+    delivery: z
+      .strictObject({
+        webhook_url: z.url({ protocol: /^https?$/ }).nullable().default(null),
+        webhook_secret: z.string().min(16).max(256).nullable().default(null),
+      })
+      .default({ webhook_url: null, webhook_secret: null }),
+    retention: z
+      .strictObject({
+        deleted_users_days: int(0, 3650).default(90),
+        audit_days: int(1, 3650).default(30),
+        events_hours: int(1, 720).default(24),
+        revoked_sessions_days: int(0, 365).default(7),
+      })
+      .default({ deleted_users_days: 90, audit_days: 30, events_hours: 24, revoked_sessions_days: 7 }),
+  });
+}
+
+export type Settings = z.infer<ReturnType<typeof settingsSchema>>;
+
+/** A partial update: any subset of keys at any depth. Validated after merging. */
+export const settingsPatchSchema = z.record(z.string(), z.unknown());
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge: objects merge key by key, everything else (arrays included) replaces. */
+export function deepMerge(base: unknown, patch: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return patch;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(patch)) out[k] = k in base ? deepMerge(base[k], v) : v;
+  return out;
+}
+
+export function defaultAccessTtl(jwtExpirationMinutes: string | undefined): number {
+  const minutes = Number(jwtExpirationMinutes ?? "60");
+  return Number.isFinite(minutes) && minutes >= 1 && minutes <= 60 ? Math.round(minutes * 60) : 3600;
+}

@@ -1,0 +1,175 @@
+/**
+ * @module The tenant object's SQLite schema as an ordered list of migrations. The object
+ * stores the number applied in `schema_version` and applies the rest, in one transaction,
+ * when it starts. Append only: never edit a migration that has shipped.
+ * Every table and what is hashed or sealed is described in schema/STORAGE.md.
+ */
+
+export const TENANT_MIGRATIONS: readonly string[] = [
+  // 1: the whole initial schema
+  `
+  CREATE TABLE settings (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    slug TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active',
+    settings TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    deleted_at INTEGER
+  );
+
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT,
+    email TEXT,
+    username_norm TEXT UNIQUE,
+    email_norm TEXT UNIQUE,
+    email_verified INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'active',
+    secret TEXT NOT NULL,
+    secret_version INTEGER NOT NULL DEFAULT 1,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    deleted_at INTEGER
+  );
+  CREATE INDEX users_deleted ON users (deleted_at) WHERE deleted_at IS NOT NULL;
+
+  CREATE TABLE credentials (
+    user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    hash TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_refreshed_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    idle_expires_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    amr TEXT NOT NULL,
+    ip TEXT,
+    user_agent TEXT,
+    revoked_at INTEGER,
+    revoke_reason TEXT
+  );
+  CREATE INDEX sessions_user ON sessions (user_id);
+  CREATE INDEX sessions_due ON sessions (due_at) WHERE revoked_at IS NULL;
+  CREATE INDEX sessions_revoked ON sessions (revoked_at) WHERE revoked_at IS NOT NULL;
+
+  CREATE TABLE refresh_tokens (
+    hash TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    issued_at INTEGER NOT NULL,
+    rotated_at INTEGER
+  );
+  CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id, issued_at);
+
+  CREATE TABLE signing_keys (
+    kid TEXT PRIMARY KEY,
+    alg TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    public_jwk TEXT,
+    created_at INTEGER NOT NULL,
+    retired_at INTEGER
+  );
+
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at INTEGER
+  );
+
+  CREATE TABLE roles (
+    name TEXT PRIMARY KEY,
+    description TEXT,
+    scopes TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE memberships (
+    user_id TEXT NOT NULL,
+    role TEXT NOT NULL REFERENCES roles(name) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, role)
+  );
+
+  CREATE TABLE mfa_totp (
+    user_id TEXT PRIMARY KEY,
+    secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    confirmed_at INTEGER,
+    last_step INTEGER
+  );
+  CREATE TABLE recovery_codes (
+    hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    used_at INTEGER
+  );
+  CREATE INDEX recovery_codes_user ON recovery_codes (user_id);
+
+  CREATE TABLE one_time_tokens (
+    hash TEXT PRIMARY KEY,
+    purpose TEXT NOT NULL,
+    user_id TEXT,
+    email TEXT,
+    data TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    consumed_at INTEGER
+  );
+  CREATE INDEX one_time_tokens_expiry ON one_time_tokens (expires_at);
+
+  CREATE TABLE attempts (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    window_start INTEGER NOT NULL,
+    locked_until INTEGER,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX attempts_updated ON attempts (updated_at);
+
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX events_created ON events (created_at);
+
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    user_id TEXT,
+    session_id TEXT,
+    actor TEXT,
+    ip TEXT,
+    data TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX audit_user ON audit_log (user_id, id);
+  CREATE INDEX audit_type ON audit_log (type, id);
+  CREATE INDEX audit_ts ON audit_log (ts);
+
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    last_error TEXT
+  );
+  CREATE INDEX outbox_due ON outbox (next_attempt_at);
+  `,
+];
