@@ -1,5 +1,294 @@
+/**
+ * @module The tenant Durable Object: the source of truth for one tenant. A partyserver
+ * `Server` (WebSocket subscribers with hibernation) whose RPC methods are thin: each one hands
+ * off to a flow module under `objects/tenant/`. The platform entry points (constructor, RPC,
+ * `fetch` for the WebSocket upgrade, `onAlarm`) live here and nowhere else.
+ */
 import { Server } from "partyserver";
-export class TenantObject extends Server {
-  static override options = { hibernate: true };
-  ping() { return this.ctx.storage.sql.exec("select 1 as x").one().x; }
+import { clock } from "../src/clock.ts";
+import { randomBytes } from "../src/crypto/random.ts";
+import { Sealer } from "../src/crypto/seal.ts";
+import { fail, ok, type Result } from "../src/errors.ts";
+import type { Env } from "../src/env.ts";
+import { defaultAccessTtl, settingsSchema, type Settings } from "../schema/settings.ts";
+import { TENANT_MIGRATIONS } from "../schema/tenant-migrations.ts";
+import { newEffects, type TenantCtx } from "./tenant/context.ts";
+import { KeyRing } from "./tenant/keys.ts";
+import { liveDelivery, drainOutbox, type Delivery } from "./tenant/outbox.ts";
+import type { Issued, Runtime, TokenResponse } from "./tenant/runtime.ts";
+import { audienceOf, signAccessToken, verifyAccessToken, type AccessClaims } from "./tenant/tokens.ts";
+import { getUser, type UserRow } from "./tenant/users.ts";
+import { one } from "./tenant/sql.ts";
+import * as auth from "./tenant/flows/auth.ts";
+import * as me from "./tenant/flows/me.ts";
+import * as admin from "./tenant/flows/admin.ts";
+import * as alarm from "./tenant/flows/alarm.ts";
+import * as subscribers from "./tenant/flows/subscribers.ts";
+
+const SECRET_CACHE_MAX = 10_000;
+
+interface Loaded {
+  slug: string;
+  name: string;
+  status: string;
+  settings: Settings;
 }
+
+export class TenantObject extends Server<Env> implements Runtime {
+  static override options = { hibernate: true };
+
+  readonly #secrets = new Map<string, { version: number; bytes: Uint8Array }>();
+  #loaded: Loaded | null = null;
+  #sealer: Sealer | null = null;
+  #ring: KeyRing | null = null;
+  #draining: Promise<void> | null = null;
+  #alarmAt: number | null | undefined = undefined;
+  /** Outside services; tests swap in failing ones. */
+  delivery: Delivery;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.delivery = liveDelivery(env);
+    // `ping` is answered by the runtime without waking a hibernating object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    // Migrations run only for a tenant that exists, so a request for an unknown slug writes nothing.
+    if (this.exists()) this.migrate();
+  }
+
+  // ------------------------------------------------------------------ state
+
+  get storage(): DurableObjectStorage {
+    return this.ctx.storage;
+  }
+
+  get bindings(): Env {
+    return this.env;
+  }
+
+  get sealer(): Sealer {
+    return this.#sealer!;
+  }
+  get ring(): KeyRing {
+    return this.#ring!;
+  }
+
+  exists(): boolean {
+    return one(this.ctx.storage.sql, "SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'settings'") !== null
+      && one(this.ctx.storage.sql, "SELECT 1 AS x FROM settings WHERE id = 1") !== null;
+  }
+
+  /** Applies the migrations not yet applied, in one transaction; returns the schema version. */
+  migrate(): number {
+    const sql = this.ctx.storage.sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    const current = one<{ version: number }>(sql, "SELECT version FROM schema_version")?.version ?? 0;
+    if (current >= TENANT_MIGRATIONS.length) return current;
+    this.ctx.storage.transactionSync(() => {
+      for (let v = current; v < TENANT_MIGRATIONS.length; v++) sql.exec(TENANT_MIGRATIONS[v]);
+      sql.exec("DELETE FROM schema_version");
+      sql.exec("INSERT INTO schema_version (version) VALUES (?)", TENANT_MIGRATIONS.length);
+    });
+    return TENANT_MIGRATIONS.length;
+  }
+
+  schemaVersion(): number {
+    return one<{ version: number }>(this.ctx.storage.sql, "SELECT version FROM schema_version")?.version ?? 0;
+  }
+
+  settingsSchema() {
+    return settingsSchema(defaultAccessTtl(this.env.JWT_EXPIRATION_MINUTES));
+  }
+
+  /** Loads (once) what every operation needs: settings, the sealer and the signing keys. */
+  async #load(): Promise<Loaded | null> {
+    if (this.#loaded) return this.#loaded;
+    if (!this.exists()) return null;
+    const row = one<{ slug: string; name: string; status: string; settings: string }>(this.ctx.storage.sql, "SELECT slug, name, status, settings FROM settings WHERE id = 1")!;
+    this.#sealer ??= await Sealer.create(this.env.MASTER_KEY, this.env.MASTER_KEY_PREVIOUS);
+    const ring = new KeyRing(this.#sealer, row.slug);
+    await ring.load(this.ctx.storage.sql);
+    this.#ring = ring;
+    this.#loaded = { slug: row.slug, name: row.name, status: row.status, settings: this.settingsSchema().parse(JSON.parse(row.settings)) };
+    return this.#loaded;
+  }
+
+  /** Called by flows that change the settings row, so the next operation sees them. */
+  reloadSettings(l: Partial<Loaded>): void {
+    if (this.#loaded) Object.assign(this.#loaded, l);
+  }
+
+  /** Forgets everything in memory (after a purge). */
+  forget(): void {
+    this.#loaded = null;
+    this.#ring = null;
+    this.#secrets.clear();
+    this.#alarmAt = undefined;
+  }
+
+  async prepareSealer(): Promise<Sealer> {
+    this.#sealer ??= await Sealer.create(this.env.MASTER_KEY, this.env.MASTER_KEY_PREVIOUS);
+    return this.#sealer;
+  }
+
+  setRing(ring: KeyRing): void {
+    this.#ring = ring;
+  }
+
+  // ------------------------------------------------------------------ Runtime
+
+  async begin(opts: { allowDeleted?: boolean } = {}): Promise<Result<TenantCtx>> {
+    const l = await this.#load();
+    if (!l || (l.status !== "active" && !opts.allowDeleted)) return fail("tenant_not_found");
+    return ok(this.context(l.slug, l.name, l.settings));
+  }
+
+  context(slug: string, name: string, settings: Settings): TenantCtx {
+    const base = (this.env.PUBLIC_URL ?? "http://localhost:8787").replace(/\/+$/, "");
+    return { sql: this.ctx.storage.sql, slug, name, settings, now: clock.now(), issuer: `${base}/v1/${slug}`, effects: newEffects() };
+  }
+
+  tx<T>(_ctx: TenantCtx, fn: () => T): T {
+    return this.ctx.storage.transactionSync(fn);
+  }
+
+  async commit(ctx: TenantCtx): Promise<void> {
+    const fx = ctx.effects;
+    ctx.effects = newEffects();
+    if (fx.events.length) await subscribers.broadcast(this, fx.events, ctx.issuer, audienceOf(ctx.slug, ctx.settings));
+    if (fx.dueAt !== null) await this.armAlarm(fx.dueAt);
+    if (fx.outbox) void this.drain();
+  }
+
+  /** Moves the alarm earlier when a new job falls due before it; never later (the alarm re-plans itself). */
+  async armAlarm(at: number): Promise<void> {
+    if (this.#alarmAt === undefined) this.#alarmAt = await this.ctx.storage.getAlarm();
+    if (this.#alarmAt === null || at < this.#alarmAt) {
+      this.#alarmAt = at;
+      await this.ctx.storage.setAlarm(at);
+    }
+  }
+
+  noteAlarm(at: number | null): void {
+    this.#alarmAt = at;
+  }
+
+  /** Delivers due outbox rows now; one drain at a time. The alarm retries whatever fails. */
+  drain(): Promise<void> {
+    this.#draining ??= (async () => {
+      try {
+        await drainOutbox(this.ctx.storage.sql, this.delivery, clock.now());
+      } catch (e) {
+        console.error(JSON.stringify({ level: "error", msg: "outbox drain failed", error: String(e) }));
+      } finally {
+        this.#draining = null;
+      }
+    })();
+    return this.#draining;
+  }
+
+  async userSecret(user: Pick<UserRow, "id" | "secret" | "secret_version">): Promise<Uint8Array> {
+    const c = this.#secrets.get(user.id);
+    if (c && c.version === user.secret_version) return c.bytes;
+    const bytes = await this.sealer.open(user.secret, "user-secret", this.#loaded!.slug, user.id);
+    this.rememberSecret(user.id, user.secret_version, bytes);
+    return bytes;
+  }
+
+  async newSecret(userId: string): Promise<{ bytes: Uint8Array; sealed: string }> {
+    const bytes = randomBytes(64);
+    return { bytes, sealed: await this.sealer.seal(bytes, "user-secret", this.#loaded!.slug, userId) };
+  }
+
+  rememberSecret(userId: string, version: number, bytes: Uint8Array): void {
+    this.#secrets.delete(userId);
+    if (this.#secrets.size >= SECRET_CACHE_MAX) this.#secrets.delete(this.#secrets.keys().next().value!);
+    this.#secrets.set(userId, { version, bytes });
+  }
+
+  verifyAccess(ctx: TenantCtx, token: string): Promise<AccessClaims | null> {
+    return verifyAccessToken(token, {
+      ring: this.ring,
+      settings: ctx.settings,
+      slug: ctx.slug,
+      issuer: ctx.issuer,
+      now: ctx.now,
+      userSecret: async (id) => {
+        const u = getUser(this.ctx.storage.sql, id);
+        return u ? { secret: await this.userSecret(u), version: u.secret_version } : null;
+      },
+    });
+  }
+
+  async respond(ctx: TenantCtx, i: Issued): Promise<TokenResponse> {
+    return {
+      access_token: await signAccessToken(this.ring, ctx.settings, i.claims, i.secret),
+      token_type: "Bearer",
+      expires_in: i.claims.exp - i.claims.iat,
+      refresh_token: i.refreshToken,
+      session_id: i.claims.sid,
+      user: i.user,
+    };
+  }
+
+  isOnline(sessionId: string): boolean {
+    return subscribers.isOnline(this, sessionId);
+  }
+
+  // ------------------------------------------------------------------ RPC: auth flows
+
+  signup(i: auth.SignupInput) { return auth.signup(this, i); }
+  loginStart(i: auth.LoginStartInput) { return auth.loginStart(this, i); }
+  loginFinish(i: auth.LoginFinishInput) { return auth.loginFinish(this, i); }
+  refresh(i: auth.RefreshInput) { return auth.refresh(this, i); }
+  logout(i: { accessToken: string }) { return auth.logout(this, i); }
+  logoutAll(i: { accessToken: string }) { return auth.logoutAll(this, i); }
+  revoke(i: { token: string }) { return auth.revoke(this, i); }
+  introspect(i: { apiKey: string; token: string }) { return auth.introspect(this, i); }
+  jwks() { return auth.jwksOf(this); }
+
+  // ------------------------------------------------------------------ RPC: the signed-in user
+
+  me(i: { accessToken: string }) { return me.getMe(this, i); }
+  credentialStart(i: { accessToken: string }) { return me.credentialStart(this, i); }
+  updateMe(i: me.UpdateMeInput) { return me.updateMe(this, i); }
+  deleteMe(i: me.DeleteMeInput) { return me.deleteMe(this, i); }
+  listSessions(i: { accessToken: string }) { return me.listSessions(this, i); }
+  revokeOwnSession(i: { accessToken: string; sessionId: string }) { return me.revokeOwnSession(this, i); }
+
+  // ------------------------------------------------------------------ RPC: operators
+
+  createTenant(i: admin.CreateTenantInput) { return admin.createTenant(this, i); }
+  getTenant() { return admin.getTenant(this); }
+  updateTenant(i: admin.UpdateTenantInput) { return admin.updateTenant(this, i); }
+  deleteTenant() { return admin.deleteTenant(this); }
+  createApiKey(i: admin.CreateApiKeyInput) { return admin.createApiKeyFlow(this, i); }
+  listApiKeys() { return admin.listApiKeysFlow(this); }
+  revokeApiKey(i: { id: string }) { return admin.revokeApiKeyFlow(this, i); }
+  rotateSigningKey() { return admin.rotateSigningKey(this); }
+  /** Cron watchdog: re-plans the alarm and reports stats for D1. */
+  watchdog() { return alarm.watchdog(this); }
+  /** Daily cron: rewrites this tenant's D1 directory rows from the users table. */
+  reconcileDirectory() { return alarm.reconcileDirectory(this); }
+
+  // ------------------------------------------------------------------ platform entry points
+
+  override async fetch(request: Request): Promise<Response> {
+    const admitted = await subscribers.admit(this, request);
+    return admitted instanceof Response ? admitted : super.fetch(admitted);
+  }
+
+  override async onAlarm(): Promise<void> {
+    await alarm.run(this);
+  }
+
+  override getConnectionTags(connection: Parameters<Server["getConnectionTags"]>[0], context: Parameters<Server["getConnectionTags"]>[1]): string[] {
+    return subscribers.tags(context.request);
+  }
+
+  override async onConnect(connection: Parameters<Server["onConnect"]>[0], context: Parameters<Server["onConnect"]>[1]): Promise<void> {
+    await subscribers.onConnect(this, connection, context.request);
+  }
+}
+
+export type { Result };
+export type TenantStub = DurableObjectStub<TenantObject>;

@@ -26,6 +26,8 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  /** Internal between router and object: the tenant's hash policy changed; rehash and retry. */
+  stale_policy: 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -51,6 +53,7 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
   rate_limited: "Too many requests.",
   internal: "Internal error.",
   unavailable: "A dependency is unavailable; try again.",
+  stale_policy: "Internal error.",
 };
 
 /**

@@ -1,8 +1,16 @@
-import { TenantObject } from "../objects/tenant.ts";
-export { TenantObject };
+/**
+ * @module The Worker entry: the Hono router for HTTP and WebSocket upgrades, the cron
+ * handlers, and the tenant Durable Object class.
+ */
+import { buildApp } from "./app.ts";
+import type { Env } from "./env.ts";
+import { scheduled } from "./cron.ts";
+
+export { TenantObject } from "../objects/tenant.ts";
+
+const app = buildApp();
+
 export default {
-  async fetch(req: Request, env: any) {
-    const stub = env.TENANT.getByName("x");
-    return Response.json({ ok: await stub.ping() });
-  },
-} satisfies ExportedHandler;
+  fetch: app.fetch,
+  scheduled,
+} satisfies ExportedHandler<Env>;

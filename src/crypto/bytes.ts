@@ -1,7 +1,7 @@
 /** @module Byte encodings shared by the crypto modules (RFC 4648 section 5 base64url). */
 
 const enc = new TextEncoder();
-const dec = new TextDecoder("utf-8", { fatal: true });
+const dec = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 export const utf8 = (s: string): Uint8Array => enc.encode(s);
 export const fromUtf8 = (b: Uint8Array): string => dec.decode(b);

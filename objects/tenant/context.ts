@@ -1,0 +1,51 @@
+/**
+ * @module What every tenant-object module receives: the SQL handle, the tenant's identity
+ * and settings, the time the operation started, and the side effects collected while a
+ * transaction runs (events to broadcast, outbox work, the earliest new due job). The object
+ * acts on those only after the transaction commits.
+ */
+import type { Settings } from "../../schema/settings.ts";
+
+export interface EventRecord {
+  seq: number;
+  type: EventType;
+  ts: string;
+  tenant: string;
+  sub: string;
+  sid?: string;
+  ver?: number;
+  reason: string;
+}
+
+export type EventType = "session.revoked" | "session.expired" | "user.revoked" | "user.disabled" | "user.deleted" | "key.rotated";
+
+export interface TenantCtx {
+  sql: SqlStorage;
+  slug: string;
+  name: string;
+  settings: Settings;
+  /** Milliseconds since the epoch, fixed for the whole operation. */
+  now: number;
+  /** `{PUBLIC_URL}/v1/{slug}` */
+  issuer: string;
+  /** Filled during the transaction, consumed after the commit. */
+  effects: Effects;
+}
+
+export interface Effects {
+  events: EventRecord[];
+  outbox: number;
+  dueAt: number | null;
+}
+
+export const newEffects = (): Effects => ({ events: [], outbox: 0, dueAt: null });
+
+/** Records that a job falls due at `at`, so the alarm can be moved earlier if needed. */
+export function due(ctx: TenantCtx, at: number): void {
+  if (ctx.effects.dueAt === null || at < ctx.effects.dueAt) ctx.effects.dueAt = at;
+}
+
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+}

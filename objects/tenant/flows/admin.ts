@@ -1,0 +1,235 @@
+/**
+ * @module Operator flows on one tenant: create (runs the migrations, makes the first signing
+ * keys), inspect with live stats, update settings (deep merge, validated after merging),
+ * soft delete, API keys and signing-key rotation.
+ */
+import { iso } from "../../../src/clock.ts";
+import { fail, ok, type Result } from "../../../src/errors.ts";
+import { deepMerge, type Settings, type TokenAlg } from "../../../schema/settings.ts";
+import type { TenantObject } from "../../tenant.ts";
+import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyScope, type PublicApiKey } from "../api-keys.ts";
+import { audit } from "../audit.ts";
+import { due, type TenantCtx } from "../context.ts";
+import { appendEvent, latestSeq } from "../events.ts";
+import { describeKey, KeyRing } from "../keys.ts";
+import { enqueue, outboxStats } from "../outbox.ts";
+import { one } from "../sql.ts";
+import { subscriberCounts } from "./subscribers.ts";
+
+/** A deleted tenant's storage is purged by its alarm after this grace period. */
+export const TENANT_PURGE_GRACE_MS = 7 * 86_400_000;
+
+export interface TenantView {
+  slug: string;
+  name: string;
+  status: string;
+  settings: Settings;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+interface SettingsRow {
+  slug: string;
+  name: string;
+  status: string;
+  settings: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+function view(sql: SqlStorage): TenantView {
+  const r = one<SettingsRow>(sql, "SELECT * FROM settings WHERE id = 1")!;
+  return { slug: r.slug, name: r.name, status: r.status, settings: JSON.parse(r.settings), created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)!, deleted_at: iso(r.deleted_at) };
+}
+
+/**
+ * Queues the D1 `tenants` row (guarded by updated_at, so out-of-order replays are harmless).
+ * `nextAlarmAt` undefined keeps the stored value; the alarm and the watchdog pass the real one.
+ */
+export function syncTenantRow(ctx: TenantCtx, o: { status: string; createdAt: number; deletedAt: number | null; nextAlarmAt?: number | null }): void {
+  const users = one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM users WHERE status != 'deleted'")!.n;
+  const sessions = one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM sessions WHERE revoked_at IS NULL AND due_at > ?", ctx.now)!.n;
+  const keepAlarm = o.nextAlarmAt === undefined;
+  enqueue(ctx, "d1", [
+    {
+      sql: `INSERT INTO tenants (slug, name, status, created_at, updated_at, deleted_at, user_count, session_count, next_alarm_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (slug) DO UPDATE SET name = excluded.name, status = excluded.status, updated_at = excluded.updated_at,
+              deleted_at = excluded.deleted_at, user_count = excluded.user_count, session_count = excluded.session_count,
+              next_alarm_at = ${keepAlarm ? "tenants.next_alarm_at" : "excluded.next_alarm_at"}
+            WHERE excluded.updated_at >= tenants.updated_at`,
+      params: [ctx.slug, ctx.name, o.status, o.createdAt, ctx.now, o.deletedAt, users, sessions, o.nextAlarmAt ?? null],
+    },
+  ]);
+}
+
+/** Every tenant gets an EdDSA key (it signs Security Event Tokens) plus one for its token_alg. */
+function keyAlgs(settings: Settings): TokenAlg[] {
+  const a = settings.token_alg;
+  return a === "EdDSA" || a === "user-HS512" ? ["EdDSA"] : ["EdDSA", a];
+}
+
+export interface CreateTenantInput {
+  slug: string;
+  name: string;
+  settings?: Record<string, unknown>;
+}
+
+export async function createTenant(o: TenantObject, i: CreateTenantInput): Promise<Result<TenantView>> {
+  if (o.exists()) return fail("conflict", "A tenant with that slug already exists.");
+  const parsed = o.settingsSchema().safeParse(i.settings ?? {});
+  if (!parsed.success) return fail("invalid_request", "Invalid settings.", { details: parsed.error.issues.map((x) => ({ path: ["settings", ...x.path].join("."), message: x.message })) });
+  const settings = parsed.data;
+  const sealer = await o.prepareSealer();
+  const ring = new KeyRing(sealer, i.slug);
+  const keys = await Promise.all(keyAlgs(settings).map((a) => ring.prepare(a)));
+  o.migrate();
+  const ctx = o.context(i.slug, i.name, settings);
+  const r = o.tx(ctx, (): Result<TenantView> => {
+    if (one(ctx.sql, "SELECT 1 AS x FROM settings WHERE id = 1")) return fail("conflict", "A tenant with that slug already exists.");
+    ctx.sql.exec("INSERT INTO settings (id, slug, name, status, settings, created_at, updated_at) VALUES (1, ?, ?, 'active', ?, ?, ?)", i.slug, i.name, JSON.stringify(settings), ctx.now, ctx.now);
+    for (const k of keys) ring.install(ctx, k);
+    audit(ctx, { type: "tenant.created", actor: "admin", data: { name: i.name } });
+    syncTenantRow(ctx, { status: "active", createdAt: ctx.now, deletedAt: null });
+    return ok(view(ctx.sql));
+  });
+  if (!r.ok) return r;
+  o.setRing(ring);
+  await o.commit(ctx);
+  await o.drain();
+  return r;
+}
+
+export interface TenantStats {
+  users: number;
+  active_sessions: number;
+  storage_bytes: number;
+  schema_version: number;
+  next_alarm_at: string | null;
+  outbox: { depth: number; oldest_age_s: number | null };
+  event_seq: number;
+  subscribers: { service: number; user: number };
+}
+
+export async function getTenant(o: TenantObject): Promise<Result<TenantView & { stats: TenantStats }>> {
+  const b = await o.begin({ allowDeleted: true });
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const stats: TenantStats = {
+    users: one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM users WHERE status != 'deleted'")!.n,
+    active_sessions: one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM sessions WHERE revoked_at IS NULL AND due_at > ?", ctx.now)!.n,
+    storage_bytes: ctx.sql.databaseSize,
+    schema_version: o.schemaVersion(),
+    next_alarm_at: iso(await o.storage.getAlarm()),
+    outbox: outboxStats(ctx.sql, ctx.now),
+    event_seq: latestSeq(ctx.sql),
+    subscribers: subscriberCounts(o),
+  };
+  return ok({ ...view(ctx.sql), stats });
+}
+
+export interface UpdateTenantInput {
+  name?: string;
+  settings?: Record<string, unknown>;
+}
+
+export async function updateTenant(o: TenantObject, i: UpdateTenantInput): Promise<Result<TenantView & { signing_key?: ReturnType<typeof describeKey> }>> {
+  const b = await o.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const parsed = o.settingsSchema().safeParse(deepMerge(ctx.settings, i.settings ?? {}));
+  if (!parsed.success) return fail("invalid_request", "Invalid settings.", { details: parsed.error.issues.map((x) => ({ path: ["settings", ...x.path].join("."), message: x.message })) });
+  const settings = parsed.data;
+  const needKey = settings.token_alg !== "user-HS512" && !o.ring.current(settings.token_alg);
+  const prepared = needKey ? await o.ring.prepare(settings.token_alg) : null;
+  const name = i.name ?? ctx.name;
+  o.tx(ctx, () => {
+    ctx.sql.exec("UPDATE settings SET name = ?, settings = ?, updated_at = ? WHERE id = 1", name, JSON.stringify(settings), ctx.now);
+    if (prepared) o.ring.install(ctx, prepared);
+    audit(ctx, { type: "tenant.updated", actor: "admin", data: { name: i.name !== undefined, settings: Object.keys(i.settings ?? {}) } });
+    ctx.name = name;
+    const created = one<{ created_at: number }>(ctx.sql, "SELECT created_at FROM settings WHERE id = 1")!.created_at;
+    syncTenantRow(ctx, { status: "active", createdAt: created, deletedAt: null });
+  });
+  o.reloadSettings({ name, settings });
+  await o.commit(ctx);
+  await o.drain();
+  const out: TenantView & { signing_key?: ReturnType<typeof describeKey> } = view(ctx.sql);
+  if (prepared) out.signing_key = describeKey(prepared.gen, ctx.now);
+  return ok(out);
+}
+
+export async function deleteTenant(o: TenantObject): Promise<Result<{ slug: string; status: "deleted"; purge_at: string }>> {
+  const b = await o.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const purgeAt = ctx.now + TENANT_PURGE_GRACE_MS;
+  o.tx(ctx, () => {
+    ctx.sql.exec("UPDATE settings SET status = 'deleted', deleted_at = ?, updated_at = ? WHERE id = 1", ctx.now, ctx.now);
+    audit(ctx, { type: "tenant.deleted", actor: "admin" });
+    const created = one<{ created_at: number }>(ctx.sql, "SELECT created_at FROM settings WHERE id = 1")!.created_at;
+    syncTenantRow(ctx, { status: "deleted", createdAt: created, deletedAt: ctx.now });
+    due(ctx, purgeAt);
+  });
+  o.reloadSettings({ status: "deleted" });
+  await o.commit(ctx);
+  await o.drain();
+  // Close every subscriber: the tenant answers nothing from now on.
+  for (const c of o.getConnections()) c.close(4004, "tenant deleted");
+  return ok({ slug: ctx.slug, status: "deleted", purge_at: iso(purgeAt)! });
+}
+
+export interface CreateApiKeyInput {
+  name: string;
+  scopes: ApiKeyScope[];
+}
+
+export async function createApiKeyFlow(o: TenantObject, i: CreateApiKeyInput): Promise<Result<PublicApiKey & { key: string }>> {
+  const b = await o.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const key = o.tx(ctx, () => {
+    const k = createApiKey(ctx, i.name, i.scopes);
+    audit(ctx, { type: "api_key.created", actor: "admin", data: { id: k.id, name: k.name, scopes: k.scopes } });
+    return k;
+  });
+  await o.commit(ctx);
+  return ok(key);
+}
+
+export async function listApiKeysFlow(o: TenantObject): Promise<Result<{ api_keys: PublicApiKey[] }>> {
+  const b = await o.begin();
+  if (!b.ok) return b;
+  return ok({ api_keys: listApiKeys(b.value.sql) });
+}
+
+export async function revokeApiKeyFlow(o: TenantObject, i: { id: string }): Promise<Result<null>> {
+  const b = await o.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const done = o.tx(ctx, () => {
+    const n = revokeApiKey(ctx, i.id);
+    if (n) audit(ctx, { type: "api_key.revoked", actor: "admin", data: { id: i.id } });
+    return n;
+  });
+  await o.commit(ctx);
+  if (done) for (const c of o.getConnections(`key:${i.id}`)) c.close(4001, "api key revoked");
+  return done ? ok(null) : fail("not_found", "No such API key.");
+}
+
+export async function rotateSigningKey(o: TenantObject): Promise<Result<ReturnType<typeof describeKey>>> {
+  const b = await o.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const alg = ctx.settings.token_alg === "user-HS512" ? "EdDSA" : ctx.settings.token_alg;
+  const prepared = await o.ring.prepare(alg);
+  o.tx(ctx, () => {
+    o.ring.install(ctx, prepared);
+    appendEvent(ctx, "key.rotated", { sub: ctx.slug, reason: "rotation" });
+    audit(ctx, { type: "signing_key.rotated", actor: "admin", data: { kid: prepared.gen.kid, alg } });
+  });
+  await o.commit(ctx);
+  return ok(describeKey(prepared.gen, ctx.now));
+}
+

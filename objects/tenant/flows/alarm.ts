@@ -1,0 +1,166 @@
+/**
+ * @module The tenant's one alarm. Each run does bounded batches (≤ 500 rows a job) of every
+ * due job — session expiry, purges, trims, outbox retries — then sets the alarm to the
+ * earliest job still due. Every job is idempotent, since alarms are at-least-once.
+ */
+import { clock, iso } from "../../../src/clock.ts";
+import type { TenantObject } from "../../tenant.ts";
+import { type TenantCtx } from "../context.ts";
+import { trimEvents } from "../events.ts";
+import { RETIRED_KEY_PUBLISHED_MS } from "../keys.ts";
+import { enqueue } from "../outbox.ts";
+import { expireDueSessions } from "../sessions.ts";
+import { all, one, run as exec } from "../sql.ts";
+import { syncTenantRow, TENANT_PURGE_GRACE_MS } from "./admin.ts";
+
+export const BATCH = 500;
+const DAY = 86_400_000;
+const ATTEMPTS_KEPT_MS = DAY;
+
+export async function run(o: TenantObject): Promise<void> {
+  const b = await o.begin({ allowDeleted: true });
+  if (!b.ok) return; // nothing stored: nothing to do
+  const ctx = b.value;
+  const t = one<{ status: string; deleted_at: number | null; created_at: number }>(ctx.sql, "SELECT status, deleted_at, created_at FROM settings WHERE id = 1")!;
+  if (t.status === "deleted" && t.deleted_at !== null && ctx.now >= t.deleted_at + TENANT_PURGE_GRACE_MS) {
+    await purgeTenant(o, ctx);
+    return;
+  }
+  const next = o.tx(ctx, () => {
+    const more = jobs(o, ctx);
+    const at = more ? ctx.now + 50 : nextDue(ctx.sql, ctx, t);
+    syncTenantRow(ctx, { status: t.status, createdAt: t.created_at, deletedAt: t.deleted_at, nextAlarmAt: at });
+    return at;
+  });
+  await o.commit(ctx);
+  await setAlarm(o, next);
+  await o.drain();
+}
+
+/** Every job once, each at most BATCH rows. True when some job has more left. */
+function jobs(o: TenantObject, ctx: TenantCtx): boolean {
+  const r = ctx.settings.retention;
+  let more = false;
+  more = expireDueSessions(ctx, BATCH) === BATCH || more;
+
+  const revokedBefore = ctx.now - r.revoked_sessions_days * DAY;
+  const gone = all<{ id: string }>(ctx.sql, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE revoked_at IS NOT NULL AND revoked_at < ? LIMIT ?) RETURNING id", revokedBefore, BATCH);
+  for (const g of gone) ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", g.id);
+  more = gone.length === BATCH || more;
+
+  const usersBefore = ctx.now - r.deleted_users_days * DAY;
+  const users = all<{ id: string }>(ctx.sql, "SELECT id FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ? LIMIT ?", usersBefore, BATCH);
+  for (const u of users) {
+    for (const s of all<{ id: string }>(ctx.sql, "SELECT id FROM sessions WHERE user_id = ?", u.id)) ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", s.id);
+    for (const q of ["sessions", "credentials", "mfa_totp", "recovery_codes", "memberships", "one_time_tokens"]) ctx.sql.exec(`DELETE FROM ${q} WHERE user_id = ?`, u.id);
+    ctx.sql.exec("DELETE FROM users WHERE id = ?", u.id);
+    enqueue(ctx, "d1", [{ sql: "DELETE FROM user_directory WHERE tenant = ? AND user_id = ?", params: [ctx.slug, u.id] }]);
+  }
+  more = users.length === BATCH || more;
+
+  more = trimEvents(ctx.sql, ctx.now - r.events_hours * 3_600_000, BATCH) === BATCH || more;
+  more = exec(ctx.sql, "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE ts < ? ORDER BY id LIMIT ?)", ctx.now - r.audit_days * DAY, BATCH) === BATCH || more;
+  more = exec(ctx.sql, "DELETE FROM one_time_tokens WHERE hash IN (SELECT hash FROM one_time_tokens WHERE expires_at < ? LIMIT ?)", ctx.now, BATCH) === BATCH || more;
+  more = exec(ctx.sql, "DELETE FROM attempts WHERE key IN (SELECT key FROM attempts WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?) AND count < ? LIMIT ?)", ctx.now - ATTEMPTS_KEPT_MS, ctx.now, ctx.settings.lockout.hard_limit, BATCH) === BATCH || more;
+  o.ring.purgeRetired(ctx.sql, ctx.now);
+  return more;
+}
+
+/** The earliest time any job falls due (indexed MIN queries), or null when nothing is pending. */
+export function nextDue(sql: SqlStorage, ctx: TenantCtx, t: { status: string; deleted_at: number | null }): number | null {
+  const r = ctx.settings.retention;
+  const candidates: (number | null)[] = [
+    one<{ v: number | null }>(sql, "SELECT MIN(due_at) AS v FROM sessions WHERE revoked_at IS NULL")?.v ?? null,
+    plus(one<{ v: number | null }>(sql, "SELECT MIN(revoked_at) AS v FROM sessions WHERE revoked_at IS NOT NULL")?.v, r.revoked_sessions_days * DAY),
+    plus(one<{ v: number | null }>(sql, "SELECT MIN(deleted_at) AS v FROM users WHERE deleted_at IS NOT NULL")?.v, r.deleted_users_days * DAY),
+    one<{ v: number | null }>(sql, "SELECT MIN(next_attempt_at) AS v FROM outbox")?.v ?? null,
+    plus(one<{ v: number | null }>(sql, "SELECT MIN(created_at) AS v FROM events WHERE seq < (SELECT MAX(seq) FROM events)")?.v, r.events_hours * 3_600_000),
+    plus(one<{ v: number | null }>(sql, "SELECT MIN(ts) AS v FROM audit_log")?.v, r.audit_days * DAY),
+    one<{ v: number | null }>(sql, "SELECT MIN(expires_at) AS v FROM one_time_tokens")?.v ?? null,
+    plus(one<{ v: number | null }>(sql, "SELECT MIN(retired_at) AS v FROM signing_keys WHERE retired_at IS NOT NULL")?.v, RETIRED_KEY_PUBLISHED_MS),
+    plus(one<{ v: number | null }>(sql, "SELECT MIN(updated_at) AS v FROM attempts")?.v, ATTEMPTS_KEPT_MS),
+    t.status === "deleted" && t.deleted_at !== null ? t.deleted_at + TENANT_PURGE_GRACE_MS : null,
+  ];
+  const due = candidates.filter((v): v is number => v !== null);
+  return due.length ? Math.max(ctx.now + 50, Math.min(...due)) : null;
+}
+
+const plus = (v: number | null | undefined, d: number): number | null => (v == null ? null : v + d);
+
+async function setAlarm(o: TenantObject, at: number | null): Promise<void> {
+  if (at === null) await o.storage.deleteAlarm();
+  else await o.storage.setAlarm(at);
+  o.noteAlarm(at);
+}
+
+/**
+ * Deletes all of a deleted tenant's storage after its grace period: D1 rows first (so a D1
+ * failure leaves the object intact to try again), then every byte of the object.
+ */
+async function purgeTenant(o: TenantObject, ctx: TenantCtx): Promise<void> {
+  try {
+    await o.bindings.DB.batch([
+      o.bindings.DB.prepare("DELETE FROM user_directory WHERE tenant = ?").bind(ctx.slug),
+      o.bindings.DB.prepare("DELETE FROM tenants WHERE slug = ?").bind(ctx.slug),
+    ]);
+  } catch {
+    await setAlarm(o, clock.now() + 60_000);
+    return;
+  }
+  await o.storage.deleteAlarm();
+  await o.storage.deleteAll();
+  o.forget();
+}
+
+/** Cron watchdog: makes sure the alarm is set when work is due, and refreshes the D1 stats row. */
+export async function watchdog(o: TenantObject): Promise<{ slug: string; next_alarm_at: string | null } | null> {
+  const b = await o.begin({ allowDeleted: true });
+  if (!b.ok) return null;
+  const ctx = b.value;
+  const t = one<{ status: string; deleted_at: number | null; created_at: number }>(ctx.sql, "SELECT status, deleted_at, created_at FROM settings WHERE id = 1")!;
+  const next = nextDue(ctx.sql, ctx, t);
+  const current = await o.storage.getAlarm();
+  if (next !== null && (current === null || current > next)) await setAlarm(o, next);
+  const at = await o.storage.getAlarm();
+  o.tx(ctx, () => syncTenantRow(ctx, { status: t.status, createdAt: t.created_at, deletedAt: t.deleted_at, nextAlarmAt: at }));
+  await o.commit(ctx);
+  await o.drain();
+  return { slug: ctx.slug, next_alarm_at: iso(await o.storage.getAlarm()) };
+}
+
+/**
+ * Daily cron: rewrites this tenant's D1 directory rows from the object's users (the source of
+ * truth), in pages of BATCH, and drops D1 rows for users the object no longer has.
+ */
+export async function reconcileDirectory(o: TenantObject): Promise<{ upserted: number; removed: number } | null> {
+  const b = await o.begin({ allowDeleted: true });
+  if (!b.ok) return null;
+  const ctx = b.value;
+  const db = o.bindings.DB;
+  let upserted = 0;
+  let removed = 0;
+  let cursor = "";
+  for (;;) {
+    const users = all<{ id: string; email_norm: string | null; username_norm: string | null; status: string; updated_at: number }>(
+      ctx.sql, "SELECT id, email_norm, username_norm, status, updated_at FROM users WHERE id > ? ORDER BY id LIMIT ?", cursor, BATCH,
+    );
+    if (!users.length) break;
+    await db.batch(users.map((u) => db.prepare(
+      `INSERT INTO user_directory (tenant, user_id, email, username, status, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant, user_id) DO UPDATE SET email = excluded.email, username = excluded.username, status = excluded.status, updated_at = excluded.updated_at
+       WHERE excluded.updated_at >= user_directory.updated_at`,
+    ).bind(ctx.slug, u.id, u.email_norm, u.username_norm, u.status, u.updated_at)));
+    upserted += users.length;
+    cursor = users[users.length - 1].id;
+  }
+  cursor = "";
+  for (;;) {
+    const rows = (await db.prepare("SELECT user_id FROM user_directory WHERE tenant = ? AND user_id > ? ORDER BY user_id LIMIT ?").bind(ctx.slug, cursor, BATCH).all<{ user_id: string }>()).results;
+    if (!rows.length) break;
+    const gone = rows.filter((r) => !one(ctx.sql, "SELECT 1 AS x FROM users WHERE id = ?", r.user_id));
+    if (gone.length) await db.batch(gone.map((g) => db.prepare("DELETE FROM user_directory WHERE tenant = ? AND user_id = ?").bind(ctx.slug, g.user_id)));
+    removed += gone.length;
+    cursor = rows[rows.length - 1].user_id;
+  }
+  return { upserted, removed };
+}

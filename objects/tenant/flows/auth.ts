@@ -1,0 +1,315 @@
+/**
+ * @module Sign-up, login (two calls around the Worker's password check), refresh with reuse
+ * detection, logout, logout-all, RFC 7009 revocation, RFC 7662 introspection and the JWKS.
+ */
+import { userId } from "../../../src/crypto/random.ts";
+import { fail, ok, type Result } from "../../../src/errors.ts";
+import type { Settings, TURNSTILE_ROUTES } from "../../../schema/settings.ts";
+import type { RequestMeta, TenantCtx } from "../context.ts";
+import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
+import { accountKey, clearAttempts, failureCount, rateLimit, reserveAttempt } from "../attempts.ts";
+import { audit } from "../audit.ts";
+import { checkApiKey } from "../api-keys.ts";
+import { jwks } from "../keys.ts";
+import { createChallenge } from "../one-time.ts";
+import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
+import { createSession, getSession, isLive, parseRefreshToken, refreshHash, revokeSession, rotateRefreshToken, type SessionRow } from "../sessions.ts";
+import { one } from "../sql.ts";
+import { buildClaims, checkLive } from "../tokens.ts";
+import { findUserByLogin, getCredential, getUser, identifierTaken, insertUser, mfaEnabled, rotateSecret, setCredential, toPublicUser, type UserRow } from "../users.ts";
+
+export interface SignupInput {
+  email: string | null;
+  username: string | null;
+  email_norm: string | null;
+  username_norm: string | null;
+  password: HashedPassword;
+  metadata: Record<string, unknown>;
+  meta: RequestMeta;
+  turnstileVerified: boolean;
+}
+
+/** Issues a session and the claims of its first access token, inside the caller's transaction. */
+export function issue(ctx: TenantCtx, user: UserRow, secret: Uint8Array, amr: string[], meta: RequestMeta): Issued {
+  const { session, refreshToken } = createSession(ctx, user.id, secret, amr, meta);
+  return { claims: buildClaims(ctx, user, session), refreshToken, user: toPublicUser(ctx.sql, user), secret };
+}
+
+function limited(ctx: TenantCtx, route: "signup" | "login" | "magic_link" | "password_forgot", ip: string | null): Result<void> {
+  const rl = ctx.settings.rate_limits[route];
+  const g = rateLimit(ctx, `rl:${route}:ip:${ip ?? "unknown"}`, rl.limit, rl.window_s);
+  return g.ok ? ok(undefined) : fail("rate_limited", undefined, { retryAfter: g.retryAfter ?? rl.window_s });
+}
+
+export function needsTurnstile(ctx: TenantCtx, route: (typeof TURNSTILE_ROUTES)[number], verified: boolean): boolean {
+  return !verified && ctx.settings.turnstile.required_for.includes(route);
+}
+
+export async function signup(rt: Runtime, i: SignupInput): Promise<Result<TokenResponse>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const s = ctx.settings.signup;
+  if (!s.enabled) return fail("forbidden", "Sign-up is disabled for this tenant.");
+  if ((i.email && !s.identifiers.includes("email")) || (i.username && !s.identifiers.includes("username"))) {
+    return fail("invalid_request", `This tenant signs users up with: ${s.identifiers.join(", ")}.`);
+  }
+  if (needsTurnstile(ctx, "signup", i.turnstileVerified)) return fail("turnstile_required");
+  const bad = checkNewPassword(ctx, i.password);
+  if (bad) return bad;
+  const id = userId();
+  const secret = await rt.newSecret(id);
+  const r = rt.tx(ctx, (): Result<Issued> => {
+    const gate = limited(ctx, "signup", i.meta.ip);
+    if (!gate.ok) return gate;
+    if (identifierTaken(ctx.sql, { email_norm: i.email_norm, username_norm: i.username_norm })) return fail("conflict", "That email or username is already taken.");
+    const user = insertUser(ctx, {
+      id,
+      email: i.email,
+      username: i.username,
+      email_norm: i.email_norm,
+      username_norm: i.username_norm,
+      email_verified: false,
+      sealedSecret: secret.sealed,
+      metadata: i.metadata,
+      hash: i.password.hash,
+      algorithm: i.password.algorithm,
+    });
+    audit(ctx, { type: "signup", userId: id, meta: i.meta });
+    return ok(issue(ctx, user, secret.bytes, ["pwd"], i.meta));
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  rt.rememberSecret(id, 1, secret.bytes);
+  return ok(await rt.respond(ctx, r.value));
+}
+
+export interface LoginStartInput {
+  login: { kind: "email" | "username"; value: string };
+  meta: RequestMeta;
+  turnstileVerified: boolean;
+}
+
+export interface LoginChallenge {
+  userId: string | null;
+  /** The stored PHC hash, or null (unknown user, or no password): the Worker verifies a dummy. */
+  hash: string | null;
+  secretVersion: number;
+  attemptKey: string;
+  /** The tenant's password policy, so the Worker verifies against a dummy of the same cost and knows when to rehash. */
+  policy: Settings["password"];
+}
+
+/**
+ * First half of a login. Counts the attempt before the Worker checks the password, so the
+ * lockout holds under any number of parallel guesses; returns what the Worker needs.
+ */
+export async function loginStart(rt: Runtime, i: LoginStartInput): Promise<Result<LoginChallenge>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const r = rt.tx(ctx, (): Result<LoginChallenge> => {
+    const user = findUserByLogin(ctx.sql, i.login);
+    const attemptKey = accountKey(user?.id ?? `${i.login.kind}:${i.login.value}`);
+    const ts = ctx.settings.turnstile;
+    if (needsTurnstile(ctx, "login", i.turnstileVerified)) return fail("turnstile_required");
+    if (!i.turnstileVerified && ts.after_failures !== null) {
+      const failures = Math.max(failureCount(ctx.sql, attemptKey), failureCount(ctx.sql, `fail:ip:${i.meta.ip ?? "unknown"}`));
+      if (failures >= ts.after_failures) return fail("turnstile_required");
+    }
+    const gate = limited(ctx, "login", i.meta.ip);
+    if (!gate.ok) return gate;
+    const lock = reserveAttempt(ctx, attemptKey);
+    if (!lock.ok) {
+      audit(ctx, { type: "login.locked", userId: user?.id ?? null, meta: i.meta });
+      return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
+    }
+    const cred = user ? getCredential(ctx.sql, user.id) : null;
+    return ok({ userId: user?.id ?? null, hash: cred?.hash ?? null, secretVersion: user?.secret_version ?? 0, attemptKey, policy: ctx.settings.password });
+  });
+  await rt.commit(ctx);
+  return r;
+}
+
+export interface LoginFinishInput {
+  userId: string | null;
+  attemptKey: string;
+  verified: boolean;
+  secretVersion: number;
+  /** A new hash when the stored one is weaker than the tenant's policy. */
+  rehash: { hash: string; algorithm: string } | null;
+  meta: RequestMeta;
+}
+
+/**
+ * Second half. Guarded by `secret_version`: if the password (or anything that rotates the
+ * secret) changed after the first half read the hash, the login loses.
+ */
+export async function loginFinish(rt: Runtime, i: LoginFinishInput): Promise<Result<TokenResponse>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const pre = i.userId && i.verified ? getUser(ctx.sql, i.userId) : null;
+  const secret = pre ? await rt.userSecret(pre) : null;
+  const r = rt.tx(ctx, (): Result<Issued> => {
+    const user = i.userId ? getUser(ctx.sql, i.userId) : null;
+    const good = i.verified && user && secret && pre && user.status === "active" && user.secret_version === i.secretVersion && pre.secret_version === user.secret_version;
+    if (!good) {
+      rateLimit(ctx, `fail:ip:${i.meta.ip ?? "unknown"}`, Number.MAX_SAFE_INTEGER, 3600);
+      audit(ctx, { type: "login.failure", userId: user?.id ?? null, meta: i.meta, data: { reason: !i.verified ? "password" : "state" } });
+      return fail("invalid_credentials");
+    }
+    clearAttempts(ctx, i.attemptKey);
+    if (i.rehash) setCredential(ctx, user.id, i.rehash.hash, i.rehash.algorithm);
+    if (mfaEnabled(ctx.sql, user.id)) {
+      const mfaToken = createChallenge(ctx, user);
+      return fail("mfa_required", undefined, { extra: { mfa_token: mfaToken, methods: ["totp", "recovery_code"] } });
+    }
+    audit(ctx, { type: "login.success", userId: user.id, meta: i.meta, data: { amr: ["pwd"], rehashed: !!i.rehash } });
+    return ok(issue(ctx, user, secret, ["pwd"], i.meta));
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  return ok(await rt.respond(ctx, r.value));
+}
+
+export interface RefreshInput {
+  refreshToken: string;
+  meta: RequestMeta;
+}
+
+export async function refresh(rt: Runtime, i: RefreshInput): Promise<Result<TokenResponse>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const sid = parseRefreshToken(i.refreshToken);
+  const s0 = sid ? getSession(ctx.sql, sid) : null;
+  const u0 = s0 ? getUser(ctx.sql, s0.user_id) : null;
+  if (!s0 || !u0) return fail("invalid_token");
+  const secret = await rt.userSecret(u0);
+  const r = rt.tx(ctx, (): Result<Issued> => {
+    const session = getSession(ctx.sql, s0.id);
+    const user = getUser(ctx.sql, u0.id);
+    // A rotation of the user secret between our read and now wins: the token is dead.
+    if (!session || !user || user.secret_version !== u0.secret_version || user.status !== "active" || !isLive(session, ctx.now)) return fail("invalid_token");
+    const out = rotateRefreshToken(ctx, session, secret, i.refreshToken);
+    if (out.kind === "unknown") return fail("invalid_token");
+    if (out.kind === "reuse") {
+      audit(ctx, { type: "refresh.reuse", userId: user.id, sessionId: session.id, meta: i.meta });
+      return fail("invalid_token", "Refresh token reuse detected; the session is revoked.");
+    }
+    audit(ctx, { type: "refresh", userId: user.id, sessionId: session.id, meta: i.meta });
+    return ok({ claims: buildClaims(ctx, user, out.session), refreshToken: out.refreshToken, user: toPublicUser(ctx.sql, user), secret });
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  return ok(await rt.respond(ctx, r.value));
+}
+
+export async function logout(rt: Runtime, i: { accessToken: string }): Promise<Result<null>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const claims = await rt.verifyAccess(ctx, i.accessToken);
+  if (!claims) return fail("invalid_token");
+  const r = rt.tx(ctx, (): Result<null> => {
+    const p = checkLive(ctx, claims);
+    if (!p.ok) return p;
+    revokeSession(ctx, p.value.session, "logout");
+    audit(ctx, { type: "logout", userId: p.value.user.id, sessionId: p.value.session.id });
+    return ok(null);
+  });
+  await rt.commit(ctx);
+  return r;
+}
+
+export async function logoutAll(rt: Runtime, i: { accessToken: string }): Promise<Result<null>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const claims = await rt.verifyAccess(ctx, i.accessToken);
+  if (!claims) return fail("invalid_token");
+  const next = await rt.newSecret(claims.sub);
+  const r = rt.tx(ctx, (): Result<number> => {
+    const p = checkLive(ctx, claims);
+    if (!p.ok) return p;
+    const ver = rotateSecret(ctx, p.value.user, next.sealed, "logout_all");
+    audit(ctx, { type: "logout_all", userId: p.value.user.id, sessionId: p.value.session.id, data: { ver } });
+    return ok(ver);
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  rt.rememberSecret(claims.sub, r.value, next.bytes);
+  return ok(null);
+}
+
+/**
+ * RFC 7009: always 200. A refresh token revokes its session (its hash must match, so knowing
+ * a session id is not enough); an access token with a valid signature revokes its session.
+ */
+export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<null>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  let target: { sid: string; check: (s: SessionRow) => boolean } | null = null;
+  const sid = parseRefreshToken(i.token);
+  if (sid) {
+    const s = getSession(ctx.sql, sid);
+    const u = s ? getUser(ctx.sql, s.user_id) : null;
+    if (s && u) {
+      const secret = await rt.userSecret(u);
+      const hash = refreshHash(secret, i.token);
+      target = {
+        sid,
+        check: () => getUser(ctx.sql, u.id)?.secret_version === u.secret_version && one(ctx.sql, "SELECT 1 AS x FROM refresh_tokens WHERE hash = ? AND session_id = ?", hash, sid) !== null,
+      };
+    }
+  } else {
+    const claims = await rt.verifyAccess(ctx, i.token);
+    if (claims) target = { sid: claims.sid, check: (s) => s.user_id === claims.sub };
+  }
+  if (!target) return ok(null);
+  const t = target;
+  rt.tx(ctx, () => {
+    const s = getSession(ctx.sql, t.sid);
+    if (s && s.revoked_at === null && t.check(s) && revokeSession(ctx, s, "revoked")) {
+      audit(ctx, { type: "session.revoked", userId: s.user_id, sessionId: s.id, data: { via: "revoke" } });
+    }
+  });
+  await rt.commit(ctx);
+  return ok(null);
+}
+
+export type IntrospectResponse = { active: false } | ({ active: true } & Record<string, unknown>);
+
+/** RFC 7662, checked against live state: session, user status and secret version. */
+export async function introspect(rt: Runtime, i: { apiKey: string; token: string }): Promise<Result<IntrospectResponse>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const key = checkApiKey(ctx.sql, i.apiKey, "introspect", ctx.now);
+  if (!key.ok) return key.reason === "scope" ? fail("forbidden", "The API key lacks the introspect scope.") : fail("invalid_token", "Invalid API key.");
+  const sid = parseRefreshToken(i.token);
+  if (sid) {
+    const s = getSession(ctx.sql, sid);
+    const u = s ? getUser(ctx.sql, s.user_id) : null;
+    if (!s || !u) return ok({ active: false });
+    const hash = refreshHash(await rt.userSecret(u), i.token);
+    const user = getUser(ctx.sql, u.id);
+    const row = one<{ rotated_at: number | null }>(ctx.sql, "SELECT rotated_at FROM refresh_tokens WHERE hash = ? AND session_id = ?", hash, sid);
+    const session = getSession(ctx.sql, sid);
+    if (!row || row.rotated_at !== null || !session || !isLive(session, ctx.now) || !user || user.status !== "active" || user.secret_version !== u.secret_version) return ok({ active: false });
+    return ok({ active: true, token_type: "refresh_token", sub: user.id, sid, tid: ctx.slug, iss: ctx.issuer, exp: Math.floor(Math.min(session.expires_at, session.idle_expires_at) / 1000), iat: Math.floor(session.last_refreshed_at / 1000) });
+  }
+  const claims = await rt.verifyAccess(ctx, i.token);
+  if (!claims) return ok({ active: false });
+  const live = checkLive(ctx, claims);
+  if (!live.ok) return ok({ active: false });
+  return ok({ active: true, token_type: "access_token", client_id: ctx.slug, ...claims });
+}
+
+export async function jwksOf(rt: Runtime): Promise<Result<{ keys: Record<string, unknown>[] }>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  return ok(jwks(b.value.sql, b.value.now));
+}

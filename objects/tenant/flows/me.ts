@@ -1,0 +1,176 @@
+/**
+ * @module The signed-in user: profile, credential changes (which rotate the user secret and
+ * end every other session), soft deletion, and their own sessions.
+ */
+import { fail, ok, type Result } from "../../../src/errors.ts";
+import type { RequestMeta } from "../context.ts";
+import { audit } from "../audit.ts";
+import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
+import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
+import { getSession, listLiveSessions, refreshHash, revokeSession, toPublicSession, type PublicSession } from "../sessions.ts";
+import { buildClaims, checkLive } from "../tokens.ts";
+import { getCredential, getUser, identifierTaken, rotateSecret, setCredential, syncDirectory, toPublicUser, type PublicUser } from "../users.ts";
+import { due } from "../context.ts";
+import { randomToken } from "../../../src/crypto/random.ts";
+
+export async function getMe(rt: Runtime, i: { accessToken: string }): Promise<Result<PublicUser>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const claims = await rt.verifyAccess(ctx, i.accessToken);
+  if (!claims) return fail("invalid_token");
+  const p = checkLive(ctx, claims);
+  return p.ok ? ok(toPublicUser(ctx.sql, p.value.user)) : p;
+}
+
+/** For routes that re-check the password: the stored hash and the version it belongs to. */
+export async function credentialStart(rt: Runtime, i: { accessToken: string }): Promise<Result<{ userId: string; hash: string | null; secretVersion: number }>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const claims = await rt.verifyAccess(ctx, i.accessToken);
+  if (!claims) return fail("invalid_token");
+  const p = checkLive(ctx, claims);
+  if (!p.ok) return p;
+  return ok({ userId: p.value.user.id, hash: getCredential(ctx.sql, p.value.user.id)?.hash ?? null, secretVersion: p.value.user.secret_version });
+}
+
+export interface UpdateMeInput {
+  accessToken: string;
+  secretVersion: number;
+  passwordOk: boolean;
+  newPassword: HashedPassword | null;
+  newUsername: { raw: string; norm: string } | null;
+  newEmail: { raw: string; norm: string } | null;
+  metadata: Record<string, unknown> | null;
+  meta: RequestMeta;
+}
+
+/**
+ * PATCH /me. A credential change (password, username or email) rotates the secret and ends
+ * every other session; this session continues with a new refresh token keyed to the new secret.
+ */
+export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<TokenResponse>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const claims = await rt.verifyAccess(ctx, i.accessToken);
+  if (!claims) return fail("invalid_token");
+  const bad = i.newPassword && checkNewPassword(ctx, i.newPassword);
+  if (bad) return bad;
+  const next = await rt.newSecret(claims.sub);
+  const u0 = getUser(ctx.sql, claims.sub);
+  if (!u0) return fail("invalid_token");
+  const current = await rt.userSecret(u0);
+  const r = rt.tx(ctx, (): Result<Issued & { ver: number }> => {
+    const p = checkLive(ctx, claims);
+    if (!p.ok) return p;
+    const { user, session } = p.value;
+    if (!i.passwordOk || user.secret_version !== i.secretVersion || user.secret_version !== u0.secret_version) {
+      audit(ctx, { type: "login.failure", userId: user.id, sessionId: session.id, meta: i.meta, data: { via: "patch_me" } });
+      return fail("invalid_credentials");
+    }
+    if (identifierTaken(ctx.sql, { email_norm: i.newEmail?.norm, username_norm: i.newUsername?.norm }, user.id)) return fail("conflict", "That email or username is already taken.");
+    const sets: string[] = [];
+    const args: SqlStorageValue[] = [];
+    if (i.newEmail) sets.push("email = ?", "email_norm = ?", "email_verified = 0"), args.push(i.newEmail.raw, i.newEmail.norm);
+    if (i.newUsername) sets.push("username = ?", "username_norm = ?"), args.push(i.newUsername.raw, i.newUsername.norm);
+    if (i.metadata) sets.push("metadata = ?"), args.push(JSON.stringify(i.metadata));
+    if (sets.length) ctx.sql.exec(`UPDATE users SET ${sets.join(", ")}, updated_at = ? WHERE id = ?`, ...args, ctx.now, user.id);
+    if (i.newPassword) setCredential(ctx, user.id, i.newPassword.hash, i.newPassword.algorithm);
+    let ver = user.secret_version;
+    let secret = current;
+    if (i.newPassword || i.newEmail || i.newUsername) {
+      ver = rotateSecret(ctx, user, next.sealed, "credential_change", { keepSessionId: session.id });
+      secret = next.bytes;
+      audit(ctx, { type: "credential.change", userId: user.id, sessionId: session.id, meta: i.meta, data: { password: !!i.newPassword, email: !!i.newEmail, username: !!i.newUsername } });
+    } else {
+      audit(ctx, { type: "user.updated", userId: user.id, sessionId: session.id, meta: i.meta, data: { metadata: true } });
+    }
+    const fresh = getUser(ctx.sql, user.id)!;
+    if (i.newEmail || i.newUsername) syncDirectory(ctx, fresh);
+    // This session keeps going: its old refresh tokens give way to one keyed to the current secret.
+    ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", session.id);
+    const refreshToken = `${session.id}.${randomToken(32)}`;
+    ctx.sql.exec("INSERT INTO refresh_tokens (hash, session_id, issued_at) VALUES (?, ?, ?)", refreshHash(secret, refreshToken), session.id, ctx.now);
+    return ok({ claims: buildClaims(ctx, fresh, session), refreshToken, user: toPublicUser(ctx.sql, fresh), secret, ver });
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  rt.rememberSecret(claims.sub, r.value.ver, r.value.secret);
+  return ok(await rt.respond(ctx, r.value));
+}
+
+export interface DeleteMeInput {
+  accessToken: string;
+  secretVersion: number;
+  passwordOk: boolean;
+  meta: RequestMeta;
+}
+
+/** Soft delete: the user can no longer sign in, every token dies, identifiers are freed; purged after retention. */
+export async function deleteMe(rt: Runtime, i: DeleteMeInput): Promise<Result<null>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const claims = await rt.verifyAccess(ctx, i.accessToken);
+  if (!claims) return fail("invalid_token");
+  const next = await rt.newSecret(claims.sub);
+  const r = rt.tx(ctx, (): Result<null> => {
+    const p = checkLive(ctx, claims);
+    if (!p.ok) return p;
+    const { user } = p.value;
+    if (!i.passwordOk || user.secret_version !== i.secretVersion) {
+      audit(ctx, { type: "login.failure", userId: user.id, meta: i.meta, data: { via: "delete_me" } });
+      return fail("invalid_credentials");
+    }
+    softDeleteUser(ctx, user, next.sealed, "user_deleted");
+    audit(ctx, { type: "user.deleted", userId: user.id, meta: i.meta, data: { by: "self" } });
+    return ok(null);
+  });
+  await rt.commit(ctx);
+  return r;
+}
+
+/** Shared by self-service and admin deletion. */
+export function softDeleteUser(ctx: Parameters<typeof rotateSecret>[0], user: Parameters<typeof rotateSecret>[1], sealedSecret: string, reason: string): void {
+  rotateSecret(ctx, user, sealedSecret, reason, { eventType: "user.deleted" });
+  ctx.sql.exec(
+    "UPDATE users SET status = 'deleted', deleted_at = ?, email_norm = NULL, username_norm = NULL, updated_at = ? WHERE id = ?",
+    ctx.now, ctx.now, user.id,
+  );
+  ctx.sql.exec("DELETE FROM credentials WHERE user_id = ?", user.id);
+  syncDirectory(ctx, { id: user.id, email_norm: user.email_norm, username_norm: user.username_norm, status: "deleted" });
+  due(ctx, ctx.now + ctx.settings.retention.deleted_users_days * 86_400_000);
+}
+
+export async function listSessions(rt: Runtime, i: { accessToken: string }): Promise<Result<{ sessions: PublicSession[] }>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const claims = await rt.verifyAccess(ctx, i.accessToken);
+  if (!claims) return fail("invalid_token");
+  const p = checkLive(ctx, claims);
+  if (!p.ok) return p;
+  return ok({ sessions: listLiveSessions(ctx.sql, claims.sub, ctx.now).map((s) => toPublicSession(s, claims.sid, rt.isOnline(s.id))) });
+}
+
+export async function revokeOwnSession(rt: Runtime, i: { accessToken: string; sessionId: string }): Promise<Result<null>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const claims = await rt.verifyAccess(ctx, i.accessToken);
+  if (!claims) return fail("invalid_token");
+  const r = rt.tx(ctx, (): Result<null> => {
+    const p = checkLive(ctx, claims);
+    if (!p.ok) return p;
+    const s = getSession(ctx.sql, i.sessionId);
+    if (!s || s.user_id !== claims.sub || s.revoked_at !== null) return fail("not_found", "No such session.");
+    revokeSession(ctx, s, "user_revoked");
+    audit(ctx, { type: "session.revoked", userId: claims.sub, sessionId: s.id, data: { by: claims.sid } });
+    return ok(null);
+  });
+  await rt.commit(ctx);
+  return r;
+}
+

@@ -1,0 +1,164 @@
+/**
+ * @module Sessions and their refresh tokens. A refresh token is `{session id}.{256 random
+ * bits}`; only HMAC-SHA256(user secret, token) is stored, so rotating the user secret kills
+ * every refresh token at once. Each refresh rotates the token; a rotated token presented again
+ * within `refresh_reuse_grace_s` gets a fresh sibling (concurrent tabs), after that it is reuse
+ * and the whole session is revoked.
+ */
+import { iso } from "../../src/clock.ts";
+import { hmacSha256B64 } from "../../src/crypto/digest.ts";
+import { randomToken, sessionId } from "../../src/crypto/random.ts";
+import { due, type RequestMeta, type TenantCtx } from "./context.ts";
+import { appendEvent } from "./events.ts";
+import { all, one, run } from "./sql.ts";
+
+export interface SessionRow {
+  id: string;
+  user_id: string;
+  created_at: number;
+  last_refreshed_at: number;
+  expires_at: number;
+  idle_expires_at: number;
+  due_at: number;
+  amr: string;
+  ip: string | null;
+  user_agent: string | null;
+  revoked_at: number | null;
+  revoke_reason: string | null;
+}
+
+/** Rotated tokens kept per session for reuse detection; older ones are simply unknown. */
+const ROTATED_KEPT = 32;
+
+export const refreshHash = (secret: Uint8Array, token: string): string => hmacSha256B64(secret, token);
+
+/** `{sid}.{secret}` → the session id, or null when the token is not shaped like ours. */
+export function parseRefreshToken(token: string): string | null {
+  const m = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  return m ? m[1] : null;
+}
+
+export function getSession(sql: SqlStorage, id: string): SessionRow | null {
+  return one<SessionRow>(sql, "SELECT * FROM sessions WHERE id = ?", id);
+}
+
+export function isLive(s: SessionRow, now: number): boolean {
+  return s.revoked_at === null && now < s.expires_at && now < s.idle_expires_at;
+}
+
+function newRefreshToken(ctx: TenantCtx, sid: string, secret: Uint8Array): string {
+  const token = `${sid}.${randomToken(32)}`;
+  ctx.sql.exec("INSERT INTO refresh_tokens (hash, session_id, issued_at) VALUES (?, ?, ?)", refreshHash(secret, token), sid, ctx.now);
+  return token;
+}
+
+export function createSession(ctx: TenantCtx, userId: string, secret: Uint8Array, amr: string[], meta: RequestMeta): { session: SessionRow; refreshToken: string } {
+  const id = sessionId();
+  const s = ctx.settings;
+  const expires = ctx.now + s.refresh_ttl_s * 1000;
+  const idle = Math.min(expires, ctx.now + s.refresh_idle_ttl_s * 1000);
+  ctx.sql.exec(
+    `INSERT INTO sessions (id, user_id, created_at, last_refreshed_at, expires_at, idle_expires_at, due_at, amr, ip, user_agent)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    id, userId, ctx.now, ctx.now, expires, idle, idle, JSON.stringify(amr), meta.ip?.slice(0, 64) ?? null, meta.userAgent?.slice(0, 512) ?? null,
+  );
+  due(ctx, idle);
+  const refreshToken = newRefreshToken(ctx, id, secret);
+  return { session: getSession(ctx.sql, id)!, refreshToken };
+}
+
+export type RefreshOutcome =
+  | { kind: "rotated"; session: SessionRow; refreshToken: string }
+  | { kind: "unknown" }
+  | { kind: "reuse"; session: SessionRow };
+
+/**
+ * The heart of refresh, synchronous inside one transaction. The caller has checked that the
+ * session is live and the user active, and passes the secret for the user's current version.
+ */
+export function rotateRefreshToken(ctx: TenantCtx, session: SessionRow, secret: Uint8Array, token: string): RefreshOutcome {
+  const hash = refreshHash(secret, token);
+  const row = one<{ rotated_at: number | null }>(ctx.sql, "SELECT rotated_at FROM refresh_tokens WHERE hash = ? AND session_id = ?", hash, session.id);
+  if (!row) return { kind: "unknown" };
+  if (row.rotated_at !== null && ctx.now - row.rotated_at > ctx.settings.refresh_reuse_grace_s * 1000) {
+    revokeSession(ctx, session, "refresh_reuse");
+    return { kind: "reuse", session };
+  }
+  if (row.rotated_at === null) ctx.sql.exec("UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ?", ctx.now, hash);
+  const refreshToken = newRefreshToken(ctx, session.id, secret);
+  const idle = Math.min(session.expires_at, ctx.now + ctx.settings.refresh_idle_ttl_s * 1000);
+  ctx.sql.exec("UPDATE sessions SET last_refreshed_at = ?, idle_expires_at = ?, due_at = ? WHERE id = ?", ctx.now, idle, idle, session.id);
+  ctx.sql.exec(
+    `DELETE FROM refresh_tokens WHERE session_id = ? AND rotated_at IS NOT NULL AND hash NOT IN
+       (SELECT hash FROM refresh_tokens WHERE session_id = ? AND rotated_at IS NOT NULL ORDER BY rotated_at DESC LIMIT ?)`,
+    session.id, session.id, ROTATED_KEPT,
+  );
+  due(ctx, idle);
+  return { kind: "rotated", session: getSession(ctx.sql, session.id)!, refreshToken };
+}
+
+/** Revokes one live session and logs `session.revoked` (or `session.expired`). No-op if already revoked. */
+export function revokeSession(ctx: TenantCtx, s: SessionRow, reason: string, type: "session.revoked" | "session.expired" = "session.revoked"): boolean {
+  const n = run(ctx.sql, "UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL", ctx.now, reason, s.id);
+  if (n === 0) return false;
+  ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", s.id);
+  appendEvent(ctx, type, { sub: s.user_id, sid: s.id, reason });
+  due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
+  return true;
+}
+
+/**
+ * Marks every live session of the user revoked, without an event each: the caller logs one
+ * `user.revoked` (a newer `ver`) that covers them all. Returns the revoked session ids.
+ */
+export function revokeUserSessions(ctx: TenantCtx, userId: string, reason: string, keep?: string): string[] {
+  const ids = all<{ id: string }>(
+    ctx.sql,
+    "UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE user_id = ? AND revoked_at IS NULL AND id != ? RETURNING id",
+    ctx.now, reason, userId, keep ?? "",
+  ).map((r) => r.id);
+  for (const id of ids) ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", id);
+  if (ids.length) due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
+  return ids;
+}
+
+export interface PublicSession {
+  id: string;
+  created_at: string;
+  last_refreshed_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  amr: string[];
+  current: boolean;
+  online: boolean;
+}
+
+export function listLiveSessions(sql: SqlStorage, userId: string, now: number): SessionRow[] {
+  return all<SessionRow>(
+    sql,
+    "SELECT * FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND idle_expires_at > ? ORDER BY created_at DESC",
+    userId, now, now,
+  );
+}
+
+export function toPublicSession(s: SessionRow, currentSid: string | null, online: boolean): PublicSession {
+  return {
+    id: s.id,
+    created_at: iso(s.created_at)!,
+    last_refreshed_at: iso(s.last_refreshed_at)!,
+    expires_at: iso(Math.min(s.expires_at, s.idle_expires_at))!,
+    ip: s.ip,
+    user_agent: s.user_agent,
+    amr: JSON.parse(s.amr),
+    current: s.id === currentSid,
+    online,
+  };
+}
+
+/** Alarm job: ends sessions past their absolute or idle expiry, at most `limit`. */
+export function expireDueSessions(ctx: TenantCtx, limit: number): number {
+  const rows = all<SessionRow>(ctx.sql, "SELECT * FROM sessions WHERE revoked_at IS NULL AND due_at <= ? ORDER BY due_at LIMIT ?", ctx.now, limit);
+  for (const s of rows) revokeSession(ctx, s, "expired", "session.expired");
+  return rows.length;
+}

@@ -1,0 +1,114 @@
+/**
+ * @module Access tokens (SPEC section 5): claims built inside the transaction from committed
+ * state, signed after the commit, and verified in two steps: the signature and registered
+ * claims (async, jose), then liveness against current state (sync, in the caller's
+ * transaction): the session is live, the user active, and `ver` is the user's current version.
+ */
+import type { JWTPayload } from "jose";
+import { fail, ok, type Result } from "../../src/errors.ts";
+import { jwsAlg, peekJwt, signJwt, verifyJwt } from "../../src/crypto/jwt.ts";
+import { randomToken } from "../../src/crypto/random.ts";
+import type { Settings } from "../../schema/settings.ts";
+import type { TenantCtx } from "./context.ts";
+import type { KeyRing } from "./keys.ts";
+import { getSession, isLive, type SessionRow } from "./sessions.ts";
+import { getUser, rolesOf, type UserRow } from "./users.ts";
+
+export interface AccessClaims extends JWTPayload {
+  iss: string;
+  aud: string;
+  sub: string;
+  tid: string;
+  sid: string;
+  ver: number;
+  roles: string[];
+  scope: string;
+  amr: string[];
+  email: string | null;
+  username: string | null;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+export const audienceOf = (slug: string, s: Settings): string => s.audience ?? slug;
+
+export function buildClaims(ctx: TenantCtx, user: UserRow, session: SessionRow): AccessClaims {
+  const { roles, scopes } = rolesOf(ctx.sql, user.id);
+  const iat = Math.floor(ctx.now / 1000);
+  return {
+    iss: ctx.issuer,
+    aud: audienceOf(ctx.slug, ctx.settings),
+    sub: user.id,
+    tid: ctx.slug,
+    sid: session.id,
+    ver: user.secret_version,
+    roles,
+    scope: scopes.join(" "),
+    amr: JSON.parse(session.amr),
+    email: user.email,
+    username: user.username,
+    jti: randomToken(16),
+    iat,
+    exp: iat + ctx.settings.access_ttl_s,
+  };
+}
+
+export async function signAccessToken(ring: KeyRing, settings: Settings, claims: AccessClaims, userSecret: Uint8Array): Promise<string> {
+  const alg = settings.token_alg;
+  if (alg === "user-HS512") return signJwt(claims, { alg: "HS512", typ: "at+jwt" }, userSecret);
+  const key = ring.current(alg);
+  if (!key) throw new Error(`no current ${alg} signing key`);
+  return signJwt(claims, { alg: jwsAlg(alg), kid: key.kid, typ: "at+jwt" }, key.sign);
+}
+
+/** Fetches the user secret needed to verify a `user-HS512` token. */
+export type UserSecretLookup = (userId: string) => Promise<{ secret: Uint8Array; version: number } | null>;
+
+/**
+ * Step one: signature and registered claims. Refuses `alg: none`, any algorithm other than
+ * the tenant's, header-supplied keys (`jku`, `jwk`, `x5u`, `x5c`), wrong `iss`/`aud`/`typ`,
+ * expired and not-yet-valid tokens, and tokens of another tenant.
+ */
+export async function verifyAccessToken(
+  token: string,
+  o: { ring: KeyRing; settings: Settings; slug: string; issuer: string; now: number; userSecret: UserSecretLookup },
+): Promise<AccessClaims | null> {
+  const peek = peekJwt(token);
+  if (!peek) return null;
+  const { header, payload } = peek;
+  const alg = jwsAlg(o.settings.token_alg);
+  if (header.alg !== alg || header.typ !== "at+jwt") return null;
+  if ("jku" in header || "jwk" in header || "x5u" in header || "x5c" in header || "crit" in header) return null;
+  let key: CryptoKey | Uint8Array;
+  if (o.settings.token_alg === "user-HS512") {
+    if (typeof payload.sub !== "string") return null;
+    const us = await o.userSecret(payload.sub);
+    if (!us) return null;
+    key = us.secret;
+  } else {
+    if (typeof header.kid !== "string") return null;
+    const k = o.ring.get(header.kid);
+    if (!k || k.alg !== o.settings.token_alg) return null;
+    key = k.verify;
+  }
+  const claims = await verifyJwt(token, key, { alg, issuer: o.issuer, audience: audienceOf(o.slug, o.settings), typ: "at+jwt", nowMs: o.now });
+  if (!claims) return null;
+  if (claims.tid !== o.slug || typeof claims.sid !== "string" || typeof claims.ver !== "number") return null;
+  return claims as AccessClaims;
+}
+
+export interface Principal {
+  claims: AccessClaims;
+  user: UserRow;
+  session: SessionRow;
+}
+
+/** Step two, synchronous: is what the token names still alive right now? */
+export function checkLive(ctx: TenantCtx, claims: AccessClaims): Result<Principal> {
+  const session = getSession(ctx.sql, claims.sid);
+  if (!session || !isLive(session, ctx.now) || session.user_id !== claims.sub) return fail("invalid_token");
+  const user = getUser(ctx.sql, claims.sub);
+  if (!user || user.status !== "active" || user.secret_version !== claims.ver) return fail("invalid_token");
+  return ok({ claims, user, session });
+}

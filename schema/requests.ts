@@ -1,0 +1,64 @@
+/**
+ * @module Request bodies of every route, as strict zod objects: an unknown field is an error.
+ * Identifier and password rules that need normalisation run in the routes (schema/identifiers,
+ * src/crypto/password-policy); these schemas bound sizes and types.
+ */
+import { z } from "zod";
+
+const str = (max: number) => z.string().min(1).max(max);
+/** Metadata: a JSON object of at most 8 KiB once serialised. */
+export const metadataSchema = z
+  .record(z.string().max(128), z.unknown())
+  .refine((m) => new TextEncoder().encode(JSON.stringify(m)).length <= 8192, { message: "metadata must serialise to at most 8 KiB" });
+
+const password = z.string().max(4096);
+
+export const signupBody = z
+  .strictObject({ email: str(320).optional(), username: str(256).optional(), password, metadata: metadataSchema.optional() })
+  .refine((b) => b.email !== undefined || b.username !== undefined, { message: "email or username is required", path: ["email"] });
+
+export const loginBody = z.strictObject({ login: str(320), password });
+export const loginMfaBody = z.strictObject({ mfa_token: str(128), code: str(64) });
+export const refreshBody = z.strictObject({ refresh_token: str(512) });
+
+export const patchMeBody = z
+  .strictObject({
+    current_password: password,
+    new_password: password.optional(),
+    new_username: str(256).optional(),
+    new_email: str(320).optional(),
+    metadata: metadataSchema.optional(),
+  })
+  .refine((b) => b.new_password !== undefined || b.new_username !== undefined || b.new_email !== undefined || b.metadata !== undefined, {
+    message: "nothing to change",
+  });
+
+export const passwordBody = z.strictObject({ password });
+export const tokenBody = z.strictObject({ token: str(8192), token_type_hint: z.enum(["access_token", "refresh_token"]).optional() });
+export const emailBody = z.strictObject({ email: str(320) });
+export const resetBody = z.strictObject({ token: str(128), new_password: password });
+export const codeBody = z.strictObject({ code: str(64) });
+export const oneTimeTokenBody = z.strictObject({ token: str(128) });
+
+export const SLUG_RE = /^[a-z0-9][a-z0-9-]{1,62}$/;
+export const RESERVED_SLUGS = new Set(["admin", "health", "v1", ".well-known"]);
+
+export const createTenantBody = z.strictObject({
+  slug: z.string().regex(SLUG_RE, "slug must match ^[a-z0-9][a-z0-9-]{1,62}$").refine((s) => !RESERVED_SLUGS.has(s), { message: "slug is reserved" }),
+  name: str(200),
+  settings: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const patchTenantBody = z
+  .strictObject({ name: str(200).optional(), settings: z.record(z.string(), z.unknown()).optional() })
+  .refine((b) => b.name !== undefined || b.settings !== undefined, { message: "nothing to change" });
+
+export const createApiKeyBody = z.strictObject({
+  name: str(100),
+  scopes: z.array(z.enum(["introspect", "subscribe", "manage"])).min(1).max(3),
+});
+
+export const listQuery = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+});

@@ -1,0 +1,65 @@
+/**
+ * @module The router Worker's Hono app: middleware, every route, and the one error handler
+ * that turns an AuthError into the SPEC's error body (anything else is logged and is a 500).
+ */
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { AuthError } from "./errors.ts";
+import type { AppEnv } from "./app-env.ts";
+import { adminAuth } from "./middleware/admin-auth.ts";
+import { ipLimit } from "./middleware/ip-limit.ts";
+import { requestLog } from "./middleware/request-log.ts";
+import { securityHeaders } from "./middleware/security-headers.ts";
+import { tenant } from "./middleware/tenant.ts";
+import { tenantAdminRoutes } from "./routes/admin/tenants.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { meRoutes } from "./routes/me.ts";
+
+export function errorResponse(e: AuthError): Response {
+  const headers: Record<string, string> = { "Cache-Control": "no-store", "Content-Type": "application/json" };
+  if (e.retryAfter !== undefined) headers["Retry-After"] = String(Math.max(1, Math.ceil(e.retryAfter)));
+  return new Response(JSON.stringify(e.toBody()), { status: e.status, headers });
+}
+
+export function buildApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use("*", requestLog());
+  app.use("*", securityHeaders());
+  app.use(
+    "*",
+    cors({
+      origin: (origin, c) => {
+        const allowed = (c.env.ALLOWED_ORIGINS ?? "").split(",").map((s: string) => s.trim()).filter(Boolean);
+        return allowed.includes("*") ? origin || "*" : allowed.includes(origin) ? origin : null;
+      },
+      allowHeaders: ["Authorization", "Content-Type", "cf-turnstile-response", "X-Request-Id"],
+      allowMethods: ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+      exposeHeaders: ["Retry-After", "X-Request-Id"],
+      maxAge: 600,
+    }),
+  );
+
+  app.get("/health", (c) => c.json({ status: "healthy", message: "API is running" }));
+
+  const admin = new Hono<AppEnv>();
+  admin.use("*", adminAuth());
+  admin.route("/", tenantAdminRoutes);
+  app.route("/v1/admin", admin);
+
+  const t = new Hono<AppEnv>();
+  t.use("*", ipLimit());
+  t.use("*", tenant());
+  t.route("/", authRoutes);
+  t.route("/", meRoutes);
+  t.route("/", eventRoutes);
+  app.route("/v1/:tenant", t);
+
+  app.notFound(() => errorResponse(new AuthError("not_found")));
+  app.onError((err, c) => {
+    if (err instanceof AuthError && err.code !== "stale_policy") return errorResponse(err);
+    c.get("log")?.error("unhandled", { request_id: c.get("requestId"), error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    return errorResponse(new AuthError("internal"));
+  });
+  return app;
+}

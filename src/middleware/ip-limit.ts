@@ -1,0 +1,20 @@
+/**
+ * @module The Workers rate-limiting binding in front of the tenant objects, per client IP, so
+ * a flood is turned away before it costs an object any work. The per-route, per-tenant limits
+ * are counted in the object itself.
+ */
+import type { MiddlewareHandler } from "hono";
+import { AuthError } from "../errors.ts";
+import type { AppEnv } from "../app-env.ts";
+
+export function ipLimit(): MiddlewareHandler<AppEnv> {
+  return async function ipLimit(c, next) {
+    const limiter = c.env.IP_LIMITER;
+    if (limiter) {
+      const ip = c.req.header("cf-connecting-ip") ?? "unknown";
+      const { success } = await limiter.limit({ key: ip });
+      if (!success) throw new AuthError("rate_limited", undefined, { retryAfter: 60 });
+    }
+    await next();
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * @module Cloudflare Turnstile (SPEC section 9). The router verifies a `cf-turnstile-response`
+ * header with siteverify before it calls the object; the object decides whether the route
+ * needed one (`turnstile.required_for`, or `after_failures` for that account or IP). Fails
+ * closed: siteverify unreachable is 503.
+ */
+import { AuthError } from "./errors.ts";
+
+export const SITEVERIFY = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
+
+/** True when a token was presented and verified; false when none was presented. Throws otherwise. */
+export async function turnstile(req: Request, secret: string | undefined, ip: string | null, fetcher: typeof fetch = fetch): Promise<boolean> {
+  const token = req.headers.get("cf-turnstile-response");
+  if (!token) return false;
+  if (!secret) throw new AuthError("unavailable", "Turnstile is not configured.");
+  if (token.length > 2048) throw new AuthError("turnstile_failed");
+  const form = new FormData();
+  form.set("secret", secret);
+  form.set("response", token);
+  if (ip) form.set("remoteip", ip);
+  let res: Response;
+  try {
+    res = await fetcher(SITEVERIFY, { method: "POST", body: form });
+  } catch {
+    throw new AuthError("unavailable", "Turnstile verification is unreachable.");
+  }
+  if (!res.ok) throw new AuthError("unavailable", "Turnstile verification is unreachable.");
+  const body = (await res.json().catch(() => null)) as { success?: boolean } | null;
+  if (!body || body.success !== true) throw new AuthError("turnstile_failed");
+  return true;
+}

@@ -1,0 +1,70 @@
+/** @module Test helpers: HTTP against the Worker in workerd, tenants, users, keys. */
+import { SELF, env } from "cloudflare:test";
+import { expect } from "vitest";
+
+export const ADMIN = "test-admin-token-0123456789abcdef";
+export const BASE = "http://warden.test";
+export const PASSWORD = "correct horse battery staple";
+
+let counter = 0;
+export const uniq = (p = "t") => `${p}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+export interface Call {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+export async function call(method: string, path: string, o: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: BodyInit } = {}): Promise<Call> {
+  const headers: Record<string, string> = { ...(o.headers ?? {}) };
+  if (o.token) headers.authorization = `Bearer ${o.token}`;
+  let body: BodyInit | undefined = o.raw;
+  if (o.body !== undefined) {
+    body = JSON.stringify(o.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const res = await SELF.fetch(`${BASE}${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+export const admin = (method: string, path: string, body?: unknown) => call(method, `/v1/admin${path}`, { body, token: ADMIN });
+
+/** A fresh tenant; pbkdf2 by default so tests stay fast (argon2id is tested on its own). */
+export async function newTenant(settings: Record<string, unknown> = {}, slug = uniq("t")): Promise<string> {
+  const r = await admin("POST", "/tenants", { slug, name: `Tenant ${slug}`, settings: { password: { hash: "pbkdf2-sha256" }, ...settings } });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return slug;
+}
+
+export async function signup(slug: string, o: { email?: string; username?: string; password?: string } = {}): Promise<any> {
+  const r = await call("POST", `/v1/${slug}/signup`, { body: { email: o.email ?? `${uniq("u")}@example.com`, ...(o.username ? { username: o.username } : {}), password: o.password ?? PASSWORD } });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body;
+}
+
+export async function apiKey(slug: string, scopes: string[] = ["introspect", "subscribe", "manage"]): Promise<string> {
+  const r = await admin("POST", `/tenants/${slug}/api-keys`, { name: "test", scopes });
+  expect(r.status).toBe(201);
+  return r.body.key;
+}
+
+export async function introspect(slug: string, key: string, token: string): Promise<any> {
+  const r = await call("POST", `/v1/${slug}/introspect`, { token: key, body: { token } });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body;
+}
+
+export const stub = (slug: string) => env.TENANT.getByName(slug);
+
+export function expectError(r: Call, status: number, code: string): void {
+  expect(r.status, JSON.stringify(r.body)).toBe(status);
+  expect(r.body?.error?.code).toBe(code);
+  expect(r.headers.get("cache-control")).toBe("no-store");
+}
