@@ -12,7 +12,7 @@ import { fail, ok, type Result } from "../src/errors.ts";
 import type { Env } from "../src/env.ts";
 import { defaultAccessTtl, settingsSchema, type Settings } from "../schema/settings.ts";
 import { TENANT_MIGRATIONS } from "../schema/tenant-migrations.ts";
-import { newEffects, type TenantCtx } from "./tenant/context.ts";
+import { newEffects, type RequestMeta, type TenantCtx } from "./tenant/context.ts";
 import { KeyRing } from "./tenant/keys.ts";
 import { liveDelivery, drainOutbox, type Delivery } from "./tenant/outbox.ts";
 import type { Issued, Runtime, TokenResponse } from "./tenant/runtime.ts";
@@ -24,6 +24,8 @@ import * as me from "./tenant/flows/me.ts";
 import * as admin from "./tenant/flows/admin.ts";
 import * as alarm from "./tenant/flows/alarm.ts";
 import * as subscribers from "./tenant/flows/subscribers.ts";
+import * as mfa from "./tenant/flows/mfa.ts";
+import * as account from "./tenant/flows/account.ts";
 
 const SECRET_CACHE_MAX = 10_000;
 
@@ -254,6 +256,21 @@ export class TenantObject extends Server<Env> implements Runtime {
   deleteMe(i: me.DeleteMeInput) { return me.deleteMe(this, i); }
   listSessions(i: { accessToken: string }) { return me.listSessions(this, i); }
   revokeOwnSession(i: { accessToken: string; sessionId: string }) { return me.revokeOwnSession(this, i); }
+
+  // ---- RPC: account security (MFA, magic links, password reset, email verification, unlock)
+
+  loginMfa(i: mfa.LoginMfaInput) { return mfa.loginMfa(this, i); }
+  enrollTotp(i: { accessToken: string }) { return mfa.enrollTotp(this, i); }
+  confirmTotp(i: mfa.ConfirmTotpInput) { return mfa.confirmTotp(this, i); }
+  disableTotp(i: mfa.DisableTotpInput) { return mfa.disableTotp(this, i); }
+  regenerateRecoveryCodes(i: { accessToken: string; meta: RequestMeta }) { return mfa.regenerateRecoveryCodes(this, i); }
+  requestMagicLink(i: account.EmailRequestInput) { return account.requestMagicLink(this, i); }
+  verifyMagicLink(i: { token: string; meta: RequestMeta }) { return account.verifyMagicLink(this, i); }
+  forgotPassword(i: account.EmailRequestInput) { return account.forgotPassword(this, i); }
+  resetPassword(i: account.ResetPasswordInput) { return account.resetPassword(this, i); }
+  requestEmailVerification(i: { accessToken: string; meta: RequestMeta }) { return account.requestEmailVerification(this, i); }
+  verifyEmail(i: { token: string; meta: RequestMeta }) { return account.verifyEmail(this, i); }
+  unlockUser(i: { userId: string; actor: string }) { return account.unlockUser(this, i); }
 
   // ------------------------------------------------------------------ RPC: operators
 

@@ -12,6 +12,9 @@ import { requestLog } from "./middleware/request-log.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { tenant } from "./middleware/tenant.ts";
 import { tenantAdminRoutes } from "./routes/admin/tenants.ts";
+import { unlockRoutes } from "./routes/admin/unlock.ts";
+import { accountRoutes } from "./routes/account.ts";
+import { mfaRoutes } from "./routes/mfa.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -45,6 +48,7 @@ export function buildApp(): Hono<AppEnv> {
   const admin = new Hono<AppEnv>();
   admin.use("*", adminAuth());
   admin.route("/", tenantAdminRoutes);
+  admin.route("/", unlockRoutes);
   app.route("/v1/admin", admin);
 
   const t = new Hono<AppEnv>();
@@ -52,6 +56,8 @@ export function buildApp(): Hono<AppEnv> {
   t.use("*", tenant());
   t.route("/", authRoutes);
   t.route("/", meRoutes);
+  t.route("/", mfaRoutes);
+  t.route("/", accountRoutes);
   t.route("/", eventRoutes);
   app.route("/v1/:tenant", t);
 

@@ -113,8 +113,8 @@ export function outboxStats(sql: SqlStorage, now: number): { depth: number; olde
   return { depth: r.n, oldest_age_s: r.oldest === null ? null : Math.max(0, Math.round((now - r.oldest) / 1000)) };
 }
 
-/** The real outside services. */
-export function liveDelivery(env: { DB: D1Database; AUDIT?: AnalyticsEngineDataset }, fetcher: typeof fetch = fetch): Delivery {
+/** The real outside services. `fetch` is looked up per call, so a test's mock of the global applies to live objects too. */
+export function liveDelivery(env: { DB: D1Database; AUDIT?: AnalyticsEngineDataset }, fetcher: typeof fetch = (input, init) => fetch(input, init)): Delivery {
   return {
     async d1(statements) {
       await env.DB.batch(statements.map((s) => env.DB.prepare(s.sql).bind(...s.params)));

@@ -5,6 +5,7 @@
  */
 import type { Result } from "../../src/errors.ts";
 import type { Sealer } from "../../src/crypto/seal.ts";
+import type { Env } from "../../src/env.ts";
 import type { TenantCtx } from "./context.ts";
 import type { KeyRing } from "./keys.ts";
 import type { AccessClaims } from "./tokens.ts";
@@ -31,6 +32,8 @@ export interface Issued {
 export interface Runtime {
   readonly sealer: Sealer;
   readonly ring: KeyRing;
+  /** Vars and bindings (e.g. ENVIRONMENT, for the development log of messages). */
+  readonly bindings: Env;
   /** A fresh context for one operation, or `tenant_not_found` (writes nothing). */
   begin(opts?: { allowDeleted?: boolean }): Promise<Result<TenantCtx>>;
   /** Runs `fn` in one synchronous SQLite transaction; a throw rolls everything back. */

@@ -20,7 +20,7 @@ export const meRoutes = new Hono<AppEnv>();
 meRoutes.get("/me", (c) => answer(c, c.get("tenant").me({ accessToken: accessToken(c) })));
 
 /** Verifies `password` against the user's stored hash; an account without one costs the same. */
-async function checkCurrentPassword(stub: TenantStub, token: string, password: string): Promise<{ ok: boolean; secretVersion: number }> {
+export async function checkCurrentPassword(stub: TenantStub, token: string, password: string): Promise<{ ok: boolean; secretVersion: number }> {
   const start = unwrap(await stub.credentialStart({ accessToken: token }));
   const ok = (await verifyPassword(normalizePassword(password), start.hash ?? dummyHash("argon2id"))) && start.hash !== null;
   return { ok, secretVersion: start.secretVersion };

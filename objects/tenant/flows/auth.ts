@@ -11,7 +11,8 @@ import { accountKey, clearAttempts, failureCount, rateLimit, reserveAttempt } fr
 import { audit } from "../audit.ts";
 import { checkApiKey } from "../api-keys.ts";
 import { jwks } from "../keys.ts";
-import { createChallenge } from "../one-time.ts";
+import { logMessage, mustVerifyEmail, queueEmailVerification, UNVERIFIED_MESSAGE, type Message } from "../messages.ts";
+import { mfaChallenge } from "../mfa.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
 import { createSession, getSession, isLive, parseRefreshToken, refreshHash, revokeSession, rotateRefreshToken, type SessionRow } from "../sessions.ts";
 import { one } from "../sql.ts";
@@ -35,7 +36,7 @@ export function issue(ctx: TenantCtx, user: UserRow, secret: Uint8Array, amr: st
   return { claims: buildClaims(ctx, user, session), refreshToken, user: toPublicUser(ctx.sql, user), secret };
 }
 
-function limited(ctx: TenantCtx, route: "signup" | "login" | "magic_link" | "password_forgot", ip: string | null): Result<void> {
+export function limited(ctx: TenantCtx, route: "signup" | "login" | "magic_link" | "password_forgot", ip: string | null): Result<void> {
   const rl = ctx.settings.rate_limits[route];
   const g = rateLimit(ctx, `rl:${route}:ip:${ip ?? "unknown"}`, rl.limit, rl.window_s);
   return g.ok ? ok(undefined) : fail("rate_limited", undefined, { retryAfter: g.retryAfter ?? rl.window_s });
@@ -59,7 +60,7 @@ export async function signup(rt: Runtime, i: SignupInput): Promise<Result<TokenR
   if (bad) return bad;
   const id = userId();
   const secret = await rt.newSecret(id);
-  const r = rt.tx(ctx, (): Result<Issued> => {
+  const r = rt.tx(ctx, (): Result<Issued & { message: Message | null }> => {
     const gate = limited(ctx, "signup", i.meta.ip);
     if (!gate.ok) return gate;
     if (identifierTaken(ctx.sql, { email_norm: i.email_norm, username_norm: i.username_norm })) return fail("conflict", "That email or username is already taken.");
@@ -76,10 +77,13 @@ export async function signup(rt: Runtime, i: SignupInput): Promise<Result<TokenR
       algorithm: i.password.algorithm,
     });
     audit(ctx, { type: "signup", userId: id, meta: i.meta });
-    return ok(issue(ctx, user, secret.bytes, ["pwd"], i.meta));
+    // Account security: with require_email_verification the verification message goes out at once.
+    const message = s.require_email_verification ? queueEmailVerification(ctx, user) : null;
+    return ok({ ...issue(ctx, user, secret.bytes, ["pwd"], i.meta), message });
   });
   await rt.commit(ctx);
   if (!r.ok) return r;
+  logMessage(rt.bindings, ctx, r.value.message);
   rt.rememberSecret(id, 1, secret.bytes);
   return ok(await rt.respond(ctx, r.value));
 }
@@ -161,10 +165,9 @@ export async function loginFinish(rt: Runtime, i: LoginFinishInput): Promise<Res
     }
     clearAttempts(ctx, i.attemptKey);
     if (i.rehash) setCredential(ctx, user.id, i.rehash.hash, i.rehash.algorithm);
-    if (mfaEnabled(ctx.sql, user.id)) {
-      const mfaToken = createChallenge(ctx, user);
-      return fail("mfa_required", undefined, { extra: { mfa_token: mfaToken, methods: ["totp", "recovery_code"] } });
-    }
+    // Account security: an unverified email (when the tenant requires it), then the second factor.
+    if (mustVerifyEmail(ctx, user)) return fail("forbidden", UNVERIFIED_MESSAGE);
+    if (mfaEnabled(ctx.sql, user.id)) return mfaChallenge(ctx, user, ["pwd"]);
     audit(ctx, { type: "login.success", userId: user.id, meta: i.meta, data: { amr: ["pwd"], rehashed: !!i.rehash } });
     return ok(issue(ctx, user, secret, ["pwd"], i.meta));
   });

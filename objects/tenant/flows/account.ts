@@ -1,0 +1,270 @@
+/**
+ * @module Account recovery and passwordless sign-in (SPEC sections 6 and 9): magic links,
+ * password reset, email verification, and the operator's unlock. Requests for a link answer
+ * the same whether or not the address is known (no enumeration); every limit (Turnstile after
+ * failures, per IP, per email) is counted in the same transaction that decides.
+ */
+import { userId as newUserId } from "../../../src/crypto/random.ts";
+import { fail, ok, type Result } from "../../../src/errors.ts";
+import { accountKey, clearAttempts, failureCount, rateLimit } from "../attempts.ts";
+import { audit } from "../audit.ts";
+import type { RequestMeta, TenantCtx } from "../context.ts";
+import { logMessage, queueEmailVerification, sendMessage, type Message } from "../messages.ts";
+import { mfaChallenge } from "../mfa.ts";
+import { consumeOneTimeToken, createOneTimeToken, peekOneTimeToken } from "../one-time.ts";
+import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
+import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
+import { checkLive } from "../tokens.ts";
+import { findUserByLogin, getUser, insertUser, mfaEnabled, rotateSecret, setCredential, type UserRow } from "../users.ts";
+import { issue, limited, needsTurnstile } from "./auth.ts";
+
+export interface EmailRequestInput {
+  /** NFKC, as typed: the address the message goes to when the user is unknown. */
+  email: string;
+  /** normalizeEmail(): what is looked up and rate-limited. */
+  emailNorm: string;
+  meta: RequestMeta;
+  turnstileVerified: boolean;
+}
+
+/**
+ * The gates of `POST /magic-link` and `POST /password/forgot`, in order: Turnstile when the
+ * tenant requires it for the route, or after `turnstile.after_failures` failed logins for the
+ * account or the IP; the route's limit per IP; `rate_limits.per_email`, one budget per address
+ * shared by both routes (it bounds how many messages one inbox can be sent). Known and unknown
+ * addresses are counted alike, so a 429 reveals nothing either.
+ */
+function gate(ctx: TenantCtx, route: "magic_link" | "password_forgot", i: EmailRequestInput, user: UserRow | null): Result<void> {
+  if (needsTurnstile(ctx, route, i.turnstileVerified)) return fail("turnstile_required");
+  const after = ctx.settings.turnstile.after_failures;
+  if (!i.turnstileVerified && after !== null) {
+    const failures = Math.max(failureCount(ctx.sql, accountKey(user?.id ?? `email:${i.emailNorm}`)), failureCount(ctx.sql, `fail:ip:${i.meta.ip ?? "unknown"}`));
+    if (failures >= after) return fail("turnstile_required");
+  }
+  const perIp = limited(ctx, route, i.meta.ip);
+  if (!perIp.ok) return perIp;
+  return perEmail(ctx, i.emailNorm);
+}
+
+function perEmail(ctx: TenantCtx, emailNorm: string): Result<void> {
+  const rl = ctx.settings.rate_limits.per_email;
+  const g = rateLimit(ctx, `rl:email:${emailNorm}`, rl.limit, rl.window_s);
+  return g.ok ? ok(undefined) : fail("rate_limited", undefined, { retryAfter: g.retryAfter ?? rl.window_s });
+}
+
+const canSignUpByEmail = (ctx: TenantCtx): boolean => ctx.settings.signup.enabled && ctx.settings.signup.identifiers.includes("email");
+
+/**
+ * `POST /magic-link`: 202 whatever happens past the gates. A known active user gets a link
+ * bound to their secret version (a password change or revocation kills it). An unknown
+ * address gets a link only when the tenant lets people sign up by email; the account is
+ * created when the link is used, not before, so typos and strangers create nothing.
+ */
+export async function requestMagicLink(rt: Runtime, i: EmailRequestInput): Promise<Result<null>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const r = rt.tx(ctx, (): Result<Message | null> => {
+    const user = findUserByLogin(ctx.sql, { kind: "email", value: i.emailNorm });
+    const g = gate(ctx, "magic_link", i, user);
+    if (!g.ok) return g;
+    if (user) {
+      if (user.status !== "active" || !user.email) return ok(null);
+      const t = createOneTimeToken(ctx, "magic_link", { userId: user.id, email: i.emailNorm, data: { ver: user.secret_version } });
+      audit(ctx, { type: "magic_link.sent", userId: user.id, meta: i.meta });
+      return ok(sendMessage(ctx, "magic_link", user.email, t));
+    }
+    if (!canSignUpByEmail(ctx)) return ok(null);
+    const t = createOneTimeToken(ctx, "magic_link", { email: i.emailNorm, data: { email: i.email } });
+    audit(ctx, { type: "magic_link.sent", userId: null, meta: i.meta, data: { new_user: true } });
+    return ok(sendMessage(ctx, "magic_link", i.email, t));
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  logMessage(rt.bindings, ctx, r.value);
+  return ok(null);
+}
+
+/**
+ * `POST /magic-link/verify`: spends the link and signs in with `amr: ["email"]`. Using the link
+ * proves the address, so `email_verified` is set. A user with TOTP gets `mfa_required` instead
+ * (the link is one factor, not two); an unknown address becomes a new account (no password).
+ */
+export async function verifyMagicLink(rt: Runtime, i: { token: string; meta: RequestMeta }): Promise<Result<TokenResponse>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const invalid = () => fail("invalid_token", "The link is invalid, expired or already used.");
+  const row = peekOneTimeToken(ctx.sql, "magic_link", i.token, ctx.now);
+  if (!row || !row.email) return invalid();
+  // Someone may have signed up with the address since an "unknown" link was sent: it signs them in.
+  const u0 = row.user_id ? getUser(ctx.sql, row.user_id) : findUserByLogin(ctx.sql, { kind: "email", value: row.email });
+  const secret = u0 ? await rt.userSecret(u0) : null;
+  let fresh: { id: string; bytes: Uint8Array; sealed: string } | null = null;
+  if (!u0) {
+    const id = newUserId();
+    fresh = { id, ...(await rt.newSecret(id)) };
+  }
+  const r = rt.tx(ctx, (): Result<Issued> => {
+    const t = consumeOneTimeToken(ctx, "magic_link", i.token);
+    if (!t || !t.email) return invalid();
+    const bound = JSON.parse(t.data ?? "{}") as { ver?: number; email?: string };
+    let user = t.user_id ? getUser(ctx.sql, t.user_id) : findUserByLogin(ctx.sql, { kind: "email", value: t.email });
+    if (u0) {
+      const stale = !user || user.id !== u0.id || user.secret_version !== u0.secret_version || (t.user_id !== null && bound.ver !== user.secret_version);
+      if (stale || user!.status !== "active" || user!.email_norm !== t.email) return invalid();
+    } else {
+      if (user) return invalid(); // taken between our read and now: the sender can simply ask again
+      if (!canSignUpByEmail(ctx)) return fail("forbidden", "Sign-up is disabled for this tenant.");
+      user = insertUser(ctx, {
+        id: fresh!.id,
+        email: bound.email ?? t.email,
+        username: null,
+        email_norm: t.email,
+        username_norm: null,
+        email_verified: true,
+        sealedSecret: fresh!.sealed,
+        metadata: {},
+        hash: null,
+        algorithm: null,
+      });
+      audit(ctx, { type: "signup", userId: user.id, meta: i.meta, data: { via: "magic_link" } });
+    }
+    const u = user!;
+    if (u.email_verified !== 1) {
+      ctx.sql.exec("UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ?", ctx.now, u.id);
+      audit(ctx, { type: "email.verified", userId: u.id, meta: i.meta, data: { via: "magic_link" } });
+    }
+    const current = getUser(ctx.sql, u.id)!;
+    if (mfaEnabled(ctx.sql, u.id)) return mfaChallenge(ctx, current, ["email"]);
+    audit(ctx, { type: "login.success", userId: u.id, meta: i.meta, data: { amr: ["email"] } });
+    return ok(issue(ctx, current, secret ?? fresh!.bytes, ["email"], i.meta));
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  if (fresh) rt.rememberSecret(fresh.id, 1, fresh.bytes);
+  return ok(await rt.respond(ctx, r.value));
+}
+
+/** `POST /password/forgot`: 202 whatever happens past the gates; only a known active user with that email gets a token. */
+export async function forgotPassword(rt: Runtime, i: EmailRequestInput): Promise<Result<null>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const r = rt.tx(ctx, (): Result<Message | null> => {
+    const user = findUserByLogin(ctx.sql, { kind: "email", value: i.emailNorm });
+    const g = gate(ctx, "password_forgot", i, user);
+    if (!g.ok) return g;
+    if (!user || user.status !== "active" || !user.email) return ok(null);
+    const t = createOneTimeToken(ctx, "password_reset", { userId: user.id, email: i.emailNorm, data: { ver: user.secret_version } });
+    audit(ctx, { type: "password.reset_requested", userId: user.id, meta: i.meta });
+    return ok(sendMessage(ctx, "password_reset", user.email, t));
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  logMessage(rt.bindings, ctx, r.value);
+  return ok(null);
+}
+
+export interface ResetPasswordInput {
+  token: string;
+  password: HashedPassword;
+  meta: RequestMeta;
+}
+
+/**
+ * `POST /password/reset`: sets the new password and rotates the user secret (every session
+ * and token of the user dies, `user.revoked` is logged). The token is bound to the secret
+ * version it was issued at, so one reset kills every other outstanding reset link. It also
+ * proves the inbox (`email_verified`) and lifts a lockout. It does not sign in: MFA, if
+ * enabled, still guards the next login.
+ */
+export async function resetPassword(rt: Runtime, i: ResetPasswordInput): Promise<Result<null>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  // Before the token is spent, so that `stale_policy` (router rehashes and retries) and a too-short password leave it usable.
+  const bad = checkNewPassword(ctx, i.password);
+  if (bad) return bad;
+  const invalid = () => fail("invalid_token", "The reset token is invalid, expired or already used.");
+  const row = peekOneTimeToken(ctx.sql, "password_reset", i.token, ctx.now);
+  const u0 = row?.user_id ? getUser(ctx.sql, row.user_id) : null;
+  if (!row || !u0) return invalid();
+  const next = await rt.newSecret(u0.id);
+  const r = rt.tx(ctx, (): Result<number> => {
+    const t = consumeOneTimeToken(ctx, "password_reset", i.token);
+    if (!t) return invalid();
+    const bound = JSON.parse(t.data ?? "{}") as { ver?: number };
+    const user = getUser(ctx.sql, u0.id);
+    if (!user || user.status !== "active" || user.secret_version !== bound.ver || user.email_norm !== t.email) return invalid();
+    setCredential(ctx, user.id, i.password.hash, i.password.algorithm);
+    const ver = rotateSecret(ctx, user, next.sealed, "password_reset");
+    ctx.sql.exec("UPDATE users SET email_verified = 1 WHERE id = ?", user.id);
+    clearAttempts(ctx, accountKey(user.id));
+    audit(ctx, { type: "password.reset", userId: user.id, meta: i.meta, data: { ver } });
+    return ok(ver);
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  rt.rememberSecret(u0.id, r.value, next.bytes);
+  return ok(null);
+}
+
+/**
+ * `POST /email/verify/request` (Bearer): sends a verification token for the user's current
+ * address, within `rate_limits.per_email`. Already verified: 202 and nothing is sent.
+ */
+export async function requestEmailVerification(rt: Runtime, i: { accessToken: string; meta: RequestMeta }): Promise<Result<null>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const claims = await rt.verifyAccess(ctx, i.accessToken);
+  if (!claims) return fail("invalid_token");
+  const r = rt.tx(ctx, (): Result<Message | null> => {
+    const p = checkLive(ctx, claims);
+    if (!p.ok) return p;
+    const { user } = p.value;
+    if (!user.email_norm) return fail("invalid_request", "This account has no email address to verify.");
+    if (user.email_verified === 1) return ok(null);
+    const g = perEmail(ctx, user.email_norm);
+    if (!g.ok) return g;
+    return ok(queueEmailVerification(ctx, user));
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  logMessage(rt.bindings, ctx, r.value);
+  return ok(null);
+}
+
+/** `POST /email/verify`: marks the address verified, if it is still the user's address. */
+export async function verifyEmail(rt: Runtime, i: { token: string; meta: RequestMeta }): Promise<Result<null>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const r = rt.tx(ctx, (): Result<null> => {
+    const t = consumeOneTimeToken(ctx, "email_verify", i.token);
+    const user = t?.user_id ? getUser(ctx.sql, t.user_id) : null;
+    if (!t || !user || user.status !== "active" || user.email_norm !== t.email) return fail("invalid_token", "The verification token is invalid, expired or already used.");
+    if (user.email_verified !== 1) ctx.sql.exec("UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ?", ctx.now, user.id);
+    audit(ctx, { type: "email.verified", userId: user.id, meta: i.meta, data: { via: "token" } });
+    return ok(null);
+  });
+  await rt.commit(ctx);
+  return r;
+}
+
+/** Operator: clears the user's lockout (the doubling delay and the hard limit). */
+export async function unlockUser(rt: Runtime, i: { userId: string; actor: string }): Promise<Result<null>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const r = rt.tx(ctx, (): Result<null> => {
+    const user = getUser(ctx.sql, i.userId);
+    if (!user || user.status === "deleted") return fail("not_found", "No such user.");
+    const cleared = clearAttempts(ctx, accountKey(user.id));
+    audit(ctx, { type: "user.unlocked", userId: user.id, actor: i.actor, data: { cleared } });
+    return ok(null);
+  });
+  await rt.commit(ctx);
+  return r;
+}

@@ -1,0 +1,207 @@
+/**
+ * @module TOTP multi-factor authentication (RFC 6238, SPEC sections 6 and 9): enroll, confirm
+ * with a code, disable with the password, recovery codes, and the second half of a login
+ * (`POST /login/mfa`). TOTP secrets are sealed and opened outside the transaction (WebCrypto
+ * is async); the code check and the write of the step it used happen inside it, so a step is
+ * accepted once even under parallel requests.
+ */
+import { base32Encode } from "../../../src/crypto/base32.ts";
+import { generateTotpSecret, otpauthUri, verifyTotp } from "../../../src/crypto/totp.ts";
+import { fail, ok, type Result } from "../../../src/errors.ts";
+import { accountKey, clearAttempts, rateLimit, reserveAttempt } from "../attempts.ts";
+import { audit } from "../audit.ts";
+import type { RequestMeta } from "../context.ts";
+import { mustVerifyEmail, UNVERIFIED_MESSAGE } from "../messages.ts";
+import { confirmTotp as markConfirmed, deleteMfa, getTotp, putPendingTotp, replaceRecoveryCodes, useRecoveryCode, useTotpStep } from "../mfa.ts";
+import { consumeOneTimeToken, peekOneTimeToken } from "../one-time.ts";
+import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
+import { checkLive } from "../tokens.ts";
+import { getUser } from "../users.ts";
+import { issue } from "./auth.ts";
+
+export interface TotpEnrollment {
+  /** Base32, for manual entry. */
+  secret: string;
+  otpauth_uri: string;
+}
+
+/**
+ * `POST /mfa/totp`: a new 20-byte secret, pending until confirmed. Enrolling again before
+ * confirming replaces the pending secret; once confirmed, TOTP must be disabled first.
+ */
+export async function enrollTotp(rt: Runtime, i: { accessToken: string }): Promise<Result<TotpEnrollment>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const claims = await rt.verifyAccess(ctx, i.accessToken);
+  if (!claims) return fail("invalid_token");
+  const secret = generateTotpSecret();
+  const sealed = await rt.sealer.seal(secret, "totp-secret", ctx.slug, claims.sub);
+  const r = rt.tx(ctx, (): Result<string> => {
+    const p = checkLive(ctx, claims);
+    if (!p.ok) return p;
+    const { user } = p.value;
+    if (getTotp(ctx.sql, user.id)?.confirmed_at != null) return fail("conflict", "TOTP is already enabled; disable it first.");
+    putPendingTotp(ctx, user.id, sealed);
+    return ok(user.email ?? user.username ?? user.id);
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  return ok({ secret: base32Encode(secret), otpauth_uri: otpauthUri({ secret, issuer: ctx.name, account: r.value }) });
+}
+
+export interface ConfirmTotpInput {
+  accessToken: string;
+  code: string;
+  meta: RequestMeta;
+}
+
+/** `POST /mfa/totp/confirm`: a current code activates the factor and returns the first ten recovery codes. */
+export async function confirmTotp(rt: Runtime, i: ConfirmTotpInput): Promise<Result<{ enabled: true; recovery_codes: string[] }>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const claims = await rt.verifyAccess(ctx, i.accessToken);
+  if (!claims) return fail("invalid_token");
+  const live = checkLive(ctx, claims);
+  if (!live.ok) return live;
+  const pending = getTotp(ctx.sql, claims.sub);
+  if (!pending) return fail("not_found", "No TOTP enrollment to confirm; start one with POST /mfa/totp.");
+  if (pending.confirmed_at !== null) return fail("conflict", "TOTP is already enabled.");
+  const secret = await rt.sealer.open(pending.secret, "totp-secret", ctx.slug, claims.sub);
+  const r = rt.tx(ctx, (): Result<string[]> => {
+    const p = checkLive(ctx, claims);
+    if (!p.ok) return p;
+    const row = getTotp(ctx.sql, claims.sub);
+    // Re-enrolled or confirmed by a parallel request since we read it: this code is for a stale secret.
+    if (!row || row.secret !== pending.secret || row.confirmed_at !== null) return fail("conflict", "The enrollment changed; start again.");
+    const v = verifyTotp(secret, i.code, ctx.now, ctx.settings.mfa.totp_drift_steps, row.last_step);
+    if (!v.ok) {
+      audit(ctx, { type: "mfa.failure", userId: claims.sub, sessionId: claims.sid, meta: i.meta, data: { via: "confirm" } });
+      return fail("invalid_request", "The code is not valid.", { details: [{ path: "code", code: "invalid_code", message: "not a current code of this authenticator" }] });
+    }
+    markConfirmed(ctx, claims.sub, v.step);
+    const codes = replaceRecoveryCodes(ctx, claims.sub);
+    audit(ctx, { type: "mfa.enrolled", userId: claims.sub, sessionId: claims.sid, meta: i.meta, data: { method: "totp" } });
+    return ok(codes);
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  return ok({ enabled: true, recovery_codes: r.value });
+}
+
+export interface DisableTotpInput {
+  accessToken: string;
+  /** The version the router's password check read, as in DELETE /me. */
+  secretVersion: number;
+  passwordOk: boolean;
+  meta: RequestMeta;
+}
+
+/** `DELETE /mfa/totp {password}`: removes the factor (pending or active) and the recovery codes. */
+export async function disableTotp(rt: Runtime, i: DisableTotpInput): Promise<Result<null>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const claims = await rt.verifyAccess(ctx, i.accessToken);
+  if (!claims) return fail("invalid_token");
+  const r = rt.tx(ctx, (): Result<null> => {
+    const p = checkLive(ctx, claims);
+    if (!p.ok) return p;
+    const { user, session } = p.value;
+    if (!i.passwordOk || user.secret_version !== i.secretVersion) {
+      audit(ctx, { type: "login.failure", userId: user.id, sessionId: session.id, meta: i.meta, data: { via: "disable_mfa" } });
+      return fail("invalid_credentials");
+    }
+    if (!getTotp(ctx.sql, user.id)) return fail("not_found", "TOTP is not enabled.");
+    deleteMfa(ctx, user.id);
+    audit(ctx, { type: "mfa.disabled", userId: user.id, sessionId: session.id, meta: i.meta, data: { method: "totp" } });
+    return ok(null);
+  });
+  await rt.commit(ctx);
+  return r;
+}
+
+/** `POST /mfa/recovery-codes`: ten new codes; every earlier code stops working. */
+export async function regenerateRecoveryCodes(rt: Runtime, i: { accessToken: string; meta: RequestMeta }): Promise<Result<{ codes: string[] }>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const claims = await rt.verifyAccess(ctx, i.accessToken);
+  if (!claims) return fail("invalid_token");
+  const r = rt.tx(ctx, (): Result<{ codes: string[] }> => {
+    const p = checkLive(ctx, claims);
+    if (!p.ok) return p;
+    if (getTotp(ctx.sql, claims.sub)?.confirmed_at == null) return fail("conflict", "Recovery codes need an active TOTP factor; enable TOTP first.");
+    const codes = replaceRecoveryCodes(ctx, claims.sub);
+    audit(ctx, { type: "mfa.recovery_codes", userId: claims.sub, sessionId: claims.sid, meta: i.meta });
+    return ok({ codes });
+  });
+  await rt.commit(ctx);
+  return r;
+}
+
+export interface LoginMfaInput {
+  mfaToken: string;
+  code: string;
+  meta: RequestMeta;
+}
+
+/**
+ * `POST /login/mfa`: the second half of a login. The challenge survives a wrong code (until it
+ * expires), but every attempt is counted against the account's lockout before the code is
+ * checked, exactly like a password guess, and a success clears the counter and spends the
+ * challenge. A six-digit code is a TOTP code; anything else is tried as a recovery code.
+ */
+export async function loginMfa(rt: Runtime, i: LoginMfaInput): Promise<Result<TokenResponse>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const invalid = () => fail("invalid_token", "The MFA token is invalid, expired or already used.");
+  const ch = peekOneTimeToken(ctx.sql, "mfa_challenge", i.mfaToken, ctx.now);
+  const u0 = ch?.user_id ? getUser(ctx.sql, ch.user_id) : null;
+  if (!ch || !u0) return invalid();
+  const t0 = getTotp(ctx.sql, u0.id);
+  const secret = await rt.userSecret(u0);
+  const totpSecret = t0?.confirmed_at != null ? await rt.sealer.open(t0.secret, "totp-secret", ctx.slug, u0.id) : null;
+  const bound = JSON.parse(ch.data ?? "{}") as { ver?: number; amr?: string[] };
+  const r = rt.tx(ctx, (): Result<Issued> => {
+    if (!peekOneTimeToken(ctx.sql, "mfa_challenge", i.mfaToken, ctx.now)) return invalid();
+    const user = getUser(ctx.sql, u0.id);
+    // Bound to the secret version at the first factor: a password change or revocation since kills it.
+    if (!user || user.status !== "active" || user.secret_version !== bound.ver || user.secret_version !== u0.secret_version) {
+      consumeOneTimeToken(ctx, "mfa_challenge", i.mfaToken);
+      return invalid();
+    }
+    const amr = [...(bound.amr ?? ["pwd"]), "otp"];
+    if (!amr.includes("email") && mustVerifyEmail(ctx, user)) return fail("forbidden", UNVERIFIED_MESSAGE);
+    const key = accountKey(user.id);
+    const lock = reserveAttempt(ctx, key);
+    if (!lock.ok) {
+      audit(ctx, { type: "login.locked", userId: user.id, meta: i.meta, data: { via: "mfa" } });
+      return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
+    }
+    const totp = getTotp(ctx.sql, user.id);
+    let method: "totp" | "recovery_code" | null = null;
+    if (totpSecret && totp && totp.confirmed_at !== null && totp.secret === t0!.secret) {
+      if (/^[0-9]{6}$/.test(i.code)) {
+        const v = verifyTotp(totpSecret, i.code, ctx.now, ctx.settings.mfa.totp_drift_steps, totp.last_step);
+        if (v.ok) (useTotpStep(ctx, user.id, v.step), (method = "totp"));
+      } else if (useRecoveryCode(ctx, user.id, i.code)) {
+        method = "recovery_code";
+      }
+    }
+    if (!method) {
+      rateLimit(ctx, `fail:ip:${i.meta.ip ?? "unknown"}`, Number.MAX_SAFE_INTEGER, 3600);
+      audit(ctx, { type: "mfa.failure", userId: user.id, meta: i.meta, data: { via: "login" } });
+      return fail("invalid_credentials", "Invalid code.");
+    }
+    consumeOneTimeToken(ctx, "mfa_challenge", i.mfaToken);
+    clearAttempts(ctx, key);
+    audit(ctx, { type: "login.success", userId: user.id, meta: i.meta, data: { amr, method } });
+    return ok(issue(ctx, user, secret, amr, i.meta));
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  return ok(await rt.respond(ctx, r.value));
+}

@@ -1,0 +1,80 @@
+/**
+ * @module Messages to users (SPEC section 9): magic links, password resets and email
+ * verification, handed to the tenant's own mailer as a signed POST to `delivery.webhook_url`
+ * through the outbox (retried with backoff until it succeeds). In local development
+ * (`ENVIRONMENT=development`) each message is also logged, so a developer can use the token
+ * without a mailer. Also the rule that gates sign-in on a verified email.
+ */
+import { iso } from "../../src/clock.ts";
+import type { Env } from "../../src/env.ts";
+import { logger } from "../../src/log.ts";
+import type { TenantCtx } from "./context.ts";
+import { createOneTimeToken } from "./one-time.ts";
+import { enqueue } from "./outbox.ts";
+import type { UserRow } from "./users.ts";
+
+export type MessageType = "magic_link" | "password_reset" | "email_verify";
+
+/** The webhook body, exactly. */
+export interface Message {
+  type: MessageType;
+  tenant: string;
+  email: string;
+  token: string;
+  expires_at: string;
+}
+
+/** Where a developer sends the token (for the development log). */
+const CONSUMED_AT: Record<MessageType, string> = {
+  magic_link: "magic-link/verify",
+  password_reset: "password/reset",
+  email_verify: "email/verify",
+};
+
+/** Queues the message in the caller's transaction; returns it for `logMessage` after the commit. */
+export function sendMessage(ctx: TenantCtx, type: MessageType, email: string, t: { token: string; expiresAt: number }): Message {
+  const msg: Message = { type, tenant: ctx.slug, email, token: t.token, expires_at: iso(t.expiresAt)! };
+  const d = ctx.settings.delivery;
+  if (d.webhook_url && d.webhook_secret) enqueue(ctx, "webhook", { url: d.webhook_url, secret: d.webhook_secret, body: JSON.stringify(msg) });
+  return msg;
+}
+
+/**
+ * Logs a message after the commit: in development with its token and the call that uses it
+ * (the one place a one-time token is ever logged); elsewhere only a warning when the tenant
+ * has no webhook configured, since the message then goes nowhere.
+ */
+export function logMessage(env: Pick<Env, "ENVIRONMENT" | "LOG_LEVEL">, ctx: TenantCtx, msg: Message | null): void {
+  if (!msg) return;
+  const log = logger(env.LOG_LEVEL);
+  const d = ctx.settings.delivery;
+  const configured = !!(d.webhook_url && d.webhook_secret);
+  if (env.ENVIRONMENT === "development") {
+    const body = msg.type === "password_reset" ? `{"token":"${msg.token}","new_password":"..."}` : `{"token":"${msg.token}"}`;
+    log.info("message (development only: contains a one-time token)", {
+      ...msg,
+      webhook_url: configured ? d.webhook_url : null,
+      use: `curl -X POST ${ctx.issuer}/${CONSUMED_AT[msg.type]} -H 'content-type: application/json' -d '${body}'`,
+    });
+  } else if (!configured) {
+    log.warn("message dropped: the tenant has no delivery.webhook_url and webhook_secret", { tenant: ctx.slug, type: msg.type });
+  }
+}
+
+/** Issues an email verification token for the user's current address and queues the message. */
+export function queueEmailVerification(ctx: TenantCtx, user: UserRow): Message | null {
+  if (!user.email || !user.email_norm) return null;
+  const t = createOneTimeToken(ctx, "email_verify", { userId: user.id, email: user.email_norm });
+  return sendMessage(ctx, "email_verify", user.email, t);
+}
+
+/**
+ * `signup.require_email_verification`: a user with an unverified email may not sign in with
+ * a password. A user without an email (username only) has nothing to verify and is let in;
+ * a magic link verifies the email as it signs in.
+ */
+export function mustVerifyEmail(ctx: TenantCtx, user: UserRow): boolean {
+  return ctx.settings.signup.require_email_verification && user.email_norm !== null && user.email_verified !== 1;
+}
+
+export const UNVERIFIED_MESSAGE = "The email address must be verified before signing in.";

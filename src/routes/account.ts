@@ -1,0 +1,62 @@
+/**
+ * @module Passwordless sign-in and account recovery: magic links, password reset, email
+ * verification. Requests for a link answer 202 whether or not the address is known; the
+ * new password of a reset is checked and hashed here, in the Worker.
+ */
+import { Hono, type Context } from "hono";
+import { AuthError, unwrap } from "../errors.ts";
+import { normalizeEmail } from "../../schema/identifiers.ts";
+import { emailBody, oneTimeTokenBody, resetBody } from "../../schema/requests.ts";
+import type { AppEnv } from "../app-env.ts";
+import { noBody, readBody } from "../http/body.ts";
+import { accessToken, answer, meta, noContent, noStore } from "../http/helpers.ts";
+import { withPolicy } from "../passwords.ts";
+import { turnstile } from "../turnstile.ts";
+
+export const accountRoutes = new Hono<AppEnv>();
+
+/** What a link request needs: the address as typed (NFKC) and normalised, Turnstile's verdict, request metadata. */
+async function linkRequest(c: Context<AppEnv>) {
+  const b = await readBody(c, emailBody);
+  const emailNorm = normalizeEmail(b.email);
+  if (!emailNorm) throw new AuthError("invalid_request", undefined, { details: [{ path: "email", code: "invalid_format", message: "not a valid email address" }] });
+  const turnstileVerified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
+  return { email: b.email.normalize("NFKC"), emailNorm, meta: meta(c), turnstileVerified };
+}
+
+const accepted = (c: Context<AppEnv>) => noStore(c, {}, 202);
+
+accountRoutes.post("/magic-link", async (c) => {
+  unwrap(await c.get("tenant").requestMagicLink(await linkRequest(c)));
+  return accepted(c);
+});
+
+accountRoutes.post("/magic-link/verify", async (c) => {
+  const b = await readBody(c, oneTimeTokenBody);
+  return answer(c, c.get("tenant").verifyMagicLink({ token: b.token, meta: meta(c) }));
+});
+
+accountRoutes.post("/password/forgot", async (c) => {
+  unwrap(await c.get("tenant").forgotPassword(await linkRequest(c)));
+  return accepted(c);
+});
+
+accountRoutes.post("/password/reset", async (c) => {
+  const b = await readBody(c, resetBody);
+  const stub = c.get("tenant");
+  unwrap(await withPolicy(c.get("slug"), b.new_password, (password) => stub.resetPassword({ token: b.token, password, meta: meta(c) })));
+  return noContent(c);
+});
+
+accountRoutes.post("/email/verify/request", async (c) => {
+  const token = accessToken(c);
+  await noBody(c);
+  unwrap(await c.get("tenant").requestEmailVerification({ accessToken: token, meta: meta(c) }));
+  return accepted(c);
+});
+
+accountRoutes.post("/email/verify", async (c) => {
+  const b = await readBody(c, oneTimeTokenBody);
+  unwrap(await c.get("tenant").verifyEmail({ token: b.token, meta: meta(c) }));
+  return noContent(c);
+});

@@ -1,0 +1,95 @@
+/**
+ * @module Account lockout (SPEC sections 8 and 9): attempts are counted in the tenant object
+ * before the password is checked, so parallel guesses cannot get past the threshold; the
+ * delay doubles up to `max_s`; `hard_limit` locks until an operator unlock or a reset.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { clock } from "../../src/clock.ts";
+import { admin, ADMIN, call, expectError, PASSWORD } from "../helpers.ts";
+import { client, mockOutbound, rows, tenantWithUser } from "./kit.ts";
+
+beforeEach(() => void mockOutbound());
+afterEach(() => {
+  clock.reset();
+  vi.restoreAllMocks();
+});
+
+const WRONG = "definitely not the password";
+
+describe("lockout", () => {
+  it("6.3.1 50 parallel wrong passwords get no more than `threshold` checks; the lockout clears after its delay", async () => {
+    const { t, email } = await tenantWithUser({ lockout: { threshold: 5, base_s: 60, max_s: 900, hard_limit: 100 } });
+    const req = client();
+    const rs = await Promise.all(Array.from({ length: 50 }, () => req("POST", `/v1/${t}/login`, { body: { login: email, password: WRONG } })));
+    const statuses = rs.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBe(5);
+    expect(statuses.filter((s) => s === 423).length).toBe(45);
+    for (const r of rs.filter((r) => r.status === 423)) expect(r.body.error.code).toBe("locked");
+
+    const locked = await req("POST", `/v1/${t}/login`, { body: { login: email, password: PASSWORD } });
+    expectError(locked, 423, "locked");
+    const retry = Number(locked.headers.get("retry-after"));
+    expect(retry).toBeGreaterThan(0);
+    expect(retry).toBeLessThanOrEqual(60);
+
+    clock.advance(60_000);
+    expect((await req("POST", `/v1/${t}/login`, { body: { login: email, password: PASSWORD } })).status).toBe(200);
+    // A success resets the counter: the next mistake is an ordinary 401.
+    expectError(await req("POST", `/v1/${t}/login`, { body: { login: email, password: WRONG } }), 401, "invalid_credentials");
+  });
+
+  it("6.3.1 unknown accounts are counted the same way (no enumeration through 423)", async () => {
+    const { t } = await tenantWithUser({ lockout: { threshold: 2, base_s: 60, max_s: 900, hard_limit: 100 } });
+    const req = client();
+    const ghost = "nobody-here@example.com";
+    expectError(await req("POST", `/v1/${t}/login`, { body: { login: ghost, password: WRONG } }), 401, "invalid_credentials");
+    expectError(await req("POST", `/v1/${t}/login`, { body: { login: ghost, password: WRONG } }), 401, "invalid_credentials");
+    expectError(await req("POST", `/v1/${t}/login`, { body: { login: ghost, password: WRONG } }), 423, "locked");
+  });
+
+  it("6.3.1 the delay doubles from base_s with each further failure, capped at max_s", async () => {
+    const { t, email } = await tenantWithUser({ lockout: { threshold: 2, base_s: 10, max_s: 25, hard_limit: 100 } });
+    const req = client();
+    const attempt = (password: string) => req("POST", `/v1/${t}/login`, { body: { login: email, password } });
+    await attempt(WRONG);
+    await attempt(WRONG); // 2nd failure: locked 10 s
+    const delays: number[] = [];
+    for (let n = 0; n < 3; n++) {
+      const r = await attempt(WRONG);
+      expectError(r, 423, "locked");
+      const d = Number(r.headers.get("retry-after"));
+      delays.push(d);
+      clock.advance(d * 1000);
+      expectError(await attempt(WRONG), 401, "invalid_credentials");
+    }
+    expect(delays).toEqual([10, 20, 25]);
+  });
+
+  it("6.3.1 at hard_limit the account stays locked, with no Retry-After, until an operator unlocks it", async () => {
+    const { t, email, user } = await tenantWithUser({ lockout: { threshold: 100, base_s: 1, max_s: 1, hard_limit: 3 } });
+    const req = client();
+    for (let n = 0; n < 3; n++) expectError(await req("POST", `/v1/${t}/login`, { body: { login: email, password: WRONG } }), 401, "invalid_credentials");
+    const r = await req("POST", `/v1/${t}/login`, { body: { login: email, password: PASSWORD } });
+    expectError(r, 423, "locked");
+    expect(r.headers.get("retry-after")).toBeNull();
+    clock.advance(7 * 86_400_000);
+    expectError(await req("POST", `/v1/${t}/login`, { body: { login: email, password: PASSWORD } }), 423, "locked");
+
+    const u = await admin("POST", `/tenants/${t}/users/${user.id}/unlock`);
+    expect(u.status, JSON.stringify(u.body)).toBe(204);
+    expect((await req("POST", `/v1/${t}/login`, { body: { login: email, password: PASSWORD } })).status).toBe(200);
+    expect(await rows(t, "SELECT user_id, actor FROM audit_log WHERE type = 'user.unlocked'")).toEqual([{ user_id: user.id, actor: "admin" }]);
+  });
+});
+
+describe("POST /v1/admin/tenants/{slug}/users/{id}/unlock", () => {
+  it("needs the admin token, a known tenant and a known user", async () => {
+    const { t, user } = await tenantWithUser();
+    expectError(await call("POST", `/v1/admin/tenants/${t}/users/${user.id}/unlock`), 401, "unauthorized");
+    expectError(await call("POST", `/v1/admin/tenants/${t}/users/${user.id}/unlock`, { token: "wrong-admin-token" }), 401, "invalid_token");
+    expectError(await call("POST", `/v1/admin/tenants/no-such-tenant-x/users/${user.id}/unlock`, { token: ADMIN }), 404, "tenant_not_found");
+    expectError(await admin("POST", `/tenants/${t}/users/00000000-0000-7000-8000-000000000000/unlock`), 404, "not_found");
+    expectError(await admin("POST", `/tenants/${t}/users/not-an-id/unlock`), 404, "not_found");
+    expect((await admin("POST", `/tenants/${t}/users/${user.id}/unlock`)).status).toBe(204);
+  });
+});
