@@ -1,0 +1,58 @@
+/// <reference types="node" />
+/**
+ * @module One real `wrangler dev` per test file, started the way `npm start` starts it
+ * (src/cli/dev-server.ts) but isolated: a free port, a temporary `--persist-to` directory
+ * with the D1 migrations applied, random secrets passed with `--var`, and an empty env file
+ * instead of the developer's `.dev.vars`, which stays untouched.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before } from "node:test";
+import { applyLocalMigrations, findFreePort, startWrangler, type RunningServer } from "../../src/cli/dev-server.ts";
+
+export interface TestServer {
+  /** `http://127.0.0.1:{port}` */
+  url: string;
+  adminToken: string;
+  masterKey: string;
+  /** wrangler's recent output, for assertion messages. */
+  output(): string;
+}
+
+const START_TIMEOUT_MS = 180_000;
+
+/** Registers `before`/`after` hooks; the returned object is filled in once the server is up. */
+export function useServer(): TestServer {
+  let dir: string | undefined;
+  let running: RunningServer | undefined;
+  const server: TestServer = {
+    url: "",
+    adminToken: randomBytes(32).toString("base64url"),
+    masterKey: randomBytes(32).toString("base64"),
+    output: () => running?.output() ?? "",
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "warden-e2e-"));
+    const persistTo = join(dir, "state");
+    const envFile = join(dir, "empty.env");
+    await writeFile(envFile, "");
+    await applyLocalMigrations({ persistTo });
+    running = await startWrangler({
+      port: await findFreePort(),
+      persistTo,
+      envFile,
+      vars: { ADMIN_TOKEN: server.adminToken, MASTER_KEY: server.masterKey },
+    });
+    server.url = running.url;
+  }, { timeout: START_TIMEOUT_MS });
+
+  after(async () => {
+    await running?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  return server;
+}
