@@ -44,6 +44,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   #sealer: Sealer | null = null;
   #ring: KeyRing | null = null;
   #draining: Promise<void> | null = null;
+  #drainAgain = false;
   #alarmAt: number | null | undefined = undefined;
   /** Outside services; tests swap in failing ones. */
   delivery: Delivery;
@@ -174,11 +175,22 @@ export class TenantObject extends Server<Env> implements Runtime {
     this.#alarmAt = at;
   }
 
-  /** Delivers due outbox rows now; one drain at a time. The alarm retries whatever fails. */
+  /**
+   * Delivers due outbox rows now, one drain at a time. A commit that lands while a drain is
+   * running asks for another pass, so its rows go out right after instead of waiting for the
+   * alarm. The alarm retries whatever fails.
+   */
   drain(): Promise<void> {
-    this.#draining ??= (async () => {
+    if (this.#draining) {
+      this.#drainAgain = true;
+      return this.#draining;
+    }
+    this.#draining = (async () => {
       try {
-        await drainOutbox(this.ctx.storage.sql, this.delivery, clock.now());
+        do {
+          this.#drainAgain = false;
+          await drainOutbox(this.ctx.storage.sql, this.delivery, clock.now());
+        } while (this.#drainAgain);
       } catch (e) {
         console.error(JSON.stringify({ level: "error", msg: "outbox drain failed", error: String(e) }));
       } finally {
