@@ -26,6 +26,7 @@ import * as alarm from "./tenant/flows/alarm.ts";
 import * as subscribers from "./tenant/flows/subscribers.ts";
 import * as mfa from "./tenant/flows/mfa.ts";
 import * as account from "./tenant/flows/account.ts";
+import * as seeding from "./tenant/flows/seed.ts";
 
 const SECRET_CACHE_MAX = 10_000;
 
@@ -298,6 +299,8 @@ export class TenantObject extends Server<Env> implements Runtime {
   watchdog() { return alarm.watchdog(this); }
   /** Daily cron: rewrites this tenant's D1 directory rows from the users table. */
   reconcileDirectory() { return alarm.reconcileDirectory(this); }
+  /** `npm run bench` only: refused unless ENVIRONMENT is "development". */
+  seed(i: seeding.SeedInput) { return seeding.seed(this, i); }
 
   // ------------------------------------------------------------------ platform entry points
 

@@ -13,6 +13,7 @@ import { securityHeaders } from "./middleware/security-headers.ts";
 import { tenant } from "./middleware/tenant.ts";
 import { tenantAdminRoutes } from "./routes/admin/tenants.ts";
 import { unlockRoutes } from "./routes/admin/unlock.ts";
+import { seedRoutes } from "./routes/admin/seed.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { mfaRoutes } from "./routes/mfa.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -49,6 +50,13 @@ export function buildApp(): Hono<AppEnv> {
   admin.use("*", adminAuth());
   admin.route("/", tenantAdminRoutes);
   admin.route("/", unlockRoutes);
+  // Benchmark seeding exists only in development; checked per request, since the environment
+  // is a var of the request's env, not of the module.
+  admin.use("/tenants/:slug/bench/*", async (c, next) => {
+    if (c.env.ENVIRONMENT !== "development") throw new AuthError("not_found");
+    await next();
+  });
+  admin.route("/", seedRoutes);
   app.route("/v1/admin", admin);
 
   const t = new Hono<AppEnv>();
