@@ -10,11 +10,14 @@ export function operator(slug: string, key?: string) {
     key === undefined ? call(method, `/v1/admin/tenants/${slug}${path}`, { body, token: ADMIN }) : call(method, `/v1/${slug}/admin${path}`, { body, token: key });
 }
 
-/** Delivers what the tenant's outbox holds (D1 rows); twice, in case a drain was already running. */
+/** Delivers everything the tenant's outbox holds (D1 rows, analytics points), a drain batch at a time. */
 export async function flush(slug: string): Promise<void> {
-  await runInDurableObject(stub(slug), async (o: TenantObject) => {
-    await o.drain();
-    await o.drain();
+  await runInDurableObject(stub(slug), async (o: TenantObject, state) => {
+    for (let i = 0; i < 500; i++) {
+      await o.drain();
+      if (state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n === 0) return;
+    }
+    throw new Error("the outbox does not drain");
   });
 }
 
