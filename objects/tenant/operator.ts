@@ -6,13 +6,22 @@
 import { fail, ok, type Result } from "../../src/errors.ts";
 import { checkApiKey } from "./api-keys.ts";
 import type { TenantCtx } from "./context.ts";
+import type { Runtime } from "./runtime.ts";
 
 export type Operator = { admin: true } | { apiKey: string };
 
 /** `admin` or `key:{id}`; a key that is not a live key of this tenant → 401 `invalid_token`, one without `manage` → 403 `forbidden`. */
-export function authorize(ctx: TenantCtx, by: Operator): Result<string> {
+function authorize(ctx: TenantCtx, by: Operator): Result<string> {
   if ("admin" in by) return ok("admin");
   const k = checkApiKey(ctx.sql, by.apiKey, "manage", ctx.now);
   if (k.ok) return ok(`key:${k.id}`);
   return k.reason === "scope" ? fail("forbidden", "The API key lacks the manage scope.") : fail("invalid_token", "Invalid API key.");
+}
+
+/** `rt.begin()` for an operator flow: the tenant, then the caller, before anything else is read. */
+export async function beginAs(rt: Runtime, by: Operator): Promise<Result<{ ctx: TenantCtx; actor: string }>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const who = authorize(b.value, by);
+  return who.ok ? ok({ ctx: b.value, actor: who.value }) : who;
 }

@@ -4,7 +4,7 @@
  */
 import { ok, type Result } from "../../../src/errors.ts";
 import { queryAudit, verifyAudit, type AuditEntry } from "../audit.ts";
-import { authorize, type Operator } from "../operator.ts";
+import { beginAs, type Operator } from "../operator.ts";
 import type { Runtime } from "../runtime.ts";
 
 export interface AuditQueryInput {
@@ -19,18 +19,14 @@ export interface AuditQueryInput {
 }
 
 export async function auditQuery(rt: Runtime, i: AuditQueryInput): Promise<Result<{ entries: AuditEntry[]; next_cursor: string | null }>> {
-  const b = await rt.begin();
+  const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
-  const who = authorize(b.value, i.by);
-  if (!who.ok) return who;
-  return ok(queryAudit(b.value.sql, { user: i.user, type: i.type, since: i.since, cursor: i.cursor, limit: i.limit }));
+  return ok(queryAudit(b.value.ctx.sql, { user: i.user, type: i.type, since: i.since, cursor: i.cursor, limit: i.limit }));
 }
 
 /** Reads every retained row once (synchronously): an operator check, not something to poll. */
 export async function auditVerify(rt: Runtime, i: { by: Operator }): Promise<Result<{ ok: boolean; checked: number; broken_at?: number }>> {
-  const b = await rt.begin();
+  const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
-  const who = authorize(b.value, i.by);
-  if (!who.ok) return who;
-  return ok(verifyAudit(b.value.sql));
+  return ok(verifyAudit(b.value.ctx.sql));
 }

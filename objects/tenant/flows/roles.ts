@@ -8,7 +8,7 @@ import { iso } from "../../../src/clock.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { audit } from "../audit.ts";
 import type { RequestMeta } from "../context.ts";
-import { authorize, type Operator } from "../operator.ts";
+import { beginAs, type Operator } from "../operator.ts";
 import type { Runtime } from "../runtime.ts";
 import { all, one, run } from "../sql.ts";
 import { getUser, rotateSecret } from "../users.ts";
@@ -34,11 +34,9 @@ const getRole = (sql: SqlStorage, name: string): RoleRow | null => one<RoleRow>(
 const noSuchRole = () => fail("not_found", "No such role.");
 
 export async function listRoles(rt: Runtime, i: { by: Operator }): Promise<Result<{ roles: PublicRole[] }>> {
-  const b = await rt.begin();
+  const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
-  const who = authorize(b.value, i.by);
-  if (!who.ok) return who;
-  return ok({ roles: all<RoleRow>(b.value.sql, "SELECT * FROM roles ORDER BY name").map(toPublicRole) });
+  return ok({ roles: all<RoleRow>(b.value.ctx.sql, "SELECT * FROM roles ORDER BY name").map(toPublicRole) });
 }
 
 export interface CreateRoleInput {
@@ -50,16 +48,14 @@ export interface CreateRoleInput {
 }
 
 export async function createRole(rt: Runtime, i: CreateRoleInput): Promise<Result<PublicRole>> {
-  const b = await rt.begin();
+  const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
-  const ctx = b.value;
-  const who = authorize(ctx, i.by);
-  if (!who.ok) return who;
+  const { ctx, actor } = b.value;
   const scopes = [...new Set(i.scopes)];
   const r = rt.tx(ctx, (): Result<PublicRole> => {
     if (getRole(ctx.sql, i.name)) return fail("conflict", "A role with that name already exists.");
     ctx.sql.exec("INSERT INTO roles (name, description, scopes, created_at) VALUES (?, ?, ?, ?)", i.name, i.description, JSON.stringify(scopes), ctx.now);
-    audit(ctx, { type: "role.created", actor: who.value, meta: i.meta, data: { name: i.name, scopes } });
+    audit(ctx, { type: "role.created", actor: actor, meta: i.meta, data: { name: i.name, scopes } });
     return ok(toPublicRole(getRole(ctx.sql, i.name)!));
   });
   await rt.commit(ctx);
@@ -68,17 +64,15 @@ export async function createRole(rt: Runtime, i: CreateRoleInput): Promise<Resul
 
 /** Removes the role and every membership in it; members' tokens lose it at their next refresh. */
 export async function deleteRole(rt: Runtime, i: { by: Operator; name: string; meta: RequestMeta }): Promise<Result<null>> {
-  const b = await rt.begin();
+  const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
-  const ctx = b.value;
-  const who = authorize(ctx, i.by);
-  if (!who.ok) return who;
+  const { ctx, actor } = b.value;
   const r = rt.tx(ctx, (): Result<null> => {
     if (!getRole(ctx.sql, i.name)) return noSuchRole();
     const members = one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM memberships WHERE role = ?", i.name)!.n;
     ctx.sql.exec("DELETE FROM memberships WHERE role = ?", i.name);
     ctx.sql.exec("DELETE FROM roles WHERE name = ?", i.name);
-    audit(ctx, { type: "role.deleted", actor: who.value, meta: i.meta, data: { name: i.name, members } });
+    audit(ctx, { type: "role.deleted", actor: actor, meta: i.meta, data: { name: i.name, members } });
     return ok(null);
   });
   await rt.commit(ctx);
@@ -100,17 +94,15 @@ export const grantRole = (rt: Runtime, i: MembershipInput) => membership(rt, i, 
 export const removeRole = (rt: Runtime, i: MembershipInput) => membership(rt, i, false);
 
 async function membership(rt: Runtime, i: MembershipInput, grant: boolean): Promise<Result<null>> {
-  const b = await rt.begin();
+  const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
-  const ctx = b.value;
-  const who = authorize(ctx, i.by);
-  if (!who.ok) return who;
+  const { ctx, actor } = b.value;
   const next = i.revoke ? await rt.newSecret(i.userId) : null;
   const r = rt.tx(ctx, (): Result<null> => {
     const user = getUser(ctx.sql, i.userId);
     if (!user || user.status === "deleted") return fail("not_found", "No such user.");
     if (!getRole(ctx.sql, i.role)) return noSuchRole();
-    const base = { userId: user.id, actor: who.value, meta: i.meta, data: { role: i.role, revoke: i.revoke } };
+    const base = { userId: user.id, actor: actor, meta: i.meta, data: { role: i.role, revoke: i.revoke } };
     if (grant) {
       if (run(ctx.sql, "INSERT INTO memberships (user_id, role, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", user.id, i.role, ctx.now)) audit(ctx, { ...base, type: "role.granted" });
     } else {

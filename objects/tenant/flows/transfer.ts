@@ -10,21 +10,12 @@ import { audit } from "../audit.ts";
 import type { RequestMeta } from "../context.ts";
 import type { Runtime } from "../runtime.ts";
 import { all } from "../sql.ts";
-import { getUser, identifierTaken, insertUser } from "../users.ts";
+import { getUser, identifierTaken, insertUser, type NewUser } from "../users.ts";
 
-export interface ImportUser {
+/** A user as insertUser takes it, but for the secret (sealed here), and where it came from. */
+export interface ImportUser extends Omit<NewUser, "sealedSecret"> {
   /** 1-based line number in the request body, for the report. */
   line: number;
-  id: string;
-  email: string | null;
-  username: string | null;
-  email_norm: string | null;
-  username_norm: string | null;
-  email_verified: boolean;
-  metadata: Record<string, unknown>;
-  hash: string | null;
-  algorithm: string | null;
-  createdAt: number | null;
 }
 
 export interface ImportFailure {
@@ -48,7 +39,7 @@ export async function importUsers(rt: Runtime, i: { users: ImportUser[]; meta: R
     i.users.forEach((u, k) => {
       if (getUser(ctx.sql, u.id)) return failed.push({ line: u.line, error: "a user with this id already exists" });
       if (identifierTaken(ctx.sql, u)) return failed.push({ line: u.line, error: "the email or username is already taken" });
-      insertUser(ctx, { ...u, sealedSecret: secrets[k].sealed, createdAt: u.createdAt ?? undefined });
+      insertUser(ctx, { ...u, sealedSecret: secrets[k].sealed });
       audit(ctx, { type: "user.imported", userId: u.id, actor: "admin", meta: i.meta, data: { algorithm: u.algorithm } });
       imported++;
     });

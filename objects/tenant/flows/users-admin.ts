@@ -8,16 +8,16 @@ import { iso } from "../../../src/clock.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { audit } from "../audit.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
-import { authorize, type Operator } from "../operator.ts";
+import { beginAs, type Operator } from "../operator.ts";
 import type { Runtime } from "../runtime.ts";
-import type { SessionRow } from "../sessions.ts";
+import { toPublicSession, type PublicSession, type SessionRow } from "../sessions.ts";
 import { all, one } from "../sql.ts";
 import { getUser, identifierTaken, mfaEnabled, rolesOf, rotateSecret, syncDirectory, toPublicUser, type PublicUser, type UserRow } from "../users.ts";
 import { softDeleteUser } from "./me.ts";
 
 /** The highest code point: `prefix + MAX_CHAR` bounds every string that starts with `prefix`. */
 const MAX_CHAR = "\u{10FFFF}";
-/** The most recent sessions shown with a user; older ones are still counted in the stats. */
+/** Sessions shown with a user, newest first (a user who signs in often keeps many until the trim). */
 const SESSIONS_SHOWN = 100;
 
 const noSuchUser = () => fail("not_found", "No such user.");
@@ -38,11 +38,9 @@ export interface ListUsersInput {
 
 /** Ordered by id (UUIDv7, so by creation). Soft-deleted users are not listed (their identifiers are already freed). */
 export async function listUsers(rt: Runtime, i: ListUsersInput): Promise<Result<{ users: PublicUser[]; next_cursor: string | null }>> {
-  const b = await rt.begin();
+  const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
-  const ctx = b.value;
-  const who = authorize(ctx, i.by);
-  if (!who.ok) return who;
+  const { ctx } = b.value;
   const after = i.cursor ?? "";
   const q = i.query;
   // Two range scans on the unique indexes, not a LIKE over the table.
@@ -60,29 +58,16 @@ export async function listUsers(rt: Runtime, i: ListUsersInput): Promise<Result<
   return ok({ users: page.map((u) => toPublicUser(ctx.sql, u)), next_cursor: rows.length > i.limit ? page[page.length - 1].id : null });
 }
 
-export interface AdminSession {
-  id: string;
-  created_at: string;
-  last_refreshed_at: string;
-  expires_at: string;
-  ip: string | null;
-  user_agent: string | null;
-  amr: string[];
+export interface AdminSession extends Omit<PublicSession, "current" | "online"> {
   revoked_at: string | null;
   revoke_reason: string | null;
 }
 
-const toAdminSession = (s: SessionRow): AdminSession => ({
-  id: s.id,
-  created_at: iso(s.created_at)!,
-  last_refreshed_at: iso(s.last_refreshed_at)!,
-  expires_at: iso(Math.min(s.expires_at, s.idle_expires_at))!,
-  ip: s.ip,
-  user_agent: s.user_agent,
-  amr: JSON.parse(s.amr),
-  revoked_at: iso(s.revoked_at),
-  revoke_reason: s.revoke_reason,
-});
+/** The user's own view of a session, without what only that user's request knows, plus how it ended. */
+function toAdminSession(s: SessionRow): AdminSession {
+  const { current: _current, online: _online, ...own } = toPublicSession(s, null, false);
+  return { ...own, revoked_at: iso(s.revoked_at), revoke_reason: s.revoke_reason };
+}
 
 export interface UserDetail {
   user: PublicUser;
@@ -93,11 +78,9 @@ export interface UserDetail {
 
 /** One user with its sessions (live and revoked ones not yet trimmed, newest first), MFA state and roles. */
 export async function getUserDetail(rt: Runtime, i: { by: Operator; id: string }): Promise<Result<UserDetail>> {
-  const b = await rt.begin();
+  const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
-  const ctx = b.value;
-  const who = authorize(ctx, i.by);
-  if (!who.ok) return who;
+  const { ctx } = b.value;
   const u = getUser(ctx.sql, i.id);
   if (!u) return noSuchUser();
   const sessions = all<SessionRow>(ctx.sql, "SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at DESC LIMIT ?", u.id, SESSIONS_SHOWN);
@@ -128,11 +111,9 @@ export interface UpdateUserInput {
  * does not restore the sessions that disabling ended.
  */
 export async function updateUser(rt: Runtime, i: UpdateUserInput): Promise<Result<{ user: PublicUser }>> {
-  const b = await rt.begin();
+  const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
-  const ctx = b.value;
-  const who = authorize(ctx, i.by);
-  if (!who.ok) return who;
+  const { ctx, actor } = b.value;
   if (!liveUser(ctx.sql, i.id)) return noSuchUser();
   const next = i.status === "disabled" || i.email || i.username ? await rt.newSecret(i.id) : null;
   const r = rt.tx(ctx, (): Result<{ user: PublicUser; ver: number | null }> => {
@@ -156,7 +137,7 @@ export async function updateUser(rt: Runtime, i: UpdateUserInput): Promise<Resul
     let ver: number | null = null;
     if (disable) ver = rotateSecret(ctx, user, next!.sealed, "user_disabled", { eventType: "user.disabled" });
     else if (email || username) ver = rotateSecret(ctx, user, next!.sealed, "credential_change");
-    const base = { userId: user.id, actor: who.value, meta: i.meta };
+    const base = { userId: user.id, actor, meta: i.meta };
     if (disable) audit(ctx, { ...base, type: "user.disabled" });
     if (enable) audit(ctx, { ...base, type: "user.enabled" });
     if (email || username) audit(ctx, { ...base, type: "credential.change", data: { email: !!email, username: !!username } });
@@ -186,17 +167,15 @@ export interface UserActionInput {
 
 /** Every one-user action below: find the live user, then one transaction with a fresh secret ready. */
 async function rotating(rt: Runtime, i: UserActionInput, act: (ctx: TenantCtx, user: UserRow, sealed: string, actor: string) => void): Promise<Result<null>> {
-  const b = await rt.begin();
+  const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
-  const ctx = b.value;
-  const who = authorize(ctx, i.by);
-  if (!who.ok) return who;
+  const { ctx, actor } = b.value;
   if (!liveUser(ctx.sql, i.id)) return noSuchUser();
   const next = await rt.newSecret(i.id);
   const r = rt.tx(ctx, (): Result<null> => {
     const user = liveUser(ctx.sql, i.id);
     if (!user) return noSuchUser();
-    act(ctx, user, next.sealed, who.value);
+    act(ctx, user, next.sealed, actor);
     return ok(null);
   });
   await rt.commit(ctx);

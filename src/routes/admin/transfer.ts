@@ -47,7 +47,7 @@ function importUser(text: string, line: number): ImportUser | string {
     metadata: u.metadata ?? {},
     hash: u.password_hash ?? null,
     algorithm: hash?.alg ?? null,
-    createdAt: u.created_at === undefined ? null : Date.parse(u.created_at),
+    createdAt: u.created_at === undefined ? undefined : Date.parse(u.created_at),
   };
 }
 
