@@ -131,7 +131,8 @@ describe("export", () => {
     await operator(a)("DELETE", `/users/${deleted.user.id}`);
 
     const lines = await exportUsers(a);
-    expect(lines.map((l) => l.id).sort()).toEqual([...users.map((u) => u.id), native.user.id, noPassword].sort());
+    expect(lines.map((l) => l.id).sort()).toEqual([...users.map((u) => u.id), native.user.id, noPassword, disabled.user.id].sort());
+    expect(lines.find((l) => l.id === disabled.user.id).status).toBe("disabled");
     expect(lines.find((l) => l.id === noPassword)).toEqual({ id: noPassword, email: "nopw@example.com", email_verified: false, metadata: {}, created_at: expect.any(String) });
     expect(lines.find((l) => l.id === native.user.id).password_hash).toMatch(/^\$pbkdf2-sha256\$/);
     expect(JSON.stringify(lines)).not.toMatch(/secret/);
@@ -145,11 +146,13 @@ describe("export", () => {
       expect(s.user).toMatchObject({ id: u.id, metadata: u.metadata, created_at: u.created_at });
     }
     expect((await expectLogin(b, "native")).user.id).toBe(native.user.id);
+    // A disabled user stays disabled through the round trip.
     expectError(await login(b, "disabled@example.com"), 401, "invalid_credentials");
+    expect((await operator(b)("GET", `/users/${disabled.user.id}`)).body.user.status).toBe("disabled");
     // Signing in moved every hash to tenant b's algorithm; the users themselves are unchanged.
     const again = await exportUsers(b);
     expect(again.map((l) => l.id)).toEqual(lines.map((l) => l.id));
-    expect(again.filter((l) => l.password_hash).every((l) => l.password_hash.startsWith("$argon2id$"))).toBe(true);
+    expect(again.filter((l) => l.password_hash && l.status !== "disabled").every((l) => l.password_hash.startsWith("$argon2id$"))).toBe(true);
     expect(again.find((l) => l.id === noPassword)).toEqual(lines.find((l) => l.id === noPassword));
   });
 

@@ -58,23 +58,25 @@ export interface ExportLine {
   email_verified: boolean;
   metadata: Record<string, unknown>;
   created_at: string;
+  status?: "disabled";
 }
 
 export const EXPORT_PAGE = 1000;
 
 /**
- * One page of the export, by id. Only active users: the line shape has no status, and an
- * import creates active users, so exporting a disabled user would re-enable it on import.
- * The first page (no cursor) is audited as `users.exported`.
+ * One page of the export, by id: every user that is not deleted. A disabled user's line
+ * carries `status: "disabled"` (an extension of the SPEC's line shape, which import reads
+ * back), so an export → import round trip does not re-enable anyone. The first page (no
+ * cursor) is audited as `users.exported`.
  */
 export async function exportUsers(rt: Runtime, i: { cursor: string | null; meta: RequestMeta }): Promise<Result<{ users: ExportLine[]; next_cursor: string | null }>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
-  const rows = all<{ id: string; email: string | null; username: string | null; email_verified: number; metadata: string; created_at: number; hash: string | null }>(
+  const rows = all<{ id: string; email: string | null; username: string | null; email_verified: number; metadata: string; created_at: number; status: string; hash: string | null }>(
     ctx.sql,
-    `SELECT u.id, u.email, u.username, u.email_verified, u.metadata, u.created_at, c.hash FROM users u LEFT JOIN credentials c ON c.user_id = u.id
-     WHERE u.status = 'active' AND u.id > ? ORDER BY u.id LIMIT ?`,
+    `SELECT u.id, u.email, u.username, u.email_verified, u.metadata, u.created_at, u.status, c.hash FROM users u LEFT JOIN credentials c ON c.user_id = u.id
+     WHERE u.status != 'deleted' AND u.id > ? ORDER BY u.id LIMIT ?`,
     i.cursor ?? "",
     EXPORT_PAGE + 1,
   );
@@ -91,6 +93,7 @@ export async function exportUsers(rt: Runtime, i: { cursor: string | null; meta:
     email_verified: r.email_verified === 1,
     metadata: JSON.parse(r.metadata),
     created_at: iso(r.created_at)!,
+    ...(r.status === "disabled" ? { status: "disabled" as const } : {}),
   }));
   return ok({ users, next_cursor: rows.length > EXPORT_PAGE ? page[page.length - 1].id : null });
 }

@@ -48,6 +48,7 @@ function importUser(text: string, line: number): ImportUser | string {
     hash: u.password_hash ?? null,
     algorithm: hash?.alg ?? null,
     createdAt: u.created_at === undefined ? undefined : Date.parse(u.created_at),
+    status: u.status ?? "active",
   };
 }
 
