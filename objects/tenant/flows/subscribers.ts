@@ -152,12 +152,14 @@ export async function onConnect(o: TenantObject, conn: Connection, request: Requ
     if (reset) conn.send(JSON.stringify({ type: "reset", seq }));
     const audience = audienceOf(ctx.slug, ctx.settings);
     let last = seq;
-    while (batch.length) {
-      const msgs = state.format === "set" ? await Promise.all(batch.map((e) => signSet(o.ring, e, ctx.issuer, audience))) : batch.map((e) => JSON.stringify(e));
+    for (;;) {
+      // (a signing failure must not throw: partyserver would send the stack to the client)
+      const msgs = state.format === "set" ? await Promise.all(batch.map((e) => signSet(o.ring, e, ctx.issuer, audience).catch(() => null))) : batch.map((e) => JSON.stringify(e));
       for (let i = 0; i < batch.length; i++) if (!deliver(conn, state, batch[i], msgs[i])) return;
       // Events broadcast while we were busy, minus those the snapshot already covered.
       batch = parked.splice(0).filter((e) => e.seq > last && concerns(state, e));
-      if (batch.length) last = batch[batch.length - 1].seq;
+      if (!batch.length) break;
+      last = batch[batch.length - 1].seq;
     }
     if (dead) conn.close(CLOSE_REVOKED, "revoked");
   } finally {
