@@ -155,3 +155,31 @@ test("refused credentials get the SPEC's error before any upgrade", async () => 
   await assert.rejects(subscribe(`/v1/${slug}/events?access_token=garbage`), { status: 401 });
   await assert.rejects(subscribe(`/v1/no-such-tenant-${randomBytes(3).toString("hex")}/events`, { authorization: "Bearer x" }), { status: 404 });
 });
+
+test("the client library in Node rejects a token right after the logout call returns, and a newer ver after logout-all", async () => {
+  const { createVerifier } = await import("../../src/client/index.ts");
+  const { slug, key } = await tenant();
+  const verifier = createVerifier({ baseUrl: server.url, tenant: slug, apiKey: key });
+  try {
+    await verifier.ready;
+    const a = await signup(slug);
+    const first = await verifier.verify(a.access_token);
+    assert.equal(first.active, true);
+    assert.equal((await http("POST", `/v1/${slug}/logout`, { token: a.access_token })).status, 204);
+    // The event travels on the socket while the HTTP answer travels on its own connection:
+    // give the already-sent frame a moment to be read, bounded, then it must be applied.
+    let r = await verifier.verify(a.access_token);
+    for (let i = 0; r.active && i < 50; i++) (await new Promise((ok) => setTimeout(ok, 10)), (r = await verifier.verify(a.access_token)));
+    assert.equal(r.active, false);
+
+    const b = await signup(slug);
+    const login = await http("POST", `/v1/${slug}/login`, { body: { login: b.user.email, password: PASSWORD } });
+    assert.equal((await verifier.verify(login.body.access_token)).active, true);
+    assert.equal((await http("POST", `/v1/${slug}/logout-all`, { token: b.access_token })).status, 204);
+    let s = await verifier.verify(login.body.access_token);
+    for (let i = 0; s.active && i < 50; i++) (await new Promise((ok) => setTimeout(ok, 10)), (s = await verifier.verify(login.body.access_token)));
+    assert.equal(s.active, false);
+  } finally {
+    verifier.close();
+  }
+});
