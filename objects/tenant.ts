@@ -14,6 +14,7 @@ import { defaultAccessTtl, settingsSchema, type Settings } from "../schema/setti
 import { TENANT_MIGRATIONS } from "../schema/tenant-migrations.ts";
 import { newEffects, type RequestMeta, type TenantCtx } from "./tenant/context.ts";
 import { KeyRing } from "./tenant/keys.ts";
+import type { Operator } from "./tenant/operator.ts";
 import { liveDelivery, drainOutbox, type Delivery } from "./tenant/outbox.ts";
 import type { Issued, Runtime, TokenResponse } from "./tenant/runtime.ts";
 import { audienceOf, signAccessToken, verifyAccessToken, type AccessClaims } from "./tenant/tokens.ts";
@@ -26,6 +27,10 @@ import * as alarm from "./tenant/flows/alarm.ts";
 import * as subscribers from "./tenant/flows/subscribers.ts";
 import * as mfa from "./tenant/flows/mfa.ts";
 import * as account from "./tenant/flows/account.ts";
+import * as usersAdmin from "./tenant/flows/users-admin.ts";
+import * as roles from "./tenant/flows/roles.ts";
+import * as auditLog from "./tenant/flows/audit.ts";
+import * as transfer from "./tenant/flows/transfer.ts";
 import * as seeding from "./tenant/flows/seed.ts";
 
 const SECRET_CACHE_MAX = 10_000;
@@ -283,7 +288,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   resetPassword(i: account.ResetPasswordInput) { return account.resetPassword(this, i); }
   requestEmailVerification(i: { accessToken: string; meta: RequestMeta }) { return account.requestEmailVerification(this, i); }
   verifyEmail(i: { token: string; meta: RequestMeta }) { return account.verifyEmail(this, i); }
-  unlockUser(i: { userId: string; actor: string }) { return account.unlockUser(this, i); }
+  unlockUser(i: Parameters<typeof account.unlockUser>[1]) { return account.unlockUser(this, i); }
 
   // ------------------------------------------------------------------ RPC: operators
 
@@ -301,6 +306,24 @@ export class TenantObject extends Server<Env> implements Runtime {
   reconcileDirectory() { return alarm.reconcileDirectory(this); }
   /** `npm run bench` only: refused unless ENVIRONMENT is "development". */
   seed(i: seeding.SeedInput) { return seeding.seed(this, i); }
+
+  // ---- RPC: user administration (ADMIN_TOKEN or a manage key: `by`; import/export: admin only)
+
+  listUsers(i: usersAdmin.ListUsersInput) { return usersAdmin.listUsers(this, i); }
+  getUserDetail(i: { by: Operator; id: string }) { return usersAdmin.getUserDetail(this, i); }
+  updateUser(i: usersAdmin.UpdateUserInput) { return usersAdmin.updateUser(this, i); }
+  deleteUser(i: usersAdmin.UserActionInput) { return usersAdmin.deleteUser(this, i); }
+  revokeUser(i: usersAdmin.UserActionInput) { return usersAdmin.revokeUser(this, i); }
+  forcePasswordReset(i: usersAdmin.UserActionInput) { return usersAdmin.forcePasswordReset(this, i); }
+  listRoles(i: { by: Operator }) { return roles.listRoles(this, i); }
+  createRole(i: roles.CreateRoleInput) { return roles.createRole(this, i); }
+  deleteRole(i: { by: Operator; name: string; meta: RequestMeta }) { return roles.deleteRole(this, i); }
+  grantRole(i: roles.MembershipInput) { return roles.grantRole(this, i); }
+  removeRole(i: roles.MembershipInput) { return roles.removeRole(this, i); }
+  auditQuery(i: auditLog.AuditQueryInput) { return auditLog.auditQuery(this, i); }
+  auditVerify(i: { by: Operator }) { return auditLog.auditVerify(this, i); }
+  importUsers(i: { users: transfer.ImportUser[]; meta: RequestMeta }) { return transfer.importUsers(this, i); }
+  exportUsers(i: { cursor: string | null; meta: RequestMeta }) { return transfer.exportUsers(this, i); }
 
   // ------------------------------------------------------------------ platform entry points
 

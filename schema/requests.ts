@@ -62,3 +62,56 @@ export const listQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
+
+// ---- operators: user administration, roles, audit, import/export, directory
+
+/** Query strings: strict too, so a misspelt parameter is an error rather than ignored. */
+const pageLimit = z.coerce.number().int().min(1).max(1000).optional();
+const isoTime = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+
+export const usersQuery = z.strictObject({ query: z.string().max(320).optional(), cursor: z.string().max(64).optional(), limit: pageLimit });
+
+export const patchUserBody = z
+  .strictObject({
+    status: z.enum(["active", "disabled"]).optional(),
+    email: str(320).optional(),
+    username: str(256).optional(),
+    email_verified: z.boolean().optional(),
+    metadata: metadataSchema.optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: "nothing to change" });
+
+export const ROLE_RE = /^[a-z0-9][a-z0-9_.:-]{0,63}$/;
+
+export const createRoleBody = z.strictObject({
+  name: z.string().regex(ROLE_RE, "name must match ^[a-z0-9][a-z0-9_.:-]{0,63}$"),
+  description: z.string().max(500).optional(),
+  scopes: z.array(z.string().regex(/^[\x21-\x7e]{1,128}$/, "a scope is 1–128 printable ASCII characters, no spaces")).max(100),
+});
+
+export const membershipQuery = z.strictObject({ revoke: z.enum(["true", "false"]).optional() });
+
+export const auditQuery = z.strictObject({
+  user: z.string().max(64).optional(),
+  type: z.string().max(64).optional(),
+  since: isoTime.optional(),
+  cursor: z.string().regex(/^[0-9]{1,15}$/, "not a cursor of this log").optional(),
+  limit: pageLimit,
+});
+
+/** One NDJSON line of `POST /tenants/{slug}/users/import`. */
+export const importLine = z
+  .strictObject({
+    id: z.uuid().optional(),
+    email: str(320).optional(),
+    username: str(256).optional(),
+    password_hash: str(1024).optional(),
+    email_verified: z.boolean().optional(),
+    metadata: metadataSchema.optional(),
+    created_at: z.iso.datetime({ offset: true }).optional(),
+    /** Extension of the SPEC's line: a disabled user stays disabled through export → import. */
+    status: z.enum(["active", "disabled"]).optional(),
+  })
+  .refine((b) => b.email !== undefined || b.username !== undefined, { message: "email or username is required", path: ["email"] });
+
+export const directoryQuery = z.strictObject({ email: z.string().max(320) });

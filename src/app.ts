@@ -12,10 +12,11 @@ import { requestLog } from "./middleware/request-log.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { tenant } from "./middleware/tenant.ts";
 import { tenantAdminRoutes } from "./routes/admin/tenants.ts";
-import { unlockRoutes } from "./routes/admin/unlock.ts";
 import { seedRoutes } from "./routes/admin/seed.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { mfaRoutes } from "./routes/mfa.ts";
+import { asManageKey } from "./routes/admin/caller.ts";
+import { adminOperatorRoutes, operatorRoutes } from "./routes/admin/operator.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -49,7 +50,6 @@ export function buildApp(): Hono<AppEnv> {
   const admin = new Hono<AppEnv>();
   admin.use("*", adminAuth());
   admin.route("/", tenantAdminRoutes);
-  admin.route("/", unlockRoutes);
   // Benchmark seeding exists only in development; checked per request, since the environment
   // is a var of the request's env, not of the module.
   admin.use("/tenants/:slug/bench/*", async (c, next) => {
@@ -57,6 +57,7 @@ export function buildApp(): Hono<AppEnv> {
     await next();
   });
   admin.route("/", seedRoutes);
+  admin.route("/", adminOperatorRoutes());
   app.route("/v1/admin", admin);
 
   const t = new Hono<AppEnv>();
@@ -67,6 +68,8 @@ export function buildApp(): Hono<AppEnv> {
   t.route("/", mfaRoutes);
   t.route("/", accountRoutes);
   t.route("/", eventRoutes);
+  // Users, roles and audit of this tenant for its `manage` API keys: the admin's handlers, see routes/admin/operator.ts.
+  t.route("/admin", operatorRoutes(asManageKey));
   app.route("/v1/:tenant", t);
 
   app.notFound(() => errorResponse(new AuthError("not_found")));

@@ -27,6 +27,7 @@ export type AuditType =
   | "user.revoked"
   | "user.unlocked"
   | "user.imported"
+  | "users.exported"
   | "mfa.enrolled"
   | "mfa.disabled"
   | "mfa.recovery_codes"

@@ -85,14 +85,16 @@ export interface NewUser {
   hash: string | null;
   algorithm: string | null;
   createdAt?: number;
+  /** Imports may bring disabled users; everything else creates active ones. */
+  status?: "active" | "disabled";
 }
 
 export function insertUser(ctx: TenantCtx, u: NewUser): UserRow {
   const created = u.createdAt ?? ctx.now;
   ctx.sql.exec(
     `INSERT INTO users (id, username, email, username_norm, email_norm, email_verified, status, secret, secret_version, metadata, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'active', ?, 1, ?, ?, ?)`,
-    u.id, u.username, u.email, u.username_norm, u.email_norm, u.email_verified ? 1 : 0, u.sealedSecret, JSON.stringify(u.metadata), created, ctx.now,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+    u.id, u.username, u.email, u.username_norm, u.email_norm, u.email_verified ? 1 : 0, u.status ?? "active", u.sealedSecret, JSON.stringify(u.metadata), created, ctx.now,
   );
   if (u.hash) setCredential(ctx, u.id, u.hash, u.algorithm!);
   const row = getUser(ctx.sql, u.id)!;

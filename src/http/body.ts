@@ -79,6 +79,13 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S, opts:
   return parsed.data;
 }
 
+/** Parses the query string with a route's strict zod schema; issues → invalid_request, as for bodies. */
+export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw new AuthError("invalid_request", undefined, { details: zodDetails(parsed.error.issues) });
+  return parsed.data;
+}
+
 /** For routes that take no body: anything sent is ignored, but an oversized one is still refused. */
 export async function noBody(c: Context): Promise<void> {
   await readLimited(c.req.raw, MAX_BODY);

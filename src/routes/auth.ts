@@ -18,7 +18,8 @@ import { turnstile } from "../turnstile.ts";
 
 export const authRoutes = new Hono<AppEnv>();
 
-function identifiers(b: { email?: string; username?: string }) {
+/** Normalises a body's email and username (SPEC section 4); either one invalid → invalid_request. */
+export function identifiers(b: { email?: string; username?: string }) {
   const email = b.email === undefined ? null : normalizeEmail(b.email);
   const username = b.username === undefined ? null : normalizeUsername(b.username);
   const details = [];

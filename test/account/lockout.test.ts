@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { admin, ADMIN, call, expectError, PASSWORD } from "../helpers.ts";
+import { admin, ADMIN, apiKey, call, expectError, PASSWORD } from "../helpers.ts";
 import { client, mockOutbound, rows, tenantWithUser } from "./kit.ts";
 
 beforeEach(() => void mockOutbound());
@@ -91,5 +91,18 @@ describe("POST /v1/admin/tenants/{slug}/users/{id}/unlock", () => {
     expectError(await admin("POST", `/tenants/${t}/users/00000000-0000-7000-8000-000000000000/unlock`), 404, "not_found");
     expectError(await admin("POST", `/tenants/${t}/users/not-an-id/unlock`), 404, "not_found");
     expect((await admin("POST", `/tenants/${t}/users/${user.id}/unlock`)).status).toBe(204);
+  });
+});
+
+describe("POST /v1/{tenant}/admin/users/{id}/unlock", () => {
+  it("6.3.1 a tenant's manage key can unlock its own users; other scopes cannot", async () => {
+    const { t, user } = await tenantWithUser();
+    const manage = await apiKey(t, ["manage"]);
+    const introspectOnly = await apiKey(t, ["introspect"]);
+    expectError(await call("POST", `/v1/${t}/admin/users/${user.id}/unlock`, { token: introspectOnly }), 403, "forbidden");
+    expect((await call("POST", `/v1/${t}/admin/users/${user.id}/unlock`, { token: manage })).status).toBe(204);
+    const rowsNow = await rows(t, "SELECT actor FROM audit_log WHERE type = 'user.unlocked'");
+    expect(rowsNow).toHaveLength(1);
+    expect(String(rowsNow[0].actor)).toMatch(/^key:[0-9a-f]{16}$/);
   });
 });

@@ -40,11 +40,12 @@ export function useServer(): TestServer {
     const envFile = join(dir, "empty.env");
     await writeFile(envFile, "");
     await applyLocalMigrations({ persistTo });
+    const port = await findFreePort();
     running = await startWrangler({
-      port: await findFreePort(),
+      port,
       persistTo,
       envFile,
-      vars: { ADMIN_TOKEN: server.adminToken, MASTER_KEY: server.masterKey },
+      vars: { ADMIN_TOKEN: server.adminToken, MASTER_KEY: server.masterKey, PUBLIC_URL: `http://127.0.0.1:${port}` },
     });
     server.url = running.url;
   }, { timeout: START_TIMEOUT_MS });

@@ -5,6 +5,7 @@
  * failures, per IP, per email) is counted in the same transaction that decides.
  */
 import { userId as newUserId } from "../../../src/crypto/random.ts";
+import { beginAs, type Operator } from "../operator.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { accountKey, clearAttempts, failureCount, rateLimit } from "../attempts.ts";
 import { audit } from "../audit.ts";
@@ -254,15 +255,15 @@ export async function verifyEmail(rt: Runtime, i: { token: string; meta: Request
 }
 
 /** Operator: clears the user's lockout (the doubling delay and the hard limit). */
-export async function unlockUser(rt: Runtime, i: { userId: string; actor: string }): Promise<Result<null>> {
-  const b = await rt.begin();
+export async function unlockUser(rt: Runtime, i: { by: Operator; userId: string }): Promise<Result<null>> {
+  const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
-  const ctx = b.value;
+  const { ctx, actor } = b.value;
   const r = rt.tx(ctx, (): Result<null> => {
     const user = getUser(ctx.sql, i.userId);
     if (!user || user.status === "deleted") return fail("not_found", "No such user.");
     const cleared = clearAttempts(ctx, accountKey(user.id));
-    audit(ctx, { type: "user.unlocked", userId: user.id, actor: i.actor, data: { cleared } });
+    audit(ctx, { type: "user.unlocked", userId: user.id, actor, data: { cleared } });
     return ok(null);
   });
   await rt.commit(ctx);

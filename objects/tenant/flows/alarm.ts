@@ -1,7 +1,8 @@
 /**
  * @module The tenant's one alarm. Each run does bounded batches (≤ 500 rows a job) of every
- * due job — session expiry, purges, trims, outbox retries — then sets the alarm to the
- * earliest job still due. Every job is idempotent, since alarms are at-least-once.
+ * due job — session expiry, purges, trims, outbox retries, a page of a pending directory
+ * reconcile — then sets the alarm to the earliest job still due. Every job is idempotent,
+ * since alarms are at-least-once.
  */
 import { clock, iso } from "../../../src/clock.ts";
 import type { TenantObject } from "../../tenant.ts";
@@ -21,14 +22,15 @@ export async function run(o: TenantObject): Promise<void> {
   const b = await o.begin({ allowDeleted: true });
   if (!b.ok) return; // nothing stored: nothing to do
   const ctx = b.value;
-  const t = one<{ status: string; deleted_at: number | null; created_at: number }>(ctx.sql, "SELECT status, deleted_at, created_at FROM settings WHERE id = 1")!;
+  const t = tenantState(o, ctx);
   if (t.status === "deleted" && t.deleted_at !== null && ctx.now >= t.deleted_at + TENANT_PURGE_GRACE_MS) {
     await purgeTenant(o, ctx);
     return;
   }
+  const reconcileAt = await reconcileStep(o, ctx);
   const next = o.tx(ctx, () => {
     const more = jobs(o, ctx);
-    const at = more ? ctx.now + 50 : nextDue(ctx.sql, ctx, t);
+    const at = more ? ctx.now + 50 : min(nextDue(ctx.sql, ctx, { ...t, reconciling: false }), reconcileAt);
     syncTenantRow(ctx, { status: t.status, createdAt: t.created_at, deletedAt: t.deleted_at, nextAlarmAt: at });
     return at;
   });
@@ -66,8 +68,23 @@ function jobs(o: TenantObject, ctx: TenantCtx): boolean {
   return more;
 }
 
+interface TenantState {
+  status: string;
+  deleted_at: number | null;
+  created_at: number;
+  /** A directory reconcile is pending (reconcileDirectory). */
+  reconciling: boolean;
+}
+
+function tenantState(o: TenantObject, ctx: TenantCtx): TenantState {
+  const t = one<{ status: string; deleted_at: number | null; created_at: number }>(ctx.sql, "SELECT status, deleted_at, created_at FROM settings WHERE id = 1")!;
+  return { ...t, reconciling: o.storage.kv.get(RECONCILE) !== undefined };
+}
+
+const min = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
+
 /** The earliest time any job falls due (indexed MIN queries), or null when nothing is pending. */
-export function nextDue(sql: SqlStorage, ctx: TenantCtx, t: { status: string; deleted_at: number | null }): number | null {
+export function nextDue(sql: SqlStorage, ctx: TenantCtx, t: Omit<TenantState, "created_at">): number | null {
   const r = ctx.settings.retention;
   const candidates: (number | null)[] = [
     one<{ v: number | null }>(sql, "SELECT MIN(due_at) AS v FROM sessions WHERE revoked_at IS NULL")?.v ?? null,
@@ -80,6 +97,7 @@ export function nextDue(sql: SqlStorage, ctx: TenantCtx, t: { status: string; de
     plus(one<{ v: number | null }>(sql, "SELECT MIN(retired_at) AS v FROM signing_keys WHERE retired_at IS NOT NULL")?.v, RETIRED_KEY_PUBLISHED_MS),
     plus(one<{ v: number | null }>(sql, "SELECT MIN(updated_at) AS v FROM attempts")?.v, ATTEMPTS_KEPT_MS),
     t.status === "deleted" && t.deleted_at !== null ? t.deleted_at + TENANT_PURGE_GRACE_MS : null,
+    t.reconciling ? ctx.now : null,
   ];
   const due = candidates.filter((v): v is number => v !== null);
   return due.length ? Math.max(ctx.now + 50, Math.min(...due)) : null;
@@ -117,7 +135,7 @@ export async function watchdog(o: TenantObject): Promise<{ slug: string; next_al
   const b = await o.begin({ allowDeleted: true });
   if (!b.ok) return null;
   const ctx = b.value;
-  const t = one<{ status: string; deleted_at: number | null; created_at: number }>(ctx.sql, "SELECT status, deleted_at, created_at FROM settings WHERE id = 1")!;
+  const t = tenantState(o, ctx);
   const next = nextDue(ctx.sql, ctx, t);
   const current = await o.storage.getAlarm();
   if (next !== null && (current === null || current > next)) await setAlarm(o, next);
@@ -128,39 +146,75 @@ export async function watchdog(o: TenantObject): Promise<{ slug: string; next_al
   return { slug: ctx.slug, next_alarm_at: iso(await o.storage.getAlarm()) };
 }
 
+const RECONCILE = "reconcile.cursor";
 /**
- * Daily cron: rewrites this tenant's D1 directory rows from the object's users (the source of
- * truth), in pages of BATCH, and drops D1 rows for users the object no longer has.
+ * Users per reconcile step. A step is one alarm run: one D1 read and one batch of at most
+ * 3 × RECONCILE_BATCH statements (upserts, then deletes of rows the object no longer has),
+ * within the 1,000 D1 queries one invocation may make.
  */
-export async function reconcileDirectory(o: TenantObject): Promise<{ upserted: number; removed: number } | null> {
+export const RECONCILE_BATCH = 200;
+/** A failed step is retried this much later. */
+const RECONCILE_RETRY_MS = 60_000;
+
+/**
+ * Daily cron: asks for this tenant's D1 directory rows to be rewritten from the users table
+ * (the source of truth). Only records the request and arms the alarm; the alarm does the
+ * work a page at a time (reconcileStep), so the call is cheap however many users there are.
+ * A reconcile already under way carries on where it is.
+ */
+export async function reconcileDirectory(o: TenantObject): Promise<{ slug: string } | null> {
   const b = await o.begin({ allowDeleted: true });
   if (!b.ok) return null;
-  const ctx = b.value;
+  if (o.storage.kv.get(RECONCILE) === undefined) o.storage.kv.put(RECONCILE, "");
+  await o.armAlarm(b.value.now);
+  return { slug: b.value.slug };
+}
+
+/**
+ * One page of a pending reconcile: the next RECONCILE_BATCH users by id are upserted, and D1
+ * rows of this tenant in the same id range whose user the object no longer has are deleted.
+ * Rows of soft-deleted users keep the identifiers the outbox wrote (the object has already
+ * freed them), so the directory still finds them until they are purged. Returns when the
+ * alarm should come back for the next page, or null when nothing is pending.
+ */
+async function reconcileStep(o: TenantObject, ctx: TenantCtx): Promise<number | null> {
+  const cursor = o.storage.kv.get<string>(RECONCILE);
+  if (cursor === undefined) return null;
   const db = o.bindings.DB;
-  let upserted = 0;
-  let removed = 0;
-  let cursor = "";
-  for (;;) {
-    const users = all<{ id: string; email_norm: string | null; username_norm: string | null; status: string; updated_at: number }>(
-      ctx.sql, "SELECT id, email_norm, username_norm, status, updated_at FROM users WHERE id > ? ORDER BY id LIMIT ?", cursor, BATCH,
-    );
-    if (!users.length) break;
-    await db.batch(users.map((u) => db.prepare(
-      `INSERT INTO user_directory (tenant, user_id, email, username, status, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tenant, user_id) DO UPDATE SET email = excluded.email, username = excluded.username, status = excluded.status, updated_at = excluded.updated_at
-       WHERE excluded.updated_at >= user_directory.updated_at`,
-    ).bind(ctx.slug, u.id, u.email_norm, u.username_norm, u.status, u.updated_at)));
-    upserted += users.length;
-    cursor = users[users.length - 1].id;
-  }
-  cursor = "";
-  for (;;) {
-    const rows = (await db.prepare("SELECT user_id FROM user_directory WHERE tenant = ? AND user_id > ? ORDER BY user_id LIMIT ?").bind(ctx.slug, cursor, BATCH).all<{ user_id: string }>()).results;
-    if (!rows.length) break;
+  const users = all<{ id: string; email_norm: string | null; username_norm: string | null; status: string; updated_at: number }>(
+    ctx.sql, "SELECT id, email_norm, username_norm, status, updated_at FROM users WHERE id > ? ORDER BY id LIMIT ?", cursor, RECONCILE_BATCH,
+  );
+  const full = users.length === RECONCILE_BATCH;
+  let end = full ? users[users.length - 1].id : null; // null: to the end of the id space
+  try {
+    const limit = 2 * RECONCILE_BATCH;
+    const rows = (await db.prepare(`SELECT user_id FROM user_directory WHERE tenant = ? AND user_id > ? ${end ? "AND user_id <= ?" : ""} ORDER BY user_id LIMIT ?`)
+      .bind(...(end ? [ctx.slug, cursor, end, limit] : [ctx.slug, cursor, limit]))
+      .all<{ user_id: string }>()).results;
+    // More D1 rows than we read: stop this step at the last one read, so none is skipped.
+    if (rows.length === limit) end = rows[rows.length - 1].user_id;
+    const page = end === null ? users : users.filter((u) => u.id <= end!);
     const gone = rows.filter((r) => !one(ctx.sql, "SELECT 1 AS x FROM users WHERE id = ?", r.user_id));
-    if (gone.length) await db.batch(gone.map((g) => db.prepare("DELETE FROM user_directory WHERE tenant = ? AND user_id = ?").bind(ctx.slug, g.user_id)));
-    removed += gone.length;
-    cursor = rows[rows.length - 1].user_id;
+    const statements = [
+      ...page.map((u) => db.prepare(
+        `INSERT INTO user_directory (tenant, user_id, email, username, status, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (tenant, user_id) DO UPDATE SET
+           email = CASE WHEN excluded.status = 'deleted' THEN user_directory.email ELSE excluded.email END,
+           username = CASE WHEN excluded.status = 'deleted' THEN user_directory.username ELSE excluded.username END,
+           status = excluded.status, updated_at = excluded.updated_at
+         WHERE excluded.updated_at >= user_directory.updated_at`,
+      ).bind(ctx.slug, u.id, u.email_norm, u.username_norm, u.status, u.updated_at)),
+      ...gone.map((g) => db.prepare("DELETE FROM user_directory WHERE tenant = ? AND user_id = ?").bind(ctx.slug, g.user_id)),
+    ];
+    if (statements.length) await db.batch(statements);
+  } catch (e) {
+    console.error(JSON.stringify({ level: "error", msg: "directory reconcile step failed", tenant: ctx.slug, error: String(e).slice(0, 200) }));
+    return ctx.now + RECONCILE_RETRY_MS;
   }
-  return { upserted, removed };
+  if (end === null) {
+    o.storage.kv.delete(RECONCILE);
+    return null;
+  }
+  o.storage.kv.put(RECONCILE, end);
+  return ctx.now + 50;
 }

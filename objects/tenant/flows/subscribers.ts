@@ -3,28 +3,39 @@
  * hibernation. Credentials are checked before the upgrade; a refused one gets the SPEC's error
  * and nothing is stored. Connections are tagged (`service`, `user:{id}`, `sid:{sid}`,
  * `key:{id}`) so a broadcast reaches only the sockets it concerns.
+ *
+ * Ordering: a socket is registered (and so reachable by a broadcast) a moment before its
+ * `hello` and replay are sent. Until then it is "replaying": broadcasts park its events in
+ * an in-memory buffer that `onConnect` flushes after the replay, dropping what the replay
+ * already covered, so the subscriber sees `hello`, the replay, then live events, with no gap
+ * and no duplicate. Security Event Tokens are signed (async) and sent through one chain per
+ * object, so they too leave in commit order.
  */
 import type { Connection } from "partyserver";
 import { clock, iso } from "../../../src/clock.ts";
 import { AuthError, type ErrorCode } from "../../../src/errors.ts";
 import type { TenantObject } from "../../tenant.ts";
 import { checkApiKey } from "../api-keys.ts";
-import type { EventRecord } from "../context.ts";
+import type { EventRecord, TenantCtx } from "../context.ts";
 import { eventsAfter, latestSeq, oldestSeq } from "../events.ts";
+import { getSession, isLive } from "../sessions.ts";
 import { signSet } from "../set.ts";
 import { audienceOf, checkLive } from "../tokens.ts";
+import { getUser } from "../users.ts";
 
 /** Set by the router after it has checked the ADMIN_TOKEN (stripped from client requests). */
 export const ADMIN_HEADER = "x-warden-admin";
 const IDENTITY_HEADER = "x-warden-subscriber";
 export const CLOSE_REVOKED = 4001;
-const REPLAY_MAX = 100_000;
+/** A subscriber further behind than this gets `reset` rather than a replay that would stall the object. */
+export const REPLAY_MAX = 10_000;
 
 interface Identity {
   kind: "service" | "user";
   keyId?: string;
   sub?: string;
   sid?: string;
+  ver?: number;
 }
 
 interface ConnState {
@@ -32,6 +43,17 @@ interface ConnState {
   sub?: string;
   sid?: string;
   format: "json" | "set";
+}
+
+/** Per object: connection id → events broadcast while its hello and replay were being prepared. */
+const replaying = new WeakMap<TenantObject, Map<string, EventRecord[]>>();
+/** Per object: the tail of the chain that sends Security Event Tokens in commit order. */
+const setChain = new WeakMap<TenantObject, Promise<void>>();
+
+function buffersOf(o: TenantObject): Map<string, EventRecord[]> {
+  let m = replaying.get(o);
+  if (!m) replaying.set(o, (m = new Map()));
+  return m;
 }
 
 function refuse(code: ErrorCode, message?: string): Response {
@@ -66,14 +88,19 @@ export async function admit(o: TenantObject, request: Request): Promise<Response
     const claims = await o.verifyAccess(ctx, accessToken);
     const live = claims ? checkLive({ ...ctx, now: clock.now() }, claims) : null;
     if (!claims || !live?.ok) return refuse("invalid_token");
-    id = { kind: "user", sub: claims.sub, sid: claims.sid };
+    id = { kind: "user", sub: claims.sub, sid: claims.sid, ver: claims.ver };
   } else {
     return refuse("unauthorized", "Send an API key with the subscribe scope, or ?access_token=.");
   }
+  // partyserver takes the connection id from `?_pk=` and its props from `x-partykit-props`:
+  // neither may come from a client (an id of `service` would be the `service` tag, and bad
+  // props would answer with a stack trace).
+  url.searchParams.delete("_pk");
   const headers = new Headers(request.headers);
   headers.delete(ADMIN_HEADER);
+  headers.delete("x-partykit-props");
   headers.set(IDENTITY_HEADER, JSON.stringify(id));
-  return new Request(request, { headers });
+  return new Request(url, { method: request.method, headers });
 }
 
 function identityOf(request: Request): Identity {
@@ -85,33 +112,60 @@ export function tags(request: Request): string[] {
   return id.kind === "service" ? ["service", `key:${id.keyId}`] : ["user", `user:${id.sub}`, `sid:${id.sid}`];
 }
 
+/** Is a user subscriber's own credential still alive (it may have died between `admit` and now)? */
+function credentialLive(ctx: TenantCtx, id: Identity): boolean {
+  const s = getSession(ctx.sql, id.sid!);
+  const u = getUser(ctx.sql, id.sub!);
+  return !!s && isLive(s, ctx.now) && s.user_id === id.sub && !!u && u.status === "active" && u.secret_version === id.ver;
+}
+
 /**
- * `hello`, then the replay after `since`, all before this turn yields: no broadcast can slip in
- * between, so the subscriber sees neither a gap nor a duplicate.
+ * `hello`, then the replay after `since`, then whatever was broadcast meanwhile (parked by
+ * `broadcast` while this connection is in `replaying`), then live events.
  */
 export async function onConnect(o: TenantObject, conn: Connection, request: Request): Promise<void> {
   const id = identityOf(request);
   const url = new URL(request.url);
   const state: ConnState = { kind: id.kind, sub: id.sub, sid: id.sid, format: url.searchParams.get("format") === "set" ? "set" : "json" };
   conn.setState(state);
-  const b = await o.begin();
-  if (!b.ok) return conn.close(4004, "tenant not found");
-  const ctx = b.value;
-  const seq = latestSeq(ctx.sql);
-  const replay: EventRecord[] = [];
-  let reset = false;
-  const sinceParam = url.searchParams.get("since");
-  if (sinceParam !== null) {
-    const since = Number(sinceParam);
-    const oldest = oldestSeq(ctx.sql);
-    if (since > seq || (oldest !== null && since < oldest - 1) || (oldest === null && since < seq)) reset = true;
-    else replay.push(...eventsAfter(ctx.sql, ctx.slug, since, REPLAY_MAX).filter((e) => concerns(state, e)));
+  const buffers = buffersOf(o);
+  const parked: EventRecord[] = [];
+  buffers.set(conn.id, parked);
+  try {
+    const b = await o.begin();
+    if (!b.ok) return conn.close(4004, "tenant not found");
+    const ctx = b.value;
+    // Synchronous from here to the sends of hello and reset: the log position and the replay are one snapshot.
+    const seq = latestSeq(ctx.sql);
+    let batch: EventRecord[] = [];
+    let reset = false;
+    const sinceParam = url.searchParams.get("since");
+    if (sinceParam !== null) {
+      const since = Number(sinceParam);
+      const oldest = oldestSeq(ctx.sql);
+      const rows = since > seq || (oldest !== null && since < oldest - 1) ? null : eventsAfter(ctx.sql, ctx.slug, since, REPLAY_MAX + 1);
+      if (!rows || rows.length > REPLAY_MAX) reset = true;
+      else batch = rows.filter((e) => concerns(state, e));
+    }
+    const dead = id.kind === "user" && !credentialLive(ctx, id);
+    conn.send(JSON.stringify({ type: "hello", tenant: ctx.slug, seq, server_time: iso(clock.now()) }));
+    if (reset) conn.send(JSON.stringify({ type: "reset", seq }));
+    const audience = audienceOf(ctx.slug, ctx.settings);
+    let last = seq;
+    for (;;) {
+      // (a signing failure must not throw: partyserver would send the stack to the client)
+      const msgs = state.format === "set" ? await Promise.all(batch.map((e) => signSet(o.ring, e, ctx.issuer, audience).catch(() => null))) : batch.map((e) => JSON.stringify(e));
+      for (let i = 0; i < batch.length; i++) if (!deliver(conn, state, batch[i], msgs[i])) return;
+      // Events broadcast while we were busy, minus those the snapshot already covered.
+      batch = parked.splice(0).filter((e) => e.seq > last && concerns(state, e));
+      if (!batch.length) break;
+      last = batch[batch.length - 1].seq;
+    }
+    if (dead) conn.close(CLOSE_REVOKED, "revoked");
+  } finally {
+    // Reached synchronously after the last check of `parked`: nothing can be parked and lost.
+    buffers.delete(conn.id);
   }
-  const signed = state.format === "set" ? await Promise.all(replay.map((e) => signSet(o.ring, e, ctx.issuer, audienceOf(ctx.slug, ctx.settings)))) : null;
-  // From here on, synchronous: hello, reset or replay, in order.
-  conn.send(JSON.stringify({ type: "hello", tenant: ctx.slug, seq, server_time: iso(clock.now()) }));
-  if (reset) conn.send(JSON.stringify({ type: "reset", seq }));
-  replay.forEach((e, i) => conn.send(signed ? signed[i] : JSON.stringify(e)));
 }
 
 function concerns(s: ConnState, e: EventRecord): boolean {
@@ -125,27 +179,46 @@ function endsSubscriber(s: ConnState, e: EventRecord): boolean {
   return e.type === "user.revoked" || e.type === "user.disabled" || e.type === "user.deleted";
 }
 
+/** Sends one event; closes with 4001 after it when it ends the subscriber. False once the socket is closed. */
+function deliver(c: Connection, s: ConnState, e: EventRecord, msg: string | null): boolean {
+  try {
+    // A SET that could not be signed would be a silent gap: close instead, the client resumes with `since`.
+    if (msg === null) return c.close(1011, "could not sign event"), false;
+    c.send(msg);
+    if (endsSubscriber(s, e)) return c.close(CLOSE_REVOKED, e.type), false;
+  } catch {
+    // a socket closing under us is not the broadcaster's problem
+  }
+  return true;
+}
+
 /**
- * Sends committed events to the sockets they concern, before the revoking call returns.
- * SET subscribers get each event signed once, shared by all of them.
+ * Sends committed events to the sockets they concern, before the revoking call returns. JSON
+ * subscribers get them synchronously, in the turn of the commit; SET subscribers through the
+ * object's chain, each event signed once and shared.
  */
 export async function broadcast(o: TenantObject, events: EventRecord[], issuer: string, audience: string): Promise<void> {
-  const wantsSet = [...o.getConnections<ConnState>()].some((c) => c.state?.format === "set");
-  const sets = wantsSet ? await Promise.all(events.map((e) => signSet(o.ring, e, issuer, audience).catch(() => null))) : null;
+  const buffers = replaying.get(o);
+  const forSet: { c: Connection<ConnState>; s: ConnState; i: number }[] = [];
   events.forEach((e, i) => {
     const json = JSON.stringify(e);
-    const deliver = (c: Connection<ConnState>) => {
-      const msg = c.state?.format === "set" ? sets?.[i] : json;
-      try {
-        if (msg) c.send(msg);
-        if (c.state && endsSubscriber(c.state, e)) c.close(CLOSE_REVOKED, e.type);
-      } catch {
-        // a socket closing under us is not the broadcaster's problem
-      }
-    };
-    for (const c of o.getConnections<ConnState>("service")) deliver(c);
-    for (const c of o.getConnections<ConnState>(`user:${e.sub}`)) deliver(c);
+    const targets = [...o.getConnections<ConnState>("service"), ...o.getConnections<ConnState>(`user:${e.sub}`)];
+    for (const c of targets) {
+      const parked = buffers?.get(c.id);
+      if (parked) parked.push(e);
+      else if (c.state?.format === "set") forSet.push({ c, s: c.state, i });
+      else if (c.state) deliver(c, c.state, e, json);
+    }
   });
+  if (!forSet.length) return;
+  const needed = [...new Set(forSet.map((t) => t.i))];
+  const signing = Promise.all(events.map((e, i) => (needed.includes(i) ? signSet(o.ring, e, issuer, audience).catch(() => null) : null)));
+  const turn = (setChain.get(o) ?? Promise.resolve()).then(async () => {
+    const sets = await signing;
+    for (const t of forSet) if (t.c.readyState === WebSocket.READY_STATE_OPEN) deliver(t.c, t.s, events[t.i], sets[t.i]);
+  });
+  setChain.set(o, turn.catch(() => {}));
+  await turn;
 }
 
 export function isOnline(o: TenantObject, sid: string): boolean {

@@ -5,10 +5,11 @@
 import { Hono } from "hono";
 import { AuthError, unwrap } from "../../errors.ts";
 import { iso } from "../../clock.ts";
-import { createApiKeyBody, createTenantBody, listQuery, patchTenantBody, RESERVED_SLUGS, SLUG_RE } from "../../../schema/requests.ts";
+import { createApiKeyBody, createTenantBody, listQuery, patchTenantBody } from "../../../schema/requests.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { readBody, zodDetails } from "../../http/body.ts";
+import { readBody, readQuery } from "../../http/body.ts";
 import { answer, noContent, noStore } from "../../http/helpers.ts";
+import { tenant } from "../../middleware/tenant.ts";
 
 export const tenantAdminRoutes = new Hono<AppEnv>();
 
@@ -18,13 +19,12 @@ tenantAdminRoutes.post("/tenants", async (c) => {
 });
 
 tenantAdminRoutes.get("/tenants", async (c) => {
-  const q = listQuery.safeParse(c.req.query());
-  if (!q.success) throw new AuthError("invalid_request", undefined, { details: zodDetails(q.error.issues) });
-  const limit = q.data.limit ?? 50;
+  const q = readQuery(c, listQuery);
+  const limit = q.limit ?? 50;
   const rows = await c.env.DB.prepare(
     "SELECT slug, name, status, created_at, updated_at, deleted_at, user_count, session_count FROM tenants WHERE slug > ? ORDER BY slug LIMIT ?",
   )
-    .bind(q.data.cursor ?? "", limit + 1)
+    .bind(q.cursor ?? "", limit + 1)
     .all<{ slug: string; name: string; status: string; created_at: number; updated_at: number; deleted_at: number | null; user_count: number; session_count: number }>();
   const page = rows.results.slice(0, limit);
   return noStore(c, {
@@ -35,13 +35,7 @@ tenantAdminRoutes.get("/tenants", async (c) => {
 
 /** Sub-router for one tenant: validates the slug before any object is addressed. */
 export const oneTenant = new Hono<AppEnv>();
-oneTenant.use("*", async (c, next) => {
-  const slug = c.req.param("slug") ?? "";
-  if (!SLUG_RE.test(slug) || RESERVED_SLUGS.has(slug)) throw new AuthError("tenant_not_found");
-  c.set("slug", slug);
-  c.set("tenant", c.env.TENANT.getByName(slug));
-  await next();
-});
+oneTenant.use("*", tenant("slug"));
 
 oneTenant.get("/", (c) => answer(c, c.get("tenant").getTenant()));
 oneTenant.patch("/", async (c) => {

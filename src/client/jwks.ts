@@ -1,0 +1,80 @@
+/**
+ * @module The tenant's public keys, fetched from `GET /v1/{tenant}/.well-known/jwks.json`
+ * and kept in a jose local key set. A token signed with a `kid` the set does not have
+ * triggers one refetch (a rotation), at most once per `cooldownMs` so that tokens with
+ * made-up `kid`s cannot make us hammer the endpoint; the set is also refreshed when older
+ * than `maxAgeMs` (the endpoint allows caching for 5 minutes) and when a `key.rotated`
+ * event arrives. A failed refresh keeps the keys we have.
+ */
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { systemClock, type Clock, type FetchLike } from "./types.ts";
+
+export interface JwksOptions {
+  url: string;
+  fetch?: FetchLike;
+  clock?: Clock;
+  /** Minimum time between two refetches for an unknown `kid`. Default 30 s. */
+  cooldownMs?: number;
+  /** Refetch when the set is older than this. Default 5 minutes. */
+  maxAgeMs?: number;
+}
+
+/** The key set could not be fetched and we have none: the verifier cannot decide locally. */
+export class JwksUnavailableError extends Error {
+  readonly code = "jwks_unavailable";
+}
+
+export interface Jwks {
+  /** For jose's `jwtVerify`. */
+  getKey: JWTVerifyGetKey;
+  /** Fetches the set now (deduplicated with any fetch in flight). */
+  refresh(): Promise<void>;
+}
+
+export function createJwks(o: JwksOptions): Jwks {
+  const fetchFn = o.fetch ?? ((input, init) => fetch(input, init));
+  const clock = o.clock ?? systemClock;
+  const cooldownMs = o.cooldownMs ?? 30_000;
+  const maxAgeMs = o.maxAgeMs ?? 300_000;
+  let local: JWTVerifyGetKey | null = null;
+  let fetchedAt = 0;
+  let lastAttempt = -Infinity;
+  let inflight: Promise<void> | null = null;
+
+  function refresh(): Promise<void> {
+    inflight ??= (async () => {
+      lastAttempt = clock.now();
+      try {
+        const res = await fetchFn(o.url, { headers: { accept: "application/json" } });
+        if (!res.ok) throw new JwksUnavailableError(`JWKS answered ${res.status}`);
+        const set = (await res.json()) as JSONWebKeySet;
+        if (!set || !Array.isArray(set.keys)) throw new JwksUnavailableError("JWKS is not a key set");
+        local = createLocalJWKSet(set);
+        fetchedAt = clock.now();
+      } catch (e) {
+        throw e instanceof JwksUnavailableError ? e : new JwksUnavailableError(`JWKS fetch failed: ${String(e)}`);
+      } finally {
+        inflight = null;
+      }
+    })();
+    return inflight;
+  }
+
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    if (!local) {
+      // with no keys at all, retry at most once a second rather than once per token
+      if (!inflight && clock.now() - lastAttempt < 1000) throw new JwksUnavailableError("JWKS fetch failed recently");
+      await refresh();
+    }
+    else if (clock.now() - fetchedAt > maxAgeMs) await refresh().catch(() => {});
+    try {
+      return await local!(header, token);
+    } catch (e) {
+      if (!(e instanceof errors.JWKSNoMatchingKey) || clock.now() - lastAttempt < cooldownMs) throw e;
+      await refresh().catch(() => {});
+      return local!(header, token);
+    }
+  };
+
+  return { getKey, refresh };
+}

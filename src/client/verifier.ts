@@ -1,0 +1,154 @@
+/**
+ * @module `createVerifier`: real-time verification of Warden access tokens for a resource
+ * server (SPEC section 7). A token is checked locally, with no round trip: signature against
+ * the tenant JWKS, `iss`, `aud`, `typ: at+jwt`, `exp`/`nbf`, `tid` (SPEC section 5); then
+ * against the revocations pushed by one service subscriber (its session revoked, or its
+ * user's `ver` superseded). When the verifier cannot vouch for a token from its own state —
+ * the subscriber is down or still replaying, the token predates a `reset`, the JWKS is
+ * unreachable, or the tenant signs with a shared secret — it applies `onDisconnect`:
+ * `"introspect"` (default: ask `POST /introspect`, reject if that fails too), `"reject"`
+ * (fail closed) or `"accept"` (fail open: trust the signature and what is known).
+ */
+import { decodeProtectedHeader, errors, jwtVerify } from "jose";
+import { createJwks, JwksUnavailableError } from "./jwks.ts";
+import { Revocations, type RevocationOptions } from "./revocations.ts";
+import { defaultConnect, Subscriber } from "./subscriber.ts";
+import { systemClock, type AccessTokenClaims, type Clock, type Connect, type FetchLike, type WebSocketLike } from "./types.ts";
+
+export interface VerifierOptions extends RevocationOptions {
+  /** Warden's public URL (its `PUBLIC_URL`), e.g. `https://auth.example.com`. */
+  baseUrl: string;
+  tenant: string;
+  /** A tenant API key with the `subscribe` scope, and `introspect` for the fallback. */
+  apiKey: string;
+  /** Expected `aud`. Default: the tenant's slug (Warden's default audience). */
+  audience?: string;
+  onDisconnect?: "introspect" | "reject" | "accept";
+  fetch?: FetchLike;
+  /** Node-style WebSocket constructor taking `{ headers }` (Node 24's global one does). */
+  WebSocket?: new (url: string, init: { headers: Record<string, string> }) => WebSocketLike;
+  /** Full control over how the subscriber socket is opened (tests, proxies). */
+  connect?: Connect;
+  clock?: Clock;
+  /** Accepted signature algorithms. Default the asymmetric ones Warden uses. */
+  algorithms?: ("EdDSA" | "ES256" | "RS256")[];
+  backoff?: { initialMs?: number; maxMs?: number };
+  pingIntervalMs?: number;
+  onError?(e: unknown): void;
+}
+
+export type InactiveReason =
+  /** malformed, bad signature, wrong iss/aud/typ/tid, not yet valid */
+  | "invalid"
+  | "expired"
+  /** a pushed revocation (its session, or a newer `ver` of its user) */
+  | "revoked"
+  /** introspection says so */
+  | "inactive"
+  /** the verifier could not decide and fails closed */
+  | "unavailable";
+
+export type VerifyResult =
+  | { active: true; claims: AccessTokenClaims; via: "local" | "introspection" }
+  | { active: false; reason: InactiveReason };
+
+export interface Verifier {
+  verify(token: string): Promise<VerifyResult>;
+  /**
+   * Resolves when the subscriber has caught up the first time. Rejects if the first connection
+   * fails (refused key or tenant: a `SubscribeRefusedError` with the status where the platform
+   * exposes it; or Warden unreachable); the verifier keeps retrying and falls back meanwhile.
+   */
+  ready: Promise<void>;
+  close(): void;
+  stats(): { live: boolean; cursor: number; sessions: number; users: number; unknownBefore: number | null };
+}
+
+const ALGORITHMS = ["EdDSA", "ES256", "RS256"] as const;
+
+export function createVerifier(o: VerifierOptions): Verifier {
+  const base = o.baseUrl.replace(/\/+$/, "");
+  const tenantUrl = `${base}/v1/${encodeURIComponent(o.tenant)}`;
+  const fetchFn: FetchLike = o.fetch ?? ((input, init) => fetch(input, init));
+  const clock = o.clock ?? systemClock;
+  const mode = o.onDisconnect ?? "introspect";
+  const audience = o.audience ?? o.tenant;
+  const algorithms = o.algorithms ?? [...ALGORITHMS];
+  const revocations = new Revocations(o);
+  const jwks = createJwks({ url: `${tenantUrl}/.well-known/jwks.json`, fetch: fetchFn, clock });
+  const subscriber = new Subscriber({
+    url: `${tenantUrl}/events`,
+    apiKey: o.apiKey,
+    connect: o.connect ?? defaultConnect({ fetch: fetchFn, WebSocket: o.WebSocket }),
+    onEvent: (e) => {
+      if (e.type === "key.rotated") void jwks.refresh().catch((err) => o.onError?.(err));
+      else revocations.apply(e, clock.now());
+    },
+    onReset: (serverTime) => revocations.forgetBefore(serverTime),
+    onLive: () => {},
+    onError: o.onError,
+    backoff: o.backoff,
+    pingIntervalMs: o.pingIntervalMs,
+  });
+  subscriber.start();
+
+  async function introspect(token: string, local: AccessTokenClaims | null): Promise<VerifyResult> {
+    try {
+      const res = await fetchFn(`${tenantUrl}/introspect`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${o.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ token }),
+      });
+      if (!res.ok) {
+        o.onError?.(new Error(`introspection answered ${res.status}`));
+        return { active: false, reason: "unavailable" };
+      }
+      const body = (await res.json()) as { active?: boolean } & Partial<AccessTokenClaims>;
+      if (body.active !== true) return { active: false, reason: "inactive" };
+      if (body.token_type !== undefined && body.token_type !== "access_token") return { active: false, reason: "invalid" };
+      return { active: true, claims: local ?? (body as AccessTokenClaims), via: "introspection" };
+    } catch (e) {
+      o.onError?.(e);
+      return { active: false, reason: "unavailable" };
+    }
+  }
+
+  /** When local state cannot vouch for the token. */
+  function fallback(token: string, local: AccessTokenClaims | null): Promise<VerifyResult> | VerifyResult {
+    if (mode === "introspect") return introspect(token, local);
+    if (mode === "accept" && local) return { active: true, claims: local, via: "local" };
+    return { active: false, reason: "unavailable" };
+  }
+
+  async function verify(token: string): Promise<VerifyResult> {
+    revocations.prune(clock.now()); // rate-limited inside; here so that memory is released even if every token is expired
+    let alg: unknown;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      return { active: false, reason: "invalid" };
+    }
+    // HS256 and user-HS512 tenants: no public key to verify with (SPEC section 5)
+    if (typeof alg === "string" && alg.startsWith("HS")) return mode === "introspect" ? introspect(token, null) : { active: false, reason: "unavailable" };
+    let claims: AccessTokenClaims;
+    try {
+      const { payload } = await jwtVerify(token, jwks.getKey, { issuer: tenantUrl, audience, typ: "at+jwt", algorithms, currentDate: new Date(clock.now()), requiredClaims: ["sub", "exp", "iat"] });
+      claims = payload as AccessTokenClaims;
+    } catch (e) {
+      if (e instanceof JwksUnavailableError) return fallback(token, null);
+      return { active: false, reason: e instanceof errors.JWTExpired ? "expired" : "invalid" };
+    }
+    if (claims.tid !== o.tenant || typeof claims.sid !== "string" || typeof claims.ver !== "number") return { active: false, reason: "invalid" };
+    const verdict = revocations.check(claims, clock.now());
+    if (verdict === "revoked") return { active: false, reason: "revoked" };
+    if (verdict === "uncertain" || !subscriber.live) return fallback(token, claims);
+    return { active: true, claims, via: "local" };
+  }
+
+  return {
+    verify,
+    ready: subscriber.ready,
+    close: () => subscriber.close(),
+    stats: () => ({ live: subscriber.live, cursor: subscriber.cursor, ...revocations.stats() }),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * @module Operator routes for one tenant's users (SPEC section 6): search by email or username
+ * prefix, show (sessions, MFA state, roles), PATCH, delete, revoke everything, force a
+ * password reset. Mounted for the admin and for manage keys (operator.ts).
+ */
+import { Hono } from "hono";
+import { unwrap } from "../../errors.ts";
+import { patchUserBody, usersQuery } from "../../../schema/requests.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { noBody, readBody, readQuery } from "../../http/body.ts";
+import { answer, meta, noContent } from "../../http/helpers.ts";
+import { identifiers } from "../auth.ts";
+import { USER, userParam, type Caller } from "./caller.ts";
+
+export function userRoutes(who: Caller): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+
+  r.get("/users", (c) => {
+    const by = who(c);
+    const q = readQuery(c, usersQuery);
+    const query = q.query?.normalize("NFKC").toLowerCase() || null;
+    return answer(c, c.get("tenant").listUsers({ by, query, cursor: q.cursor ?? null, limit: q.limit ?? 50 }));
+  });
+
+  r.get(USER, (c) => {
+    const by = who(c);
+    return answer(c, c.get("tenant").getUserDetail({ by, id: userParam(c) }));
+  });
+
+  r.patch(USER, async (c) => {
+    const by = who(c);
+    const id = userParam(c);
+    const b = await readBody(c, patchUserBody);
+    const ids = identifiers(b);
+    return answer(
+      c,
+      c.get("tenant").updateUser({
+        by,
+        id,
+        status: b.status,
+        email: ids.email ? { raw: b.email!.normalize("NFKC"), norm: ids.email } : undefined,
+        username: ids.username ? { raw: b.username!.normalize("NFKC"), norm: ids.username } : undefined,
+        email_verified: b.email_verified,
+        metadata: b.metadata,
+        meta: meta(c),
+      }),
+    );
+  });
+
+  r.delete(USER, async (c) => {
+    const by = who(c);
+    unwrap(await c.get("tenant").deleteUser({ by, id: userParam(c), meta: meta(c) }));
+    return noContent(c);
+  });
+
+  r.post(`${USER}/unlock`, async (c) => {
+    const by = who(c);
+    await noBody(c);
+    unwrap(await c.get("tenant").unlockUser({ by, userId: userParam(c) }));
+    return noContent(c);
+  });
+
+  r.post(`${USER}/revoke`, async (c) => {
+    const by = who(c);
+    await noBody(c);
+    unwrap(await c.get("tenant").revokeUser({ by, id: userParam(c), meta: meta(c) }));
+    return noContent(c);
+  });
+
+  /** Ends every session and removes the password: the user sets a new one with /password/forgot. */
+  r.post(`${USER}/password-reset`, async (c) => {
+    const by = who(c);
+    await noBody(c);
+    unwrap(await c.get("tenant").forcePasswordReset({ by, id: userParam(c), meta: meta(c) }));
+    return noContent(c);
+  });
+
+  return r;
+}
