@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     if (wants("login")) await run("login", () => loginScenario(c, hashMs));
     if (wants("refresh")) await run("refresh", () => refresh(c));
     if (wants("introspection")) await run("introspection", () => introspection(c, key, tokens));
-    if (wants("verify")) await run("verify", () => verify(c, SLUG, tokens));
+    if (wants("verify")) await run("verify", () => verify(c, SLUG, key, tokens));
     if (wants("events")) await run("events", () => delivery(c, SLUG, key, Array.from({ length: 200 }, (_, i) => `user${500 + i}`)));
     if (wants("storm")) await run("storm", () => storm(c, key, tokens));
     if (values.vs) await run("vs better-auth", () => versus(c, key));

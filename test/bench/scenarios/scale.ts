@@ -10,7 +10,7 @@ import { accessTokens, introspection, loginScenarioOn } from "./http.ts";
 
 export async function scale(c: Ctx): Promise<Row[]> {
   const small = "t-1k";
-  const big = `t-${label(c.sizes.bigUsers)}`;
+  const big = `t-${label(c.sizes.bigUsers).toLowerCase()}`;
   const rows: Row[] = [];
   const results: Record<string, { login: Row; introspect: Row }> = {};
   for (const [slug, n] of [[small, 1_000], [big, c.sizes.bigUsers]] as const) {
