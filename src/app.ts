@@ -12,6 +12,7 @@ import { requestLog } from "./middleware/request-log.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { tenant } from "./middleware/tenant.ts";
 import { tenantAdminRoutes } from "./routes/admin/tenants.ts";
+import { benchRoutes } from "./routes/admin/bench.ts";
 import { seedRoutes } from "./routes/admin/seed.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { mfaRoutes } from "./routes/mfa.ts";
@@ -57,6 +58,7 @@ export function buildApp(): Hono<AppEnv> {
     await next();
   });
   admin.route("/", seedRoutes);
+  admin.route("/", benchRoutes);
   admin.route("/", adminOperatorRoutes());
   app.route("/v1/admin", admin);
 

@@ -94,7 +94,8 @@ export function rotateRefreshToken(ctx: TenantCtx, session: SessionRow, secret: 
     session.id, session.id, ROTATED_KEPT,
   );
   due(ctx, idle);
-  return { kind: "rotated", session: getSession(ctx.sql, session.id)!, refreshToken };
+  // The row as just written, without reading it back.
+  return { kind: "rotated", session: { ...session, last_refreshed_at: ctx.now, idle_expires_at: idle, due_at: idle }, refreshToken };
 }
 
 /** Revokes one live session and logs `session.revoked` (or `session.expired`). No-op if already revoked. */

@@ -21,6 +21,8 @@ export interface Warden {
   adminToken: string;
   /** Summed RSS of the workerd processes under wrangler. */
   rss(): number;
+  /** wrangler's recent output (for failures). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startWarden(): Promise<Warden> {
     url: server.url,
     adminToken,
     rss: () => treeRss(pid, /^workerd/),
+    output: () => server.output(),
     async stop() {
       await server.stop();
       await rm(dir, { recursive: true, force: true });
