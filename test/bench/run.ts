@@ -73,7 +73,14 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const run = async (name: string, f: () => Promise<Row | Row[]>) => {
     log(`${name}...`);
-    const r = await f();
+    let r: Row | Row[];
+    try {
+      r = await f();
+    } catch (e) {
+      // One broken scenario must not cost the others' numbers.
+      log(`  ${name} FAILED: ${(e as Error).stack ?? e}`);
+      r = { scenario: name, system: "warden", rps: null, p50: null, p99: null, rss: null, met: false, note: `FAILED: ${(e as Error).message}` };
+    }
     for (const row of Array.isArray(r) ? r : [r]) {
       rows.push(row);
       log(`  ${row.scenario} [${row.system}]: ${row.rps?.toFixed(1) ?? "—"}/s p50 ${row.p50?.toFixed(2) ?? "—"} ms p99 ${row.p99?.toFixed(2) ?? "—"} ms ${row.note ?? ""}`);
