@@ -16,7 +16,7 @@ const STORM_CONNECTIONS = 8;
 
 export async function storm(c: Ctx, key: string, tokens: string[]): Promise<Row[]> {
   // Let the previous scenario's tail (a thousand sockets closing) settle before the baseline.
-  await sleep(3_000);
+  await sleep(c.sizes.quick ? 1_000 : 3_000);
   const quiet = await introspection(c, key, tokens, { scenario: "introspection, no storm", rate: RATE, connections: 4 });
   let n = 0;
   const mem = sampler(c.w.rss);
