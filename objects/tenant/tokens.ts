@@ -62,6 +62,9 @@ export async function signAccessToken(ring: KeyRing, settings: Settings, claims:
   return signJwt(claims, { alg: jwsAlg(alg), kid: key.kid, typ: "at+jwt" }, key.sign);
 }
 
+/** Clock skew allowed on `iat` (an object may move to another machine between issuing and verifying). */
+const IAT_LEEWAY_MS = 60_000;
+
 /** Fetches the user secret needed to verify a `user-HS512` token. */
 export type UserSecretLookup = (userId: string) => Promise<{ secret: Uint8Array; version: number } | null>;
 
@@ -94,6 +97,8 @@ export async function verifyAccessToken(
   }
   const claims = await verifyJwt(token, key, { alg, issuer: o.issuer, audience: audienceOf(o.slug, o.settings), typ: "at+jwt", nowMs: o.now });
   if (!claims) return null;
+  // jose checks `iat` only against a maxTokenAge; a token issued in the future is not valid yet.
+  if (typeof claims.iat !== "number" || claims.iat * 1000 > o.now + IAT_LEEWAY_MS) return null;
   if (claims.tid !== o.slug || typeof claims.sid !== "string" || typeof claims.ver !== "number") return null;
   return claims as AccessClaims;
 }
