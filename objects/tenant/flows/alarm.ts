@@ -17,6 +17,13 @@ import { syncTenantRow, TENANT_PURGE_GRACE_MS } from "./admin.ts";
 export const BATCH = 500;
 const DAY = 86_400_000;
 const ATTEMPTS_KEPT_MS = DAY;
+/**
+ * Counters the alarm may drop once stale: all but an account past the lockout's hard limit,
+ * which stays locked until a reset or an unlock. Rate-limit and per-IP counters (`rl:`,
+ * `fail:ip:`) reach any count and must still go, or the alarm would re-arm on them forever.
+ * One parameter: the hard limit.
+ */
+const PURGEABLE_ATTEMPT = "(key NOT LIKE 'acct:%' OR count < ?)";
 
 export async function run(o: TenantObject): Promise<void> {
   const b = await o.begin({ allowDeleted: true });
@@ -63,7 +70,7 @@ function jobs(o: TenantObject, ctx: TenantCtx): boolean {
   more = trimEvents(ctx.sql, ctx.now - r.events_hours * 3_600_000, BATCH) === BATCH || more;
   more = exec(ctx.sql, "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE ts < ? ORDER BY id LIMIT ?)", ctx.now - r.audit_days * DAY, BATCH) === BATCH || more;
   more = exec(ctx.sql, "DELETE FROM one_time_tokens WHERE hash IN (SELECT hash FROM one_time_tokens WHERE expires_at < ? LIMIT ?)", ctx.now, BATCH) === BATCH || more;
-  more = exec(ctx.sql, "DELETE FROM attempts WHERE key IN (SELECT key FROM attempts WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?) AND count < ? LIMIT ?)", ctx.now - ATTEMPTS_KEPT_MS, ctx.now, ctx.settings.lockout.hard_limit, BATCH) === BATCH || more;
+  more = exec(ctx.sql, `DELETE FROM attempts WHERE key IN (SELECT key FROM attempts WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?) AND ${PURGEABLE_ATTEMPT} LIMIT ?)`, ctx.now - ATTEMPTS_KEPT_MS, ctx.now, ctx.settings.lockout.hard_limit, BATCH) === BATCH || more;
   o.ring.purgeRetired(ctx.sql, ctx.now);
   return more;
 }
@@ -95,7 +102,7 @@ export function nextDue(sql: SqlStorage, ctx: TenantCtx, t: Omit<TenantState, "c
     plus(one<{ v: number | null }>(sql, "SELECT MIN(ts) AS v FROM audit_log")?.v, r.audit_days * DAY),
     one<{ v: number | null }>(sql, "SELECT MIN(expires_at) AS v FROM one_time_tokens")?.v ?? null,
     plus(one<{ v: number | null }>(sql, "SELECT MIN(retired_at) AS v FROM signing_keys WHERE retired_at IS NOT NULL")?.v, RETIRED_KEY_PUBLISHED_MS),
-    plus(one<{ v: number | null }>(sql, "SELECT MIN(updated_at) AS v FROM attempts")?.v, ATTEMPTS_KEPT_MS),
+    plus(one<{ v: number | null }>(sql, `SELECT MIN(updated_at) AS v FROM attempts WHERE ${PURGEABLE_ATTEMPT}`, ctx.settings.lockout.hard_limit)?.v, ATTEMPTS_KEPT_MS),
     t.status === "deleted" && t.deleted_at !== null ? t.deleted_at + TENANT_PURGE_GRACE_MS : null,
     t.reconciling ? ctx.now : null,
   ];
