@@ -269,7 +269,9 @@ export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<
     }
   } else {
     const claims = await rt.verifyAccess(ctx, i.token);
-    if (claims) target = { sid: claims.sid, check: (s) => s.user_id === claims.sub };
+    // Only a live token revokes: one with an older `ver` is already dead, and must not end the
+    // session that continued after a credential change.
+    if (claims) target = { sid: claims.sid, check: () => checkLive(ctx, claims).ok };
   }
   if (!target) return ok(null);
   const t = target;
