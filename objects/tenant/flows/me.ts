@@ -4,6 +4,7 @@
  */
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import type { RequestMeta } from "../context.ts";
+import { accountKey, clearAttempts, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
@@ -23,16 +24,26 @@ export async function getMe(rt: Runtime, i: { accessToken: string }): Promise<Re
   return p.ok ? ok(toPublicUser(ctx.sql, p.value.user)) : p;
 }
 
-/** For routes that re-check the password: the stored hash and the version it belongs to. */
+/**
+ * For routes that re-check the password: the stored hash and the version it belongs to. The
+ * check is an attempt on the account like a login (counted before the Worker verifies, cleared
+ * on success), so a stolen access token cannot guess the password past the lockout.
+ */
 export async function credentialStart(rt: Runtime, i: { accessToken: string }): Promise<Result<{ userId: string; hash: string | null; secretVersion: number }>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
   const claims = await rt.verifyAccess(ctx, i.accessToken);
   if (!claims) return fail("invalid_token");
-  const p = checkLive(ctx, claims);
-  if (!p.ok) return p;
-  return ok({ userId: p.value.user.id, hash: getCredential(ctx.sql, p.value.user.id)?.hash ?? null, secretVersion: p.value.user.secret_version });
+  const r = rt.tx(ctx, (): Result<{ userId: string; hash: string | null; secretVersion: number }> => {
+    const p = checkLive(ctx, claims);
+    if (!p.ok) return p;
+    const lock = reserveAttempt(ctx, accountKey(p.value.user.id));
+    if (!lock.ok) return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
+    return ok({ userId: p.value.user.id, hash: getCredential(ctx.sql, p.value.user.id)?.hash ?? null, secretVersion: p.value.user.secret_version });
+  });
+  await rt.commit(ctx);
+  return r;
 }
 
 export interface UpdateMeInput {
@@ -57,7 +68,14 @@ export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<To
   const claims = await rt.verifyAccess(ctx, i.accessToken);
   if (!claims) return fail("invalid_token");
   const bad = i.newPassword && checkNewPassword(ctx, i.newPassword);
-  if (bad) return bad;
+  if (bad) {
+    // The current password was right: the attempt credentialStart reserved is not a failure.
+    if (i.passwordOk && bad.error.code === "password_policy") {
+      rt.tx(ctx, () => clearAttempts(ctx, accountKey(claims.sub)));
+      await rt.commit(ctx);
+    }
+    return bad;
+  }
   const next = await rt.newSecret(claims.sub);
   const u0 = getUser(ctx.sql, claims.sub);
   if (!u0) return fail("invalid_token");
@@ -70,6 +88,7 @@ export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<To
       audit(ctx, { type: "login.failure", userId: user.id, sessionId: session.id, meta: i.meta, data: { via: "patch_me" } });
       return fail("invalid_credentials");
     }
+    clearAttempts(ctx, accountKey(user.id));
     if (identifierTaken(ctx.sql, { email_norm: i.newEmail?.norm, username_norm: i.newUsername?.norm }, user.id)) return fail("conflict", "That email or username is already taken.");
     const sets: string[] = [];
     const args: SqlStorageValue[] = [];
@@ -124,6 +143,7 @@ export async function deleteMe(rt: Runtime, i: DeleteMeInput): Promise<Result<nu
       audit(ctx, { type: "login.failure", userId: user.id, meta: i.meta, data: { via: "delete_me" } });
       return fail("invalid_credentials");
     }
+    clearAttempts(ctx, accountKey(user.id));
     softDeleteUser(ctx, user, next.sealed, "user_deleted");
     audit(ctx, { type: "user.deleted", userId: user.id, meta: i.meta, data: { by: "self" } });
     return ok(null);
