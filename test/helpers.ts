@@ -1,6 +1,7 @@
 /** @module Test helpers: HTTP against the Worker in workerd, tenants, users, keys. */
 import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
+import { rememberPolicy } from "../src/passwords.ts";
 
 /** The test bindings (typed as the Worker's own Env by test/env.d.ts). */
 export { env };
@@ -43,6 +44,9 @@ export const admin = (method: string, path: string, body?: unknown) => call(meth
 export async function newTenant(settings: Record<string, unknown> = {}, slug = uniq("t")): Promise<string> {
   const r = await admin("POST", "/tenants", { slug, name: `Tenant ${slug}`, settings: { password: { hash: "pbkdf2-sha256" }, ...settings } });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
+  // A warm router knows the tenant's hash policy; a cold one hashes with the default (argon2id)
+  // first and learns it from `stale_policy`, which costs an argon2id hash. That path has its own test.
+  rememberPolicy(slug, r.body.settings.password);
   return slug;
 }
 
@@ -110,13 +114,18 @@ export async function d1<T = Record<string, unknown>>(query: string, ...args: (s
 }
 
 /** Polls `fn` until it returns a truthy value (bounded: ~2 s), for work that lands just after a response. */
-export async function eventually<T>(fn: () => Promise<T>, tries = 40): Promise<T> {
+export async function eventually<T>(fn: () => Promise<T>, tries = 40): Promise<NonNullable<T>> {
   let v = await fn();
   for (let i = 0; !v && i < tries; i++) {
     await new Promise((r) => setTimeout(r, 50));
     v = await fn();
   }
+  if (!v) throw new Error("eventually: condition never held");
   return v;
 }
+
+/** D1 rows for `query`, polled until there is at least one. */
+export const d1Eventually = <T = Record<string, unknown>>(query: string, ...args: (string | number | null)[]) =>
+  eventually(() => d1<T>(query, ...args).then((r) => (r.length ? r : null)));
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
