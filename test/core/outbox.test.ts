@@ -62,6 +62,25 @@ describe("outbox", () => {
     expect(await d1("SELECT COUNT(*) AS n FROM user_directory WHERE tenant = ?", t)).toEqual([{ n: 1 }]);
   });
 
+  it("while D1 stays down, the alarm backs off and the outbox does not grow run after run", async () => {
+    const t = await newTenant();
+    await breakD1(t);
+    await signup(t);
+    await eventually(async () => (await pendingD1(t)).length > 0 && (await pendingD1(t)).every((x) => x.attempts >= 1));
+    const depth = (await pendingD1(t)).length;
+    const gaps: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const at = (await runInDurableObject(stub(t), (_o, state) => state.storage.getAlarm()))!;
+      gaps.push(at - clock.now());
+      clock.advance(Math.max(0, at - clock.now()) + 1);
+      await runDurableObjectAlarm(stub(t));
+    }
+    expect((await pendingD1(t)).length).toBeLessThanOrEqual(depth + 1);
+    // Exponential backoff: the last wait is longer than the first ones.
+    expect(Math.max(...gaps.slice(-2))).toBeGreaterThan(20_000);
+    await restoreD1(t);
+  });
+
   it("changes queued while D1 is down land in D1 as their latest state", async () => {
     const t = await newTenant();
     await breakD1(t);

@@ -38,7 +38,11 @@ export async function run(o: TenantObject): Promise<void> {
   const next = o.tx(ctx, () => {
     const more = jobs(o, ctx);
     const at = more ? ctx.now + 50 : min(nextDue(ctx.sql, ctx, { ...t, reconciling: false }), reconcileAt);
-    syncTenantRow(ctx, { status: t.status, createdAt: t.created_at, deletedAt: t.deleted_at, nextAlarmAt: at });
+    // While D1 deliveries are failing, a fresh stats row each run would grow the outbox and,
+    // being due at once, keep the alarm from backing off; the next run after recovery (or the
+    // watchdog cron) refreshes the stats.
+    const d1Failing = one(ctx.sql, "SELECT 1 AS x FROM outbox WHERE kind = 'd1' AND attempts > 0 LIMIT 1") !== null;
+    if (!d1Failing) syncTenantRow(ctx, { status: t.status, createdAt: t.created_at, deletedAt: t.deleted_at, nextAlarmAt: at });
     return at;
   });
   await o.commit(ctx);
