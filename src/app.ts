@@ -50,6 +50,10 @@ export function buildApp(): Hono<AppEnv> {
   admin.use("*", adminAuth());
   admin.route("/", tenantAdminRoutes);
   admin.route("/", adminOperatorRoutes());
+  // Without this, an unknown admin path falls through to /v1/:tenant as the reserved slug "admin".
+  admin.all("*", () => {
+    throw new AuthError("not_found");
+  });
   app.route("/v1/admin", admin);
 
   const t = new Hono<AppEnv>();
