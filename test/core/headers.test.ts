@@ -73,6 +73,12 @@ describe("headers", () => {
     expectError(await call(method, path), 404, "not_found");
   });
 
+  it("an unknown admin route is 404 not_found (with the admin token) or 401 (without)", async () => {
+    expectError(await admin("GET", "/nope"), 404, "not_found");
+    expectError(await admin("POST", "/tenants/some-tenant/nope"), 404, "not_found");
+    expectError(await call("GET", "/v1/admin/nope"), 401, "unauthorized");
+  });
+
   it("responses echo a sane X-Request-Id, or make one", async () => {
     const a = await call("GET", "/health", { headers: { "x-request-id": "req-123" } });
     expect(a.headers.get("x-request-id")).toBe("req-123");

@@ -135,8 +135,9 @@ describe("signup", () => {
     expectError(await signupCall(t, { email: `${uniq()}@example.com`, password: PASSWORD, metadata: [1, 2] }), 400, "invalid_request");
   });
 
-  it("an argon2id tenant (the default) stores an argon2id hash that logs in", async () => {
-    const t = await newTenant({ password: { hash: "argon2id" } });
+  it("a tenant created without settings hashes with argon2id: the stored hash is argon2id and logs in", async () => {
+    const t = uniq("a2");
+    expect((await admin("POST", "/tenants", { slug: t, name: "defaults" })).status).toBe(201);
     const email = `${uniq()}@example.com`;
     expect((await signupCall(t, { email, password: PASSWORD })).status).toBe(201);
     const [cred] = await rows<{ hash: string; algorithm: string }>(t, "SELECT hash, algorithm FROM credentials");
