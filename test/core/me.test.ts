@@ -147,6 +147,16 @@ describe("PATCH /me", () => {
     expect(await count(t, "attempts", "key LIKE 'acct:%'")).toBe(0);
   });
 
+  it("a right current password with a refused new one does not count toward the lockout", async () => {
+    const t = await tenantWith({ lockout: { threshold: 2 }, password: { min_length: 16 } });
+    const s = await signup(t, { password: "sixteen chars ok" });
+    for (const next of ["short", "password1234", "fifteen chars!!", "x".repeat(300)]) {
+      expectError(await patchMe(t, s.access_token, { current_password: "sixteen chars ok", new_password: next }), 400, "password_policy");
+    }
+    expect((await patchMe(t, s.access_token, { current_password: "sixteen chars ok", metadata: { ok: true } })).status).toBe(200);
+    expect((await login(t, s.user.email, "sixteen chars ok")).status).toBe(200);
+  });
+
   it("a revoked token is 401 invalid_token", async () => {
     const t = await newTenant();
     const s = await signup(t);
