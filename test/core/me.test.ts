@@ -157,6 +157,13 @@ describe("PATCH /me", () => {
     expect((await login(t, s.user.email, "sixteen chars ok")).status).toBe(200);
   });
 
+  it("other password re-checks (DELETE /mfa/totp) with the right password do not count toward the lockout either", async () => {
+    const t = await tenantWith({ lockout: { threshold: 2 } });
+    const s = await signup(t);
+    for (let i = 0; i < 3; i++) expectError(await call("DELETE", `/v1/${t}/mfa/totp`, { token: s.access_token, body: { password: PASSWORD } }), 404, "not_found");
+    expect((await patchMe(t, s.access_token, { current_password: PASSWORD, metadata: {} })).status).toBe(200);
+  });
+
   it("a revoked token is 401 invalid_token", async () => {
     const t = await newTenant();
     const s = await signup(t);

@@ -113,6 +113,7 @@ export async function disableTotp(rt: Runtime, i: DisableTotpInput): Promise<Res
       audit(ctx, { type: "login.failure", userId: user.id, sessionId: session.id, meta: i.meta, data: { via: "disable_mfa" } });
       return fail("invalid_credentials");
     }
+    clearAttempts(ctx, accountKey(user.id)); // the re-check (credentialStart) counted an attempt
     if (!getTotp(ctx.sql, user.id)) return fail("not_found", "TOTP is not enabled.");
     deleteMfa(ctx, user.id);
     audit(ctx, { type: "mfa.disabled", userId: user.id, sessionId: session.id, meta: i.meta, data: { method: "totp" } });
