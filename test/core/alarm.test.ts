@@ -1,12 +1,11 @@
 /** @module The tenant's one alarm: expiry, purges and trims in bounded batches, with a moved clock; eviction mid-flow. */
-import { abortAllDurableObjects, createScheduledController, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { scheduled } from "../../src/cron.ts";
 import type { Result } from "../../src/errors.ts";
 import { verifyAudit } from "../../objects/tenant/audit.ts";
 import type { TokenResponse } from "../../objects/tenant/runtime.ts";
-import { admin, apiKey, call, count, d1, d1Eventually, env, expectError, introspect, login, newTenant, PASSWORD, refresh, rows, signup, stub, tenantWith } from "../helpers.ts";
+import { admin, apiKey, call, count, d1, d1Eventually, expectError, introspect, login, newTenant, PASSWORD, refresh, rows, signup, stub, tenantWith } from "../helpers.ts";
 
 afterEach(() => clock.reset());
 
@@ -146,29 +145,6 @@ describe("alarm", () => {
     clock.advance(2 * DAY);
     await runDurableObjectAlarm(stub(t));
     expect(await count(t, "attempts")).toBe(0);
-  });
-});
-
-describe("crons", () => {
-  it("the 15-minute watchdog re-arms a tenant alarm that went missing and refreshes the D1 stats", async () => {
-    const t = await newTenant();
-    await signup(t);
-    await runInDurableObject(stub(t), (_o, state) => state.storage.deleteAlarm());
-    expect(await alarmAt(t)).toBeNull();
-    await scheduled(createScheduledController({ cron: "*/15 * * * *" }), env);
-    expect(await alarmAt(t)).not.toBeNull();
-    const [row] = await d1Eventually<{ user_count: number; next_alarm_at: number | null }>("SELECT user_count, next_alarm_at FROM tenants WHERE slug = ? AND user_count = 1", t);
-    expect(row.next_alarm_at).not.toBeNull();
-  });
-
-  it("the daily reconcile rewrites the D1 directory from the object and drops rows it does not know", async () => {
-    const t = await newTenant();
-    const s = await signup(t);
-    await d1Eventually("SELECT 1 AS x FROM user_directory WHERE tenant = ?", t);
-    await env.DB.prepare("DELETE FROM user_directory WHERE tenant = ?").bind(t).run();
-    await env.DB.prepare("INSERT INTO user_directory (tenant, user_id, email, username, status, updated_at) VALUES (?, 'ghost', 'ghost@example.com', NULL, 'active', 0)").bind(t).run();
-    await scheduled(createScheduledController({ cron: "0 3 * * *" }), env);
-    expect(await d1("SELECT user_id, email, status FROM user_directory WHERE tenant = ?", t)).toEqual([{ user_id: s.user.id, email: s.user.email, status: "active" }]);
   });
 });
 
