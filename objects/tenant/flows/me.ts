@@ -2,6 +2,7 @@
  * @module The signed-in user: profile, credential changes (which rotate the user secret and
  * end every other session), soft deletion, and their own sessions.
  */
+import { beginWithToken } from "../bearer.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import type { RequestMeta } from "../context.ts";
 import { accountKey, clearAttempts, reserveAttempt } from "../attempts.ts";
@@ -15,11 +16,9 @@ import { due } from "../context.ts";
 import { randomToken } from "../../../src/crypto/random.ts";
 
 export async function getMe(rt: Runtime, i: { accessToken: string }): Promise<Result<PublicUser>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const p = checkLive(ctx, claims);
   return p.ok ? ok(toPublicUser(ctx.sql, p.value.user)) : p;
 }
@@ -30,11 +29,9 @@ export async function getMe(rt: Runtime, i: { accessToken: string }): Promise<Re
  * on success), so a stolen access token cannot guess the password past the lockout.
  */
 export async function credentialStart(rt: Runtime, i: { accessToken: string }): Promise<Result<{ userId: string; hash: string | null; secretVersion: number }>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const r = rt.tx(ctx, (): Result<{ userId: string; hash: string | null; secretVersion: number }> => {
     const p = checkLive(ctx, claims);
     if (!p.ok) return p;
@@ -62,11 +59,9 @@ export interface UpdateMeInput {
  * every other session; this session continues with a new refresh token keyed to the new secret.
  */
 export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<TokenResponse>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const bad = i.newPassword && checkNewPassword(ctx, i.newPassword);
   if (bad) {
     // The current password was right: the attempt credentialStart reserved is not a failure.
@@ -129,11 +124,9 @@ export interface DeleteMeInput {
 
 /** Soft delete: the user can no longer sign in, every token dies, identifiers are freed; purged after retention. */
 export async function deleteMe(rt: Runtime, i: DeleteMeInput): Promise<Result<null>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const next = await rt.newSecret(claims.sub);
   const r = rt.tx(ctx, (): Result<null> => {
     const p = checkLive(ctx, claims);
@@ -165,22 +158,18 @@ export function softDeleteUser(ctx: Parameters<typeof rotateSecret>[0], user: Pa
 }
 
 export async function listSessions(rt: Runtime, i: { accessToken: string }): Promise<Result<{ sessions: PublicSession[] }>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const p = checkLive(ctx, claims);
   if (!p.ok) return p;
   return ok({ sessions: listLiveSessions(ctx.sql, claims.sub, ctx.now).map((s) => toPublicSession(s, claims.sid, rt.isOnline(s.id))) });
 }
 
 export async function revokeOwnSession(rt: Runtime, i: { accessToken: string; sessionId: string }): Promise<Result<null>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const r = rt.tx(ctx, (): Result<null> => {
     const p = checkLive(ctx, claims);
     if (!p.ok) return p;
