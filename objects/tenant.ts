@@ -31,6 +31,7 @@ import * as usersAdmin from "./tenant/flows/users-admin.ts";
 import * as roles from "./tenant/flows/roles.ts";
 import * as auditLog from "./tenant/flows/audit.ts";
 import * as transfer from "./tenant/flows/transfer.ts";
+import * as seeding from "./tenant/flows/seed.ts";
 
 const SECRET_CACHE_MAX = 10_000;
 
@@ -303,6 +304,8 @@ export class TenantObject extends Server<Env> implements Runtime {
   watchdog() { return alarm.watchdog(this); }
   /** Daily cron: rewrites this tenant's D1 directory rows from the users table. */
   reconcileDirectory() { return alarm.reconcileDirectory(this); }
+  /** `npm run bench` only: refused unless ENVIRONMENT is "development". */
+  seed(i: seeding.SeedInput) { return seeding.seed(this, i); }
 
   // ---- RPC: user administration (ADMIN_TOKEN or a manage key: `by`; import/export: admin only)
 

@@ -12,6 +12,8 @@ import { requestLog } from "./middleware/request-log.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { tenant } from "./middleware/tenant.ts";
 import { tenantAdminRoutes } from "./routes/admin/tenants.ts";
+import { benchRoutes } from "./routes/admin/bench.ts";
+import { seedRoutes } from "./routes/admin/seed.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { mfaRoutes } from "./routes/mfa.ts";
 import { asManageKey } from "./routes/admin/caller.ts";
@@ -49,6 +51,14 @@ export function buildApp(): Hono<AppEnv> {
   const admin = new Hono<AppEnv>();
   admin.use("*", adminAuth());
   admin.route("/", tenantAdminRoutes);
+  // Benchmark seeding exists only in development; checked per request, since the environment
+  // is a var of the request's env, not of the module.
+  admin.use("/tenants/:slug/bench/*", async (c, next) => {
+    if (c.env.ENVIRONMENT !== "development") throw new AuthError("not_found");
+    await next();
+  });
+  admin.route("/", seedRoutes);
+  admin.route("/", benchRoutes);
   admin.route("/", adminOperatorRoutes());
   // Without this, an unknown admin path falls through to /v1/:tenant as the reserved slug "admin".
   admin.all("*", () => {

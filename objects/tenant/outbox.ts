@@ -101,7 +101,8 @@ export async function drainOutbox(sql: SqlStorage, deliver: Delivery, now: numbe
       }),
   );
 
-  for (const id of done) sql.exec("DELETE FROM outbox WHERE id = ?", id);
+  // One statement for the whole batch: a statement costs more than the rows it deletes.
+  if (done.length) sql.exec("DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(done));
   for (const f of failed) {
     sql.exec("UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?", f.attempts + 1, now + backoff(f.attempts + 1), f.error, f.id);
   }

@@ -98,7 +98,8 @@ export function rotateRefreshToken(ctx: TenantCtx, session: SessionRow, secret: 
     session.id, session.id, ROTATED_KEPT,
   );
   due(ctx, idle);
-  return { kind: "rotated", session: getSession(ctx.sql, session.id)!, refreshToken };
+  // The row as just written, without reading it back.
+  return { kind: "rotated", session: { ...session, last_refreshed_at: ctx.now, idle_expires_at: idle, due_at: idle }, refreshToken };
 }
 
 /** Revokes one live session and logs `session.revoked` (or `session.expired`). No-op if already revoked. */
@@ -160,9 +161,22 @@ export function toPublicSession(s: SessionRow, currentSid: string | null, online
   };
 }
 
-/** Alarm job: ends sessions past their absolute or idle expiry, at most `limit`. */
+/**
+ * Alarm job: ends sessions past their absolute or idle expiry, at most `limit`, with
+ * set-based statements (one UPDATE, one DELETE) and one `session.expired` event each: a batch
+ * costs a few statements plus the events, not four statements per session.
+ */
 export function expireDueSessions(ctx: TenantCtx, limit: number): number {
-  const rows = all<SessionRow>(ctx.sql, "SELECT * FROM sessions WHERE revoked_at IS NULL AND due_at <= ? ORDER BY due_at LIMIT ?", ctx.now, limit);
-  for (const s of rows) revokeSession(ctx, s, "expired", "session.expired");
+  const rows = all<{ id: string; user_id: string }>(
+    ctx.sql,
+    `UPDATE sessions SET revoked_at = ?, revoke_reason = 'expired'
+     WHERE id IN (SELECT id FROM sessions WHERE revoked_at IS NULL AND due_at <= ? ORDER BY due_at LIMIT ?)
+     RETURNING id, user_id`,
+    ctx.now, ctx.now, limit,
+  );
+  if (!rows.length) return 0;
+  ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((r) => r.id)));
+  for (const r of rows) appendEvent(ctx, "session.expired", { sub: r.user_id, sid: r.id, reason: "expired" });
+  due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
   return rows.length;
 }

@@ -12,6 +12,7 @@
 import { decodeProtectedHeader, errors, jwtVerify } from "jose";
 import { createJwks, JwksUnavailableError } from "./jwks.ts";
 import { Revocations, type RevocationOptions } from "./revocations.ts";
+import { VerifiedTokens } from "./verified-cache.ts";
 import { defaultConnect, Subscriber } from "./subscriber.ts";
 import { systemClock, type AccessTokenClaims, type Clock, type Connect, type FetchLike, type WebSocketLike } from "./types.ts";
 
@@ -35,6 +36,12 @@ export interface VerifierOptions extends RevocationOptions {
   backoff?: { initialMs?: number; maxMs?: number };
   pingIntervalMs?: number;
   onError?(e: unknown): void;
+  /**
+   * How many verified tokens to remember (signature and claims), so a token seen again skips
+   * the signature check; `exp` and revocations are still checked on every call. Default 10,000;
+   * 0 turns it off.
+   */
+  cacheSize?: number;
 }
 
 export type InactiveReason =
@@ -75,13 +82,17 @@ export function createVerifier(o: VerifierOptions): Verifier {
   const audience = o.audience ?? o.tenant;
   const algorithms = o.algorithms ?? [...ALGORITHMS];
   const revocations = new Revocations(o);
+  const verified = new VerifiedTokens(o.cacheSize ?? 10_000);
   const jwks = createJwks({ url: `${tenantUrl}/.well-known/jwks.json`, fetch: fetchFn, clock });
   const subscriber = new Subscriber({
     url: `${tenantUrl}/events`,
     apiKey: o.apiKey,
     connect: o.connect ?? defaultConnect({ fetch: fetchFn, WebSocket: o.WebSocket }),
     onEvent: (e) => {
-      if (e.type === "key.rotated") void jwks.refresh().catch((err) => o.onError?.(err));
+      if (e.type === "key.rotated") {
+        verified.clear();
+        void jwks.refresh().catch((err) => o.onError?.(err));
+      }
       else revocations.apply(e, clock.now());
     },
     onReset: (serverTime) => revocations.forgetBefore(serverTime),
@@ -130,13 +141,16 @@ export function createVerifier(o: VerifierOptions): Verifier {
     }
     // HS256 and user-HS512 tenants: no public key to verify with (SPEC section 5)
     if (typeof alg === "string" && alg.startsWith("HS")) return mode === "introspect" ? introspect(token, null) : { active: false, reason: "unavailable" };
-    let claims: AccessTokenClaims;
-    try {
-      const { payload } = await jwtVerify(token, jwks.getKey, { issuer: tenantUrl, audience, typ: "at+jwt", algorithms, currentDate: new Date(clock.now()), requiredClaims: ["sub", "exp", "iat"] });
-      claims = payload as AccessTokenClaims;
-    } catch (e) {
-      if (e instanceof JwksUnavailableError) return fallback(token, null);
-      return { active: false, reason: e instanceof errors.JWTExpired ? "expired" : "invalid" };
+    let claims = verified.get(token, clock.now());
+    if (!claims) {
+      try {
+        const { payload } = await jwtVerify(token, jwks.getKey, { issuer: tenantUrl, audience, typ: "at+jwt", algorithms, currentDate: new Date(clock.now()), requiredClaims: ["sub", "exp", "iat"] });
+        claims = payload as AccessTokenClaims;
+      } catch (e) {
+        if (e instanceof JwksUnavailableError) return fallback(token, null);
+        return { active: false, reason: e instanceof errors.JWTExpired ? "expired" : "invalid" };
+      }
+      verified.set(token, claims);
     }
     if (claims.tid !== o.tenant || typeof claims.sid !== "string" || typeof claims.ver !== "number") return { active: false, reason: "invalid" };
     const verdict = revocations.check(claims, clock.now());

@@ -48,15 +48,19 @@ function view(sql: SqlStorage): TenantView {
  * Queues the D1 `tenants` row (guarded by updated_at, so out-of-order replays are harmless).
  * `nextAlarmAt` undefined keeps the stored value; the alarm and the watchdog pass the real one.
  */
-export function syncTenantRow(ctx: TenantCtx, o: { status: string; createdAt: number; deletedAt: number | null; nextAlarmAt?: number | null }): void {
-  const users = one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM users WHERE status != 'deleted'")!.n;
-  const sessions = one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM sessions WHERE revoked_at IS NULL AND due_at > ?", ctx.now)!.n;
+export function syncTenantRow(ctx: TenantCtx, o: { status: string; createdAt: number; deletedAt: number | null; nextAlarmAt?: number | null; counts?: boolean }): void {
+  // The counts are O(users + sessions): the alarm, which runs often, leaves them to the
+  // watchdog and the admin flows (counts: false keeps the stored values).
+  const counts = o.counts ?? true;
+  const users = counts ? one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM users WHERE status != 'deleted'")!.n : 0;
+  const sessions = counts ? one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM sessions WHERE revoked_at IS NULL AND due_at > ?", ctx.now)!.n : 0;
   const keepAlarm = o.nextAlarmAt === undefined;
   enqueue(ctx, "d1", [
     {
       sql: `INSERT INTO tenants (slug, name, status, created_at, updated_at, deleted_at, user_count, session_count, next_alarm_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (slug) DO UPDATE SET name = excluded.name, status = excluded.status, updated_at = excluded.updated_at,
-              deleted_at = excluded.deleted_at, user_count = excluded.user_count, session_count = excluded.session_count,
+              deleted_at = excluded.deleted_at,
+              user_count = ${counts ? "excluded.user_count" : "tenants.user_count"}, session_count = ${counts ? "excluded.session_count" : "tenants.session_count"},
               next_alarm_at = ${keepAlarm ? "tenants.next_alarm_at" : "excluded.next_alarm_at"}
             WHERE excluded.updated_at >= tenants.updated_at`,
       params: [ctx.slug, ctx.name, o.status, o.createdAt, ctx.now, o.deletedAt, users, sessions, o.nextAlarmAt ?? null],
