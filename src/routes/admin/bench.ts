@@ -48,15 +48,20 @@ benchRoutes.post("/tenants/:slug/bench/rpc", async (c) => {
     while (next < b.count) {
       const i = next++;
       const t = Date.now();
+      let r: object;
       if (b.op === "introspect") {
-        const r = (await stub.introspect({ apiKey: b.api_key, token: b.tokens[i % b.tokens.length] })) as { ok: boolean; value?: { active: boolean } };
-        if (!r.ok || !r.value?.active) failures++;
+        const x = (await stub.introspect({ apiKey: b.api_key, token: b.tokens[i % b.tokens.length] })) as { ok: boolean; value?: { active: boolean } };
+        if (!x.ok || !x.value?.active) failures++;
+        r = x;
       } else {
-        const r = (await stub.refresh({ refreshToken: chains[w], meta: { ip: "127.0.0.1", userAgent: "warden-bench" } })) as { ok: boolean; value?: { refresh_token: string } };
-        if (r.ok && r.value) chains[w] = r.value.refresh_token;
+        const x = (await stub.refresh({ refreshToken: chains[w], meta: { ip: "127.0.0.1", userAgent: "warden-bench" } })) as { ok: boolean; value?: { refresh_token: string } };
+        if (x.ok && x.value) chains[w] = x.value.refresh_token;
         else failures++;
+        r = x;
       }
       latencies.push(Date.now() - t);
+      // An RPC result holds runtime resources until disposed or until this (long) request ends.
+      (r as { [Symbol.dispose]?: () => void })[Symbol.dispose]?.();
     }
   }));
   const ms = Date.now() - started;

@@ -31,7 +31,7 @@ function row(scenario: string, r: RpcResult, rss: number, note: string): Row {
 }
 
 export async function objectCapacity(c: Ctx, key: string, tokens: string[]): Promise<Row[]> {
-  const count = Math.min(20_000, 2_000 * c.sizes.durationS);
+  const count = Math.min(10_000, 2_000 * c.sizes.durationS);
   let mem = sampler(c.w.rss);
   const intro: RpcResult = await must(c.admin.call("POST", `/tenants/${SLUG}/bench/rpc`, { op: "introspect", api_key: key, tokens, count, concurrency: CONCURRENCY }), 200, "bench rpc introspect");
   const rows = [row("introspection (object, in-Worker RPC)", intro, mem.stop(), `${intro.count} RPCs, ${CONCURRENCY} in flight, ms resolution`)];
