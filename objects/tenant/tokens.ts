@@ -4,7 +4,7 @@
  * claims (async, jose), then liveness against current state (sync, in the caller's
  * transaction): the session is live, the user active, and `ver` is the user's current version.
  */
-import type { JWTPayload } from "jose";
+import type { AccessTokenClaims } from "../../src/client/types.ts";
 import { fail, ok, type Result } from "../../src/errors.ts";
 import { jwsAlg, peekJwt, signJwt, verifyJwt } from "../../src/crypto/jwt.ts";
 import { randomToken } from "../../src/crypto/random.ts";
@@ -14,22 +14,11 @@ import type { KeyRing } from "./keys.ts";
 import { getSession, isLive, type SessionRow } from "./sessions.ts";
 import { getUser, rolesOf, type UserRow } from "./users.ts";
 
-export interface AccessClaims extends JWTPayload {
-  iss: string;
-  aud: string;
-  sub: string;
-  tid: string;
-  sid: string;
-  ver: number;
-  roles: string[];
-  scope: string;
-  amr: string[];
-  email: string | null;
-  username: string | null;
-  jti: string;
-  iat: number;
-  exp: number;
-}
+/**
+ * The claims Warden signs: the wire contract the client library reads (one definition, in
+ * src/client/types.ts), with `aud` always a single string here.
+ */
+export type AccessClaims = AccessTokenClaims & { aud: string };
 
 export const audienceOf = (slug: string, s: Settings): string => s.audience ?? slug;
 
