@@ -60,6 +60,10 @@ export function buildApp(): Hono<AppEnv> {
   admin.route("/", seedRoutes);
   admin.route("/", benchRoutes);
   admin.route("/", adminOperatorRoutes());
+  // Without this, an unknown admin path falls through to /v1/:tenant as the reserved slug "admin".
+  admin.all("*", () => {
+    throw new AuthError("not_found");
+  });
   app.route("/v1/admin", admin);
 
   const t = new Hono<AppEnv>();

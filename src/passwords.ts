@@ -40,11 +40,17 @@ export interface NewPassword {
   length: number;
 }
 
-/** Checks what needs the plaintext and hashes it; throws `password_policy` with the reason. */
-export async function newPassword(raw: string, alg: HashAlgorithm): Promise<NewPassword> {
+/** The checks that need the plaintext (floor length, too long, too common); throws `password_policy` with the reason. */
+export function assertPasswordPolicy(raw: string): string {
   const r = checkPasswordPolicy(raw, FLOOR);
   if (!r.ok) throw new AuthError("password_policy", POLICY_MESSAGE[r.reason], { details: [{ reason: r.reason }] });
-  return { hash: await hashPassword(r.normalized, alg), algorithm: alg, length: [...r.normalized].length };
+  return r.normalized;
+}
+
+/** Checks what needs the plaintext and hashes it; throws `password_policy` with the reason. */
+export async function newPassword(raw: string, alg: HashAlgorithm): Promise<NewPassword> {
+  const normalized = assertPasswordPolicy(raw);
+  return { hash: await hashPassword(normalized, alg), algorithm: alg, length: [...normalized].length };
 }
 
 const POLICY_MESSAGE: Record<string, string> = {

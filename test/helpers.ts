@@ -1,6 +1,10 @@
 /** @module Test helpers: HTTP against the Worker in workerd, tenants, users, keys. */
-import { SELF, env } from "cloudflare:test";
+import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
+import { rememberPolicy } from "../src/passwords.ts";
+
+/** The test bindings (typed as the Worker's own Env by test/env.d.ts). */
+export { env };
 
 export const ADMIN = "test-admin-token-0123456789abcdef";
 export const BASE = "http://warden.test";
@@ -40,6 +44,9 @@ export const admin = (method: string, path: string, body?: unknown) => call(meth
 export async function newTenant(settings: Record<string, unknown> = {}, slug = uniq("t")): Promise<string> {
   const r = await admin("POST", "/tenants", { slug, name: `Tenant ${slug}`, settings: { password: { hash: "pbkdf2-sha256" }, ...settings } });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
+  // A warm router knows the tenant's hash policy; a cold one hashes with the default (argon2id)
+  // first and learns it from `stale_policy`, which costs an argon2id hash. That path has its own test.
+  rememberPolicy(slug, r.body.settings.password);
   return slug;
 }
 
@@ -68,3 +75,57 @@ export function expectError(r: Call, status: number, code: string): void {
   expect(r.body?.error?.code).toBe(code);
   expect(r.headers.get("cache-control")).toBe("no-store");
 }
+
+// ---------------------------------------------------------------- core test helpers
+
+/** A tenant with the given settings merged over the fast pbkdf2 default (`password` merges key by key). */
+export async function tenantWith(settings: Record<string, unknown> = {}, slug = uniq("t")): Promise<string> {
+  const password = { hash: "pbkdf2-sha256", ...((settings.password as Record<string, unknown>) ?? {}) };
+  return newTenant({ ...settings, password }, slug);
+}
+
+export const login = (slug: string, login: string, password = PASSWORD) => call("POST", `/v1/${slug}/login`, { body: { login, password } });
+
+export const refresh = (slug: string, refreshToken: string) => call("POST", `/v1/${slug}/refresh`, { body: { refresh_token: refreshToken } });
+
+/** Rows from the tenant object's SQLite, read inside the object. */
+export function rows<T = Record<string, unknown>>(slug: string, query: string, ...args: (string | number | null)[]): Promise<T[]> {
+  return runInDurableObject(stub(slug), (_o, state) => state.storage.sql.exec(query, ...args).toArray() as T[]);
+}
+
+export async function count(slug: string, table: string, where = "1 = 1", ...args: (string | number | null)[]): Promise<number> {
+  return (await rows<{ n: number }>(slug, `SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, ...args))[0].n;
+}
+
+/** Users, sessions, live sessions, refresh tokens, events: what a refused request must not change. */
+export async function snapshot(slug: string): Promise<Record<string, number>> {
+  const [r] = await rows<Record<string, number>>(
+    slug,
+    `SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM sessions) AS sessions,
+            (SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL) AS live_sessions,
+            (SELECT COUNT(*) FROM refresh_tokens) AS refresh_tokens, (SELECT COUNT(*) FROM events) AS events,
+            (SELECT COUNT(*) FROM credentials) AS credentials, (SELECT MAX(secret_version) FROM users) AS max_ver`,
+  );
+  return r;
+}
+
+export async function d1<T = Record<string, unknown>>(query: string, ...args: (string | number | null)[]): Promise<T[]> {
+  return (await env.DB.prepare(query).bind(...args).all<T>()).results;
+}
+
+/** Polls `fn` until it returns a truthy value (bounded: ~2 s), for work that lands just after a response. */
+export async function eventually<T>(fn: () => Promise<T>, tries = 40): Promise<NonNullable<T>> {
+  let v = await fn();
+  for (let i = 0; !v && i < tries; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    v = await fn();
+  }
+  if (!v) throw new Error("eventually: condition never held");
+  return v;
+}
+
+/** D1 rows for `query`, polled until there is at least one. */
+export const d1Eventually = <T = Record<string, unknown>>(query: string, ...args: (string | number | null)[]) =>
+  eventually(() => d1<T>(query, ...args).then((r) => (r.length ? r : null)));
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

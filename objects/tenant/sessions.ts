@@ -80,7 +80,11 @@ export function rotateRefreshToken(ctx: TenantCtx, session: SessionRow, secret: 
   const hash = refreshHash(secret, token);
   const row = one<{ rotated_at: number | null }>(ctx.sql, "SELECT rotated_at FROM refresh_tokens WHERE hash = ? AND session_id = ?", hash, session.id);
   if (!row) return { kind: "unknown" };
-  if (row.rotated_at !== null && ctx.now - row.rotated_at > ctx.settings.refresh_reuse_grace_s * 1000) {
+  // With no grace, any second use is reuse: the clock may not have moved since the rotation
+  // (Workers freeze Date.now() within an I/O turn), and a request that began before the
+  // rotation can even see a negative age.
+  const grace = ctx.settings.refresh_reuse_grace_s * 1000;
+  if (row.rotated_at !== null && (grace === 0 || ctx.now - row.rotated_at > grace)) {
     revokeSession(ctx, session, "refresh_reuse");
     return { kind: "reuse", session };
   }

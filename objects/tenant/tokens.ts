@@ -4,7 +4,7 @@
  * claims (async, jose), then liveness against current state (sync, in the caller's
  * transaction): the session is live, the user active, and `ver` is the user's current version.
  */
-import type { JWTPayload } from "jose";
+import type { AccessTokenClaims } from "../../src/client/types.ts";
 import { fail, ok, type Result } from "../../src/errors.ts";
 import { jwsAlg, peekJwt, signJwt, verifyJwt } from "../../src/crypto/jwt.ts";
 import { randomToken } from "../../src/crypto/random.ts";
@@ -14,22 +14,11 @@ import type { KeyRing } from "./keys.ts";
 import { getSession, isLive, type SessionRow } from "./sessions.ts";
 import { getUser, rolesOf, type UserRow } from "./users.ts";
 
-export interface AccessClaims extends JWTPayload {
-  iss: string;
-  aud: string;
-  sub: string;
-  tid: string;
-  sid: string;
-  ver: number;
-  roles: string[];
-  scope: string;
-  amr: string[];
-  email: string | null;
-  username: string | null;
-  jti: string;
-  iat: number;
-  exp: number;
-}
+/**
+ * The claims Warden signs: the wire contract the client library reads (one definition, in
+ * src/client/types.ts), with `aud` always a single string here.
+ */
+export type AccessClaims = AccessTokenClaims & { aud: string };
 
 export const audienceOf = (slug: string, s: Settings): string => s.audience ?? slug;
 
@@ -61,6 +50,9 @@ export async function signAccessToken(ring: KeyRing, settings: Settings, claims:
   if (!key) throw new Error(`no current ${alg} signing key`);
   return signJwt(claims, { alg: jwsAlg(alg), kid: key.kid, typ: "at+jwt" }, key.sign);
 }
+
+/** Clock skew allowed on `iat` (an object may move to another machine between issuing and verifying). */
+const IAT_LEEWAY_MS = 60_000;
 
 /** Fetches the user secret needed to verify a `user-HS512` token. */
 export type UserSecretLookup = (userId: string) => Promise<{ secret: Uint8Array; version: number } | null>;
@@ -94,6 +86,8 @@ export async function verifyAccessToken(
   }
   const claims = await verifyJwt(token, key, { alg, issuer: o.issuer, audience: audienceOf(o.slug, o.settings), typ: "at+jwt", nowMs: o.now });
   if (!claims) return null;
+  // jose checks `iat` only against a maxTokenAge; a token issued in the future is not valid yet.
+  if (typeof claims.iat !== "number" || claims.iat * 1000 > o.now + IAT_LEEWAY_MS) return null;
   if (claims.tid !== o.slug || typeof claims.sid !== "string" || typeof claims.ver !== "number") return null;
   return claims as AccessClaims;
 }

@@ -17,10 +17,11 @@ export interface EnsuredDevVars {
   vars: DevVars;
 }
 
-/** 32 random bytes each: the admin token is base64url (a bearer token), the master key base64. */
+/** 32 random bytes each: the admin token as hex, the master key as base64. */
 export function generateDevVars(): DevVars {
   return {
-    ADMIN_TOKEN: randomBytes(32).toString("base64url"),
+    // hex, so the token never starts with "-" (a flag to argument parsers when passed as `--token X`)
+    ADMIN_TOKEN: randomBytes(32).toString("hex"),
     MASTER_KEY: randomBytes(32).toString("base64"),
   };
 }

@@ -12,7 +12,7 @@ import { passwordBody, patchMeBody } from "../../schema/requests.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readBody } from "../http/body.ts";
 import { accessToken, answer, meta, noContent, noStore } from "../http/helpers.ts";
-import { newPassword, policyFor, rememberPolicy, type NewPassword, type PasswordPolicy } from "../passwords.ts";
+import { assertPasswordPolicy, newPassword, policyFor, rememberPolicy, type NewPassword, type PasswordPolicy } from "../passwords.ts";
 import type { TenantStub } from "../../objects/tenant.ts";
 
 export const meRoutes = new Hono<AppEnv>();
@@ -32,6 +32,8 @@ meRoutes.patch("/me", async (c) => {
   const email = b.new_email === undefined ? null : normalizeEmail(b.new_email);
   const username = b.new_username === undefined ? null : normalizeUsername(b.new_username);
   if ((b.new_email !== undefined && !email) || (b.new_username !== undefined && !username)) throw new AuthError("invalid_request", "Invalid new email or username.");
+  // Before the password re-check, which counts as an attempt on the account.
+  if (b.new_password !== undefined) assertPasswordPolicy(b.new_password);
   const stub = c.get("tenant");
   const slug = c.get("slug");
   const check = await checkCurrentPassword(stub, token, b.current_password);

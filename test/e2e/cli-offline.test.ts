@@ -26,7 +26,7 @@ test("ensureDevVars creates .dev.vars with random secrets, mode 0600", async () 
   try {
     const first = ensureDevVars(dir);
     assert.equal(first.created, true);
-    assert.match(first.vars.ADMIN_TOKEN, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(first.vars.ADMIN_TOKEN, /^[0-9a-f]{64}$/); // hex: never starts with "-"
     assert.equal(Buffer.from(first.vars.MASTER_KEY, "base64").length, 32);
     assert.ok(first.vars.MASTER_KEY.length >= 32);
     assert.equal((await stat(first.path)).mode & 0o777, 0o600);

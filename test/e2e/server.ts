@@ -29,7 +29,7 @@ export function useServer(): TestServer {
   let running: RunningServer | undefined;
   const server: TestServer = {
     url: "",
-    adminToken: randomBytes(32).toString("base64url"),
+    adminToken: randomBytes(32).toString("hex"), // never starts with "-", which `--token X` would take for a flag
     masterKey: randomBytes(32).toString("base64"),
     output: () => running?.output() ?? "",
   };

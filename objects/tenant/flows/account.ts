@@ -4,6 +4,7 @@
  * the same whether or not the address is known (no enumeration); every limit (Turnstile after
  * failures, per IP, per email) is counted in the same transaction that decides.
  */
+import { beginWithToken } from "../bearer.ts";
 import { userId as newUserId } from "../../../src/crypto/random.ts";
 import { beginAs, type Operator } from "../operator.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
@@ -216,11 +217,9 @@ export async function resetPassword(rt: Runtime, i: ResetPasswordInput): Promise
  * address, within `rate_limits.per_email`. Already verified: 202 and nothing is sent.
  */
 export async function requestEmailVerification(rt: Runtime, i: { accessToken: string; meta: RequestMeta }): Promise<Result<null>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const r = rt.tx(ctx, (): Result<Message | null> => {
     const p = checkLive(ctx, claims);
     if (!p.ok) return p;

@@ -80,7 +80,7 @@ export interface CreateTenantInput {
   settings?: Record<string, unknown>;
 }
 
-export async function createTenant(o: TenantObject, i: CreateTenantInput): Promise<Result<TenantView>> {
+export async function createTenant(o: TenantObject, i: CreateTenantInput): Promise<Result<TenantView & { signing_key?: ReturnType<typeof describeKey> }>> {
   if (o.exists()) return fail("conflict", "A tenant with that slug already exists.");
   const parsed = o.settingsSchema().safeParse(i.settings ?? {});
   if (!parsed.success) return fail("invalid_request", "Invalid settings.", { details: parsed.error.issues.map((x) => ({ path: ["settings", ...x.path].join("."), message: x.message })) });
@@ -102,7 +102,9 @@ export async function createTenant(o: TenantObject, i: CreateTenantInput): Promi
   o.setRing(ring);
   await o.commit(ctx);
   await o.drain();
-  return r;
+  // An HS256 secret is shown once, to the operator who created it, as PATCH and rotate do.
+  const hs = keys.find((k) => k.gen.alg === "HS256");
+  return hs ? ok({ ...r.value, signing_key: describeKey(hs.gen, ctx.now) }) : r;
 }
 
 export interface TenantStats {

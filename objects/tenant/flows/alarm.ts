@@ -23,6 +23,13 @@ export const BATCH = 500;
 export const EXPIRY_BATCH = 100;
 const DAY = 86_400_000;
 const ATTEMPTS_KEPT_MS = DAY;
+/**
+ * Counters the alarm may drop once stale: all but an account past the lockout's hard limit,
+ * which stays locked until a reset or an unlock. Rate-limit and per-IP counters (`rl:`,
+ * `fail:ip:`) reach any count and must still go, or the alarm would re-arm on them forever.
+ * One parameter: the hard limit.
+ */
+const PURGEABLE_ATTEMPT = "(key NOT LIKE 'acct:%' OR count < ?)";
 
 export async function run(o: TenantObject): Promise<void> {
   const b = await o.begin({ allowDeleted: true });
@@ -37,10 +44,13 @@ export async function run(o: TenantObject): Promise<void> {
   const next = o.tx(ctx, () => {
     const more = jobs(o, ctx);
     if (more) return { more, at: ctx.now + RUN_GAP_MS };
-    // The D1 row (and its next_alarm_at, which the watchdog reads) once the backlog is done,
-    // not after each of its batches; a stale next_alarm_at only makes the watchdog re-arm early.
     const at = min(nextDue(ctx.sql, ctx, { ...t, reconciling: false }), reconcileAt);
-    syncTenantRow(ctx, { status: t.status, createdAt: t.created_at, deletedAt: t.deleted_at, nextAlarmAt: at, counts: false });
+    // The D1 row (and its next_alarm_at, which the watchdog reads) once the backlog is done,
+    // not after each of its batches. While D1 deliveries are failing, a fresh stats row each
+    // run would grow the outbox and, being due at once, keep the alarm from backing off; the
+    // next run after recovery (or the watchdog cron) refreshes the stats.
+    const d1Failing = one(ctx.sql, "SELECT 1 AS x FROM outbox WHERE kind = 'd1' AND attempts > 0 LIMIT 1") !== null;
+    if (!d1Failing) syncTenantRow(ctx, { status: t.status, createdAt: t.created_at, deletedAt: t.deleted_at, nextAlarmAt: at, counts: false });
     return { more, at };
   });
   await o.commit(ctx);
@@ -77,7 +87,7 @@ function jobs(o: TenantObject, ctx: TenantCtx): boolean {
   more = trimEvents(ctx.sql, ctx.now - r.events_hours * 3_600_000, BATCH) === BATCH || more;
   more = exec(ctx.sql, "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE ts < ? ORDER BY id LIMIT ?)", ctx.now - r.audit_days * DAY, BATCH) === BATCH || more;
   more = exec(ctx.sql, "DELETE FROM one_time_tokens WHERE hash IN (SELECT hash FROM one_time_tokens WHERE expires_at < ? LIMIT ?)", ctx.now, BATCH) === BATCH || more;
-  more = exec(ctx.sql, "DELETE FROM attempts WHERE key IN (SELECT key FROM attempts WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?) AND count < ? LIMIT ?)", ctx.now - ATTEMPTS_KEPT_MS, ctx.now, ctx.settings.lockout.hard_limit, BATCH) === BATCH || more;
+  more = exec(ctx.sql, `DELETE FROM attempts WHERE key IN (SELECT key FROM attempts WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?) AND ${PURGEABLE_ATTEMPT} LIMIT ?)`, ctx.now - ATTEMPTS_KEPT_MS, ctx.now, ctx.settings.lockout.hard_limit, BATCH) === BATCH || more;
   o.ring.purgeRetired(ctx.sql, ctx.now);
   return more;
 }
@@ -109,7 +119,7 @@ export function nextDue(sql: SqlStorage, ctx: TenantCtx, t: Omit<TenantState, "c
     plus(one<{ v: number | null }>(sql, "SELECT MIN(ts) AS v FROM audit_log")?.v, r.audit_days * DAY),
     one<{ v: number | null }>(sql, "SELECT MIN(expires_at) AS v FROM one_time_tokens")?.v ?? null,
     plus(one<{ v: number | null }>(sql, "SELECT MIN(retired_at) AS v FROM signing_keys WHERE retired_at IS NOT NULL")?.v, RETIRED_KEY_PUBLISHED_MS),
-    plus(one<{ v: number | null }>(sql, "SELECT MIN(updated_at) AS v FROM attempts")?.v, ATTEMPTS_KEPT_MS),
+    plus(one<{ v: number | null }>(sql, `SELECT MIN(updated_at) AS v FROM attempts WHERE ${PURGEABLE_ATTEMPT}`, ctx.settings.lockout.hard_limit)?.v, ATTEMPTS_KEPT_MS),
     t.status === "deleted" && t.deleted_at !== null ? t.deleted_at + TENANT_PURGE_GRACE_MS : null,
     t.reconciling ? ctx.now : null,
   ];

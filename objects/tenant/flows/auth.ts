@@ -2,6 +2,7 @@
  * @module Sign-up, login (two calls around the Worker's password check), refresh with reuse
  * detection, logout, logout-all, RFC 7009 revocation, RFC 7662 introspection and the JWKS.
  */
+import { beginWithToken } from "../bearer.ts";
 import { userId } from "../../../src/crypto/random.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import type { Settings, TURNSTILE_ROUTES } from "../../../schema/settings.ts";
@@ -210,11 +211,9 @@ export async function refresh(rt: Runtime, i: RefreshInput): Promise<Result<Toke
 }
 
 export async function logout(rt: Runtime, i: { accessToken: string }): Promise<Result<null>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const r = rt.tx(ctx, (): Result<null> => {
     const p = checkLive(ctx, claims);
     if (!p.ok) return p;
@@ -227,11 +226,9 @@ export async function logout(rt: Runtime, i: { accessToken: string }): Promise<R
 }
 
 export async function logoutAll(rt: Runtime, i: { accessToken: string }): Promise<Result<null>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const next = await rt.newSecret(claims.sub);
   const r = rt.tx(ctx, (): Result<number> => {
     const p = checkLive(ctx, claims);
@@ -269,7 +266,9 @@ export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<
     }
   } else {
     const claims = await rt.verifyAccess(ctx, i.token);
-    if (claims) target = { sid: claims.sid, check: (s) => s.user_id === claims.sub };
+    // Only a live token revokes: one with an older `ver` is already dead, and must not end the
+    // session that continued after a credential change.
+    if (claims) target = { sid: claims.sid, check: () => checkLive(ctx, claims).ok };
   }
   if (!target) return ok(null);
   const t = target;

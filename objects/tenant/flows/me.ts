@@ -2,8 +2,10 @@
  * @module The signed-in user: profile, credential changes (which rotate the user secret and
  * end every other session), soft deletion, and their own sessions.
  */
+import { beginWithToken } from "../bearer.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import type { RequestMeta } from "../context.ts";
+import { accountKey, clearAttempts, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
@@ -14,25 +16,31 @@ import { due } from "../context.ts";
 import { randomToken } from "../../../src/crypto/random.ts";
 
 export async function getMe(rt: Runtime, i: { accessToken: string }): Promise<Result<PublicUser>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const p = checkLive(ctx, claims);
   return p.ok ? ok(toPublicUser(ctx.sql, p.value.user)) : p;
 }
 
-/** For routes that re-check the password: the stored hash and the version it belongs to. */
+/**
+ * For routes that re-check the password: the stored hash and the version it belongs to. The
+ * check is an attempt on the account like a login (counted before the Worker verifies, cleared
+ * on success), so a stolen access token cannot guess the password past the lockout.
+ */
 export async function credentialStart(rt: Runtime, i: { accessToken: string }): Promise<Result<{ userId: string; hash: string | null; secretVersion: number }>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
-  const p = checkLive(ctx, claims);
-  if (!p.ok) return p;
-  return ok({ userId: p.value.user.id, hash: getCredential(ctx.sql, p.value.user.id)?.hash ?? null, secretVersion: p.value.user.secret_version });
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
+  const r = rt.tx(ctx, (): Result<{ userId: string; hash: string | null; secretVersion: number }> => {
+    const p = checkLive(ctx, claims);
+    if (!p.ok) return p;
+    const lock = reserveAttempt(ctx, accountKey(p.value.user.id));
+    if (!lock.ok) return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
+    return ok({ userId: p.value.user.id, hash: getCredential(ctx.sql, p.value.user.id)?.hash ?? null, secretVersion: p.value.user.secret_version });
+  });
+  await rt.commit(ctx);
+  return r;
 }
 
 export interface UpdateMeInput {
@@ -51,13 +59,18 @@ export interface UpdateMeInput {
  * every other session; this session continues with a new refresh token keyed to the new secret.
  */
 export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<TokenResponse>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const bad = i.newPassword && checkNewPassword(ctx, i.newPassword);
-  if (bad) return bad;
+  if (bad) {
+    // The current password was right: the attempt credentialStart reserved is not a failure.
+    if (i.passwordOk && bad.error.code === "password_policy") {
+      rt.tx(ctx, () => clearAttempts(ctx, accountKey(claims.sub)));
+      await rt.commit(ctx);
+    }
+    return bad;
+  }
   const next = await rt.newSecret(claims.sub);
   const u0 = getUser(ctx.sql, claims.sub);
   if (!u0) return fail("invalid_token");
@@ -70,6 +83,7 @@ export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<To
       audit(ctx, { type: "login.failure", userId: user.id, sessionId: session.id, meta: i.meta, data: { via: "patch_me" } });
       return fail("invalid_credentials");
     }
+    clearAttempts(ctx, accountKey(user.id));
     if (identifierTaken(ctx.sql, { email_norm: i.newEmail?.norm, username_norm: i.newUsername?.norm }, user.id)) return fail("conflict", "That email or username is already taken.");
     const sets: string[] = [];
     const args: SqlStorageValue[] = [];
@@ -110,11 +124,9 @@ export interface DeleteMeInput {
 
 /** Soft delete: the user can no longer sign in, every token dies, identifiers are freed; purged after retention. */
 export async function deleteMe(rt: Runtime, i: DeleteMeInput): Promise<Result<null>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const next = await rt.newSecret(claims.sub);
   const r = rt.tx(ctx, (): Result<null> => {
     const p = checkLive(ctx, claims);
@@ -124,6 +136,7 @@ export async function deleteMe(rt: Runtime, i: DeleteMeInput): Promise<Result<nu
       audit(ctx, { type: "login.failure", userId: user.id, meta: i.meta, data: { via: "delete_me" } });
       return fail("invalid_credentials");
     }
+    clearAttempts(ctx, accountKey(user.id));
     softDeleteUser(ctx, user, next.sealed, "user_deleted");
     audit(ctx, { type: "user.deleted", userId: user.id, meta: i.meta, data: { by: "self" } });
     return ok(null);
@@ -145,22 +158,18 @@ export function softDeleteUser(ctx: Parameters<typeof rotateSecret>[0], user: Pa
 }
 
 export async function listSessions(rt: Runtime, i: { accessToken: string }): Promise<Result<{ sessions: PublicSession[] }>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const p = checkLive(ctx, claims);
   if (!p.ok) return p;
   return ok({ sessions: listLiveSessions(ctx.sql, claims.sub, ctx.now).map((s) => toPublicSession(s, claims.sid, rt.isOnline(s.id))) });
 }
 
 export async function revokeOwnSession(rt: Runtime, i: { accessToken: string; sessionId: string }): Promise<Result<null>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const r = rt.tx(ctx, (): Result<null> => {
     const p = checkLive(ctx, claims);
     if (!p.ok) return p;

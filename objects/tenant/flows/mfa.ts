@@ -5,6 +5,7 @@
  * is async); the code check and the write of the step it used happen inside it, so a step is
  * accepted once even under parallel requests.
  */
+import { beginWithToken } from "../bearer.ts";
 import { base32Encode } from "../../../src/crypto/base32.ts";
 import { generateTotpSecret, otpauthUri, verifyTotp } from "../../../src/crypto/totp.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
@@ -30,11 +31,9 @@ export interface TotpEnrollment {
  * confirming replaces the pending secret; once confirmed, TOTP must be disabled first.
  */
 export async function enrollTotp(rt: Runtime, i: { accessToken: string }): Promise<Result<TotpEnrollment>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const secret = generateTotpSecret();
   const sealed = await rt.sealer.seal(secret, "totp-secret", ctx.slug, claims.sub);
   const r = rt.tx(ctx, (): Result<string> => {
@@ -58,11 +57,9 @@ export interface ConfirmTotpInput {
 
 /** `POST /mfa/totp/confirm`: a current code activates the factor and returns the first ten recovery codes. */
 export async function confirmTotp(rt: Runtime, i: ConfirmTotpInput): Promise<Result<{ enabled: true; recovery_codes: string[] }>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const live = checkLive(ctx, claims);
   if (!live.ok) return live;
   const pending = getTotp(ctx.sql, claims.sub);
@@ -100,11 +97,9 @@ export interface DisableTotpInput {
 
 /** `DELETE /mfa/totp {password}`: removes the factor (pending or active) and the recovery codes. */
 export async function disableTotp(rt: Runtime, i: DisableTotpInput): Promise<Result<null>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const r = rt.tx(ctx, (): Result<null> => {
     const p = checkLive(ctx, claims);
     if (!p.ok) return p;
@@ -113,6 +108,7 @@ export async function disableTotp(rt: Runtime, i: DisableTotpInput): Promise<Res
       audit(ctx, { type: "login.failure", userId: user.id, sessionId: session.id, meta: i.meta, data: { via: "disable_mfa" } });
       return fail("invalid_credentials");
     }
+    clearAttempts(ctx, accountKey(user.id)); // the re-check (credentialStart) counted an attempt
     if (!getTotp(ctx.sql, user.id)) return fail("not_found", "TOTP is not enabled.");
     deleteMfa(ctx, user.id);
     audit(ctx, { type: "mfa.disabled", userId: user.id, sessionId: session.id, meta: i.meta, data: { method: "totp" } });
@@ -124,11 +120,9 @@ export async function disableTotp(rt: Runtime, i: DisableTotpInput): Promise<Res
 
 /** `POST /mfa/recovery-codes`: ten new codes; every earlier code stops working. */
 export async function regenerateRecoveryCodes(rt: Runtime, i: { accessToken: string; meta: RequestMeta }): Promise<Result<{ codes: string[] }>> {
-  const b = await rt.begin();
-  if (!b.ok) return b;
-  const ctx = b.value;
-  const claims = await rt.verifyAccess(ctx, i.accessToken);
-  if (!claims) return fail("invalid_token");
+  const a = await beginWithToken(rt, i.accessToken);
+  if (!a.ok) return a;
+  const { ctx, claims } = a.value;
   const r = rt.tx(ctx, (): Result<{ codes: string[] }> => {
     const p = checkLive(ctx, claims);
     if (!p.ok) return p;
