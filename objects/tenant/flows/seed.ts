@@ -10,8 +10,7 @@
  * user's secret. Seeded users are not written to the D1 directory (the daily reconcile would
  * add them) and are not audited: they never signed up.
  */
-import { randomBytes, sessionId } from "../../../src/crypto/random.ts";
-import { randomToken } from "../../../src/crypto/random.ts";
+import { randomBytes, randomToken, sessionId } from "../../../src/crypto/random.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { due } from "../context.ts";
 import type { Runtime } from "../runtime.ts";
@@ -58,29 +57,38 @@ export async function seed(rt: Runtime, i: SeedInput): Promise<Result<SeedResult
   const expires = ctx.now + ctx.settings.refresh_ttl_s * 1000;
   const idle = Math.min(expires, ctx.now + ttl);
   const amr = JSON.stringify(["pwd"]);
-  const r = rt.tx(ctx, (): Result<SeedResult> => {
-    for (const u of users) {
-      const email = `${u.name}@seed.invalid`;
-      ctx.sql.exec(
-        `INSERT INTO users (id, username, email, username_norm, email_norm, email_verified, status, secret, secret_version, metadata, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 1, 'active', ?, 1, '{}', ?, ?)`,
-        u.id, u.name, email, u.name, email, u.sealed, ctx.now, ctx.now,
-      );
-      ctx.sql.exec("INSERT INTO credentials (user_id, hash, algorithm, updated_at) VALUES (?, ?, ?, ?)", u.id, i.passwordHash, i.algorithm, ctx.now);
-    }
-    for (let s = 0; s < i.sessions; s++) {
-      const u = users[s % users.length];
-      const sid = sessionId();
-      ctx.sql.exec(
-        `INSERT INTO sessions (id, user_id, created_at, last_refreshed_at, expires_at, idle_expires_at, due_at, amr, ip, user_agent)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, '127.0.0.1', 'warden-bench-seed')`,
-        sid, u.id, ctx.now, ctx.now, expires, idle, idle, amr,
-      );
-      ctx.sql.exec("INSERT INTO refresh_tokens (hash, session_id, issued_at) VALUES (?, ?, ?)", refreshHash(u.secret, `${sid}.${randomToken(32)}`), sid, ctx.now);
-    }
-    if (i.sessions > 0) due(ctx, idle);
-    return ok({ users: users.length, sessions: i.sessions });
-  });
+  const insertBatch = (): Result<SeedResult> =>
+    rt.tx(ctx, () => {
+      for (const u of users) {
+        const email = `${u.name}@seed.invalid`;
+        ctx.sql.exec(
+          `INSERT INTO users (id, username, email, username_norm, email_norm, email_verified, status, secret, secret_version, metadata, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 1, 'active', ?, 1, '{}', ?, ?)`,
+          u.id, u.name, email, u.name, email, u.sealed, ctx.now, ctx.now,
+        );
+        ctx.sql.exec("INSERT INTO credentials (user_id, hash, algorithm, updated_at) VALUES (?, ?, ?, ?)", u.id, i.passwordHash, i.algorithm, ctx.now);
+      }
+      for (let s = 0; s < i.sessions; s++) {
+        const u = users[s % users.length];
+        const sid = sessionId();
+        ctx.sql.exec(
+          `INSERT INTO sessions (id, user_id, created_at, last_refreshed_at, expires_at, idle_expires_at, due_at, amr, ip, user_agent)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, '127.0.0.1', 'warden-bench-seed')`,
+          sid, u.id, ctx.now, ctx.now, expires, idle, idle, amr,
+        );
+        ctx.sql.exec("INSERT INTO refresh_tokens (hash, session_id, issued_at) VALUES (?, ?, ?)", refreshHash(u.secret, `${sid}.${randomToken(32)}`), sid, ctx.now);
+      }
+      if (i.sessions > 0) due(ctx, idle);
+      return ok({ users: users.length, sessions: i.sessions });
+    });
+  let r: Result<SeedResult>;
+  try {
+    r = insertBatch();
+  } catch (e) {
+    // A taken name or email (an offset seeded before): the whole batch rolled back.
+    if (String(e).includes("UNIQUE constraint failed")) return fail("conflict", "A seeded username or email is taken; use another prefix or offset.");
+    throw e;
+  }
   await rt.commit(ctx);
   return r;
 }

@@ -3,7 +3,6 @@
  * @module A login storm on one tenant while introspection on the same tenant is measured at a
  * fixed offered rate, against the same introspection rate without the storm.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Ctx } from "../context.ts";
 import { load } from "../load.ts";
 import { sampler } from "../proc.ts";
@@ -15,8 +14,6 @@ const RATE = 200;
 const STORM_CONNECTIONS = 8;
 
 export async function storm(c: Ctx, key: string, tokens: string[]): Promise<Row[]> {
-  // Let the previous scenario's tail (a thousand sockets closing) settle before the baseline.
-  await sleep(3_000);
   const quiet = await introspection(c, key, tokens, { scenario: "introspection, no storm", rate: RATE, connections: 4 });
   let n = 0;
   const mem = sampler(c.w.rss);
