@@ -7,7 +7,7 @@
  */
 import { iso } from "../../src/clock.ts";
 import { hmacSha256B64 } from "../../src/crypto/digest.ts";
-import { randomBytes, randomToken, sessionId } from "../../src/crypto/random.ts";
+import { randomToken, sessionId } from "../../src/crypto/random.ts";
 import { due, type RequestMeta, type TenantCtx } from "./context.ts";
 import { appendEvent } from "./events.ts";
 import { all, one, run } from "./sql.ts";
@@ -92,16 +92,11 @@ export function rotateRefreshToken(ctx: TenantCtx, session: SessionRow, secret: 
   const refreshToken = newRefreshToken(ctx, session.id, secret);
   const idle = Math.min(session.expires_at, ctx.now + ctx.settings.refresh_idle_ttl_s * 1000);
   ctx.sql.exec("UPDATE sessions SET last_refreshed_at = ?, idle_expires_at = ?, due_at = ? WHERE id = ?", ctx.now, idle, idle, session.id);
-  // Trimmed on one rotation in eight, at random: a statement less on most refreshes, a few
-  // more rows per session, and a token older than the newest ROTATED_KEPT may still be caught
-  // as reuse (the stricter answer) instead of being unknown.
-  if (randomBytes(1)[0] < 32) {
-    ctx.sql.exec(
-      `DELETE FROM refresh_tokens WHERE session_id = ? AND rotated_at IS NOT NULL AND hash NOT IN
-         (SELECT hash FROM refresh_tokens WHERE session_id = ? AND rotated_at IS NOT NULL ORDER BY rotated_at DESC LIMIT ?)`,
-      session.id, session.id, ROTATED_KEPT,
-    );
-  }
+  ctx.sql.exec(
+    `DELETE FROM refresh_tokens WHERE session_id = ? AND rotated_at IS NOT NULL AND hash NOT IN
+       (SELECT hash FROM refresh_tokens WHERE session_id = ? AND rotated_at IS NOT NULL ORDER BY rotated_at DESC LIMIT ?)`,
+    session.id, session.id, ROTATED_KEPT,
+  );
   due(ctx, idle);
   // The row as just written, without reading it back.
   return { kind: "rotated", session: { ...session, last_refreshed_at: ctx.now, idle_expires_at: idle, due_at: idle }, refreshToken };
