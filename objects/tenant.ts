@@ -12,10 +12,10 @@ import { fail, ok, type Result } from "../src/errors.ts";
 import type { Env } from "../src/env.ts";
 import { defaultAccessTtl, settingsSchema, type Settings } from "../schema/settings.ts";
 import { TENANT_MIGRATIONS } from "../schema/tenant-migrations.ts";
-import { newEffects, type RequestMeta, type TenantCtx } from "./tenant/context.ts";
+import { newEffects, newMemo, type Queued, type RequestMeta, type TenantCtx } from "./tenant/context.ts";
 import { KeyRing } from "./tenant/keys.ts";
 import type { Operator } from "./tenant/operator.ts";
-import { liveDelivery, drainOutbox, type Delivery } from "./tenant/outbox.ts";
+import { deleteDelivered, liveDelivery, drainOutbox, type Delivery } from "./tenant/outbox.ts";
 import type { Issued, Runtime, TokenResponse } from "./tenant/runtime.ts";
 import { audienceOf, signAccessToken, verifyAccessToken, type AccessClaims } from "./tenant/tokens.ts";
 import { getUser, type UserRow } from "./tenant/users.ts";
@@ -34,6 +34,8 @@ import * as transfer from "./tenant/flows/transfer.ts";
 import * as seeding from "./tenant/flows/seed.ts";
 
 const SECRET_CACHE_MAX = 10_000;
+/** Outbox rows delivered from memory are deleted this many at a time. */
+const SENT_BATCH = 64;
 
 interface Loaded {
   slug: string;
@@ -52,6 +54,9 @@ export class TenantObject extends Server<Env> implements Runtime {
   #draining: Promise<void> | null = null;
   #drainAgain = false;
   #alarmAt: number | null | undefined = undefined;
+  #memo = newMemo();
+  /** Outbox rows delivered straight after their commit and not deleted yet (see `#send`). */
+  #sent: number[] = [];
   /** Outside services; tests swap in failing ones. */
   delivery: Delivery;
 
@@ -132,6 +137,8 @@ export class TenantObject extends Server<Env> implements Runtime {
     this.#ring = null;
     this.#secrets.clear();
     this.#alarmAt = undefined;
+    this.#memo = newMemo();
+    this.#sent = [];
   }
 
   async prepareSealer(): Promise<Sealer> {
@@ -153,19 +160,58 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   context(slug: string, name: string, settings: Settings): TenantCtx {
     const base = (this.env.PUBLIC_URL ?? "http://localhost:8787").replace(/\/+$/, "");
-    return { sql: this.ctx.storage.sql, slug, name, settings, now: clock.now(), issuer: `${base}/v1/${slug}`, effects: newEffects() };
+    return { sql: this.ctx.storage.sql, slug, name, settings, now: clock.now(), issuer: `${base}/v1/${slug}`, effects: newEffects(), memo: this.#memo };
   }
 
   tx<T>(_ctx: TenantCtx, fn: () => T): T {
-    return this.ctx.storage.transactionSync(fn);
+    try {
+      return this.ctx.storage.transactionSync(fn);
+    } catch (e) {
+      // Rolled back: what the transaction taught the memo may not be true any more.
+      this.#memo = newMemo();
+      throw e;
+    }
   }
 
   async commit(ctx: TenantCtx): Promise<void> {
     const fx = ctx.effects;
     ctx.effects = newEffects();
+    // First, before any await, so no drain can read these rows in between and send them twice.
+    if (fx.outbox.length) this.#send(fx.outbox);
     if (fx.events.length) await subscribers.broadcast(this, fx.events, ctx.issuer, audienceOf(ctx.slug, ctx.settings));
     if (fx.dueAt !== null) await this.armAlarm(fx.dueAt);
-    if (fx.outbox) void this.drain();
+  }
+
+  /**
+   * Analytics Engine points go out at once from memory (`writeDataPoint` is synchronous) and
+   * their rows are deleted SENT_BATCH at a time, instead of a read and a delete per request.
+   * D1 rows, webhooks and any point that failed go through the drain, which reads the due rows
+   * and records failures for the alarm to retry. Rows sent but not yet deleted when the object
+   * goes away are sent again by the alarm: at least once, as the outbox promises.
+   */
+  #send(queued: Queued[]): void {
+    let drain = false;
+    for (const q of queued) {
+      if (q.kind !== "analytics") {
+        drain = true;
+        continue;
+      }
+      try {
+        this.delivery.analytics(q.payload as AnalyticsEngineDataPoint);
+        this.#sent.push(q.id);
+      } catch {
+        drain = true;
+      }
+    }
+    if (drain) void this.drain();
+    else if (this.#sent.length >= SENT_BATCH) this.flushSent();
+  }
+
+  /** Deletes the rows already sent from memory; called before anything reads the outbox. */
+  flushSent(): void {
+    const ids = this.#sent;
+    this.#sent = [];
+    deleteDelivered(this.ctx.storage.sql, ids);
   }
 
   /** Moves the alarm earlier when a new job falls due before it; never later (the alarm re-plans itself). */
@@ -195,6 +241,7 @@ export class TenantObject extends Server<Env> implements Runtime {
       try {
         do {
           this.#drainAgain = false;
+          this.flushSent();
           await drainOutbox(this.ctx.storage.sql, this.delivery, clock.now());
         } while (this.#drainAgain);
       } catch (e) {
@@ -206,9 +253,14 @@ export class TenantObject extends Server<Env> implements Runtime {
     return this.#draining;
   }
 
-  async userSecret(user: Pick<UserRow, "id" | "secret" | "secret_version">): Promise<Uint8Array> {
+  knownSecret(user: Pick<UserRow, "id" | "secret_version">): Uint8Array | null {
     const c = this.#secrets.get(user.id);
-    if (c && c.version === user.secret_version) return c.bytes;
+    return c && c.version === user.secret_version ? c.bytes : null;
+  }
+
+  async userSecret(user: Pick<UserRow, "id" | "secret" | "secret_version">): Promise<Uint8Array> {
+    const known = this.knownSecret(user);
+    if (known) return known;
     const bytes = await this.sealer.open(user.secret, "user-secret", this.#loaded!.slug, user.id);
     this.rememberSecret(user.id, user.secret_version, bytes);
     return bytes;

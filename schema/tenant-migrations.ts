@@ -172,4 +172,19 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX outbox_due ON outbox (next_attempt_at);
   `,
+  // 2: refresh tokens keyed by (session_id, hash) in one B-tree, not a rowid table with two
+  // indexes: every lookup knows the session (it is the token's prefix), and a refresh writes
+  // one tree instead of three
+  `
+  CREATE TABLE refresh_tokens_v2 (
+    session_id TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    issued_at INTEGER NOT NULL,
+    rotated_at INTEGER,
+    PRIMARY KEY (session_id, hash)
+  ) WITHOUT ROWID;
+  INSERT INTO refresh_tokens_v2 (session_id, hash, issued_at, rotated_at) SELECT session_id, hash, issued_at, rotated_at FROM refresh_tokens;
+  DROP TABLE refresh_tokens;
+  ALTER TABLE refresh_tokens_v2 RENAME TO refresh_tokens;
+  `,
 ];

@@ -63,7 +63,7 @@ function contentHash(prev: string, r: { id: number; ts: number; type: string; us
 }
 
 export function audit(ctx: TenantCtx, a: AuditInput): void {
-  const last = one<{ id: number; hash: string }>(ctx.sql, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+  const last = ctx.memo.auditHead ?? one<{ id: number; hash: string }>(ctx.sql, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
   const prev = last?.hash ?? GENESIS;
   const row = {
     id: (last?.id ?? 0) + 1,
@@ -80,6 +80,7 @@ export function audit(ctx: TenantCtx, a: AuditInput): void {
     "INSERT INTO audit_log (id, ts, type, user_id, session_id, actor, ip, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     row.id, row.ts, row.type, row.user_id, row.session_id, row.actor, row.ip, row.data, prev, hash,
   );
+  ctx.memo.auditHead = { id: row.id, hash };
   enqueue(ctx, "analytics", {
     blobs: [ctx.slug, a.type, a.userId ?? "", a.sessionId ?? "", a.meta?.ip ?? "", a.actor ?? "", a.meta?.userAgent?.slice(0, 256) ?? ""],
     doubles: [1],

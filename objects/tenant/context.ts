@@ -30,15 +30,31 @@ export interface TenantCtx {
   issuer: string;
   /** Filled during the transaction, consumed after the commit. */
   effects: Effects;
+  /** What the object remembers between operations; forgotten when a transaction rolls back. */
+  memo: Memo;
+}
+
+export interface Memo {
+  /** The newest audit row, so appending one does not first read it back. */
+  auditHead: { id: number; hash: string } | null;
+}
+
+export const newMemo = (): Memo => ({ auditHead: null });
+
+/** An outbox row written in this transaction, kept in memory so it can go out without being read back. */
+export interface Queued {
+  id: number;
+  kind: "d1" | "analytics" | "webhook";
+  payload: unknown;
 }
 
 export interface Effects {
   events: EventRecord[];
-  outbox: number;
+  outbox: Queued[];
   dueAt: number | null;
 }
 
-export const newEffects = (): Effects => ({ events: [], outbox: 0, dueAt: null });
+export const newEffects = (): Effects => ({ events: [], outbox: [], dueAt: null });
 
 /** Records that a job falls due at `at`, so the alarm can be moved earlier if needed. */
 export function due(ctx: TenantCtx, at: number): void {

@@ -6,7 +6,7 @@
  */
 import { webhookHeaders } from "../../src/crypto/webhook-signature.ts";
 import { due, type TenantCtx } from "./context.ts";
-import { all } from "./sql.ts";
+import { all, one } from "./sql.ts";
 
 export type OutboxKind = "d1" | "analytics" | "webhook";
 
@@ -32,15 +32,21 @@ export function enqueue(ctx: TenantCtx, kind: "d1", payload: D1Statement[]): voi
 export function enqueue(ctx: TenantCtx, kind: "analytics", payload: AnalyticsEngineDataPoint): void;
 export function enqueue(ctx: TenantCtx, kind: "webhook", payload: WebhookDelivery): void;
 export function enqueue(ctx: TenantCtx, kind: OutboxKind, payload: unknown): void {
-  ctx.sql.exec(
-    "INSERT INTO outbox (kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
+  const { id } = one<{ id: number }>(
+    ctx.sql,
+    "INSERT INTO outbox (kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?) RETURNING id",
     kind,
     JSON.stringify(payload),
     ctx.now,
     ctx.now,
-  );
-  ctx.effects.outbox++;
+  )!;
+  ctx.effects.outbox.push({ id, kind, payload });
   due(ctx, ctx.now + RETRY_BASE_MS);
+}
+
+/** Deletes delivered rows: one statement for the whole list, which costs less than the rows it deletes. */
+export function deleteDelivered(sql: SqlStorage, ids: number[]): void {
+  if (ids.length) sql.exec("DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(ids));
 }
 
 export const RETRY_BASE_MS = 5_000;
@@ -101,8 +107,7 @@ export async function drainOutbox(sql: SqlStorage, deliver: Delivery, now: numbe
       }),
   );
 
-  // One statement for the whole batch: a statement costs more than the rows it deletes.
-  if (done.length) sql.exec("DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(done));
+  deleteDelivered(sql, done);
   for (const f of failed) {
     sql.exec("UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?", f.attempts + 1, now + backoff(f.attempts + 1), f.error, f.id);
   }

@@ -41,6 +41,8 @@ export interface Runtime {
   /** After the commit: broadcast events, deliver the outbox, move the alarm. */
   commit(ctx: TenantCtx): Promise<void>;
   userSecret(user: Pick<UserRow, "id" | "secret" | "secret_version">): Promise<Uint8Array>;
+  /** The user's secret for this version if it is in memory already, so a transaction can use it without an await. */
+  knownSecret(user: Pick<UserRow, "id" | "secret_version">): Uint8Array | null;
   /** A new 512-bit user secret and its sealed form, made before the transaction. */
   newSecret(userId: string): Promise<{ bytes: Uint8Array; sealed: string }>;
   rememberSecret(userId: string, version: number, bytes: Uint8Array): void;

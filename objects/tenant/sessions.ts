@@ -27,8 +27,13 @@ export interface SessionRow {
   revoke_reason: string | null;
 }
 
-/** Rotated tokens kept per session for reuse detection; older ones are simply unknown. */
-const ROTATED_KEPT = 32;
+/** Tokens kept per session besides the newest, for reuse detection; older rotated ones are simply unknown. */
+export const ROTATED_KEPT = 32;
+/**
+ * How far past ROTATED_KEPT + 1 a session may grow before it is trimmed back: the trim is the
+ * dearest statement of a refresh, so it runs on one refresh in TRIM_SLACK, decided by the count.
+ */
+export const TRIM_SLACK = 8;
 
 export const refreshHash = (secret: Uint8Array, token: string): string => hmacSha256B64(secret, token);
 
@@ -48,7 +53,7 @@ export function isLive(s: SessionRow, now: number): boolean {
 
 function newRefreshToken(ctx: TenantCtx, sid: string, secret: Uint8Array): string {
   const token = `${sid}.${randomToken(32)}`;
-  ctx.sql.exec("INSERT INTO refresh_tokens (hash, session_id, issued_at) VALUES (?, ?, ?)", refreshHash(secret, token), sid, ctx.now);
+  ctx.sql.exec("INSERT INTO refresh_tokens (session_id, hash, issued_at) VALUES (?, ?, ?)", sid, refreshHash(secret, token), ctx.now);
   return token;
 }
 
@@ -78,7 +83,11 @@ export type RefreshOutcome =
  */
 export function rotateRefreshToken(ctx: TenantCtx, session: SessionRow, secret: Uint8Array, token: string): RefreshOutcome {
   const hash = refreshHash(secret, token);
-  const row = one<{ rotated_at: number | null }>(ctx.sql, "SELECT rotated_at FROM refresh_tokens WHERE hash = ? AND session_id = ?", hash, session.id);
+  const row = one<{ rotated_at: number | null; n: number }>(
+    ctx.sql,
+    "SELECT rotated_at, (SELECT COUNT(*) FROM refresh_tokens WHERE session_id = ?1) AS n FROM refresh_tokens WHERE session_id = ?1 AND hash = ?2",
+    session.id, hash,
+  );
   if (!row) return { kind: "unknown" };
   // With no grace, any second use is reuse: the clock may not have moved since the rotation
   // (Workers freeze Date.now() within an I/O turn), and a request that began before the
@@ -88,18 +97,24 @@ export function rotateRefreshToken(ctx: TenantCtx, session: SessionRow, secret: 
     revokeSession(ctx, session, "refresh_reuse");
     return { kind: "reuse", session };
   }
-  if (row.rotated_at === null) ctx.sql.exec("UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ?", ctx.now, hash);
+  if (row.rotated_at === null) ctx.sql.exec("UPDATE refresh_tokens SET rotated_at = ? WHERE session_id = ? AND hash = ?", ctx.now, session.id, hash);
   const refreshToken = newRefreshToken(ctx, session.id, secret);
   const idle = Math.min(session.expires_at, ctx.now + ctx.settings.refresh_idle_ttl_s * 1000);
-  ctx.sql.exec("UPDATE sessions SET last_refreshed_at = ?, idle_expires_at = ?, due_at = ? WHERE id = ?", ctx.now, idle, idle, session.id);
-  ctx.sql.exec(
-    `DELETE FROM refresh_tokens WHERE session_id = ? AND rotated_at IS NOT NULL AND hash NOT IN
-       (SELECT hash FROM refresh_tokens WHERE session_id = ? AND rotated_at IS NOT NULL ORDER BY rotated_at DESC LIMIT ?)`,
-    session.id, session.id, ROTATED_KEPT,
-  );
-  due(ctx, idle);
+  // `due_at` stays: moving it would rewrite the alarm's index on every refresh. The alarm finds
+  // the session due at its old idle expiry and moves `due_at` on then (`expireDueSessions`).
+  ctx.sql.exec("UPDATE sessions SET last_refreshed_at = ?, idle_expires_at = ? WHERE id = ?", ctx.now, idle, session.id);
+  // With the new one, the session holds row.n + 1 tokens. Past the slack, rotated tokens issued
+  // before the newest ROTATED_KEPT + 1 go (a sort of the session's few rows); tokens issued in
+  // the same millisecond as the cut stay.
+  if (row.n + 1 > ROTATED_KEPT + 1 + TRIM_SLACK) {
+    ctx.sql.exec(
+      `DELETE FROM refresh_tokens WHERE session_id = ?1 AND rotated_at IS NOT NULL AND issued_at <
+         (SELECT issued_at FROM refresh_tokens WHERE session_id = ?1 ORDER BY issued_at DESC LIMIT 1 OFFSET ?2)`,
+      session.id, ROTATED_KEPT,
+    );
+  }
   // The row as just written, without reading it back.
-  return { kind: "rotated", session: { ...session, last_refreshed_at: ctx.now, idle_expires_at: idle, due_at: idle }, refreshToken };
+  return { kind: "rotated", session: { ...session, last_refreshed_at: ctx.now, idle_expires_at: idle }, refreshToken };
 }
 
 /** Revokes one live session and logs `session.revoked` (or `session.expired`). No-op if already revoked. */
@@ -162,21 +177,28 @@ export function toPublicSession(s: SessionRow, currentSid: string | null, online
 }
 
 /**
- * Alarm job: ends sessions past their absolute or idle expiry, at most `limit`, with
- * set-based statements (one UPDATE, one DELETE) and one `session.expired` event each: a batch
- * costs a few statements plus the events, not four statements per session.
+ * Alarm job: takes up to `limit` sessions whose `due_at` has come. Those refreshed since (a
+ * refresh leaves `due_at` alone) get their real expiry as `due_at`; the others end, with
+ * set-based statements and one `session.expired` event each. Returns how many were taken, so
+ * the alarm knows whether a backlog remains.
  */
 export function expireDueSessions(ctx: TenantCtx, limit: number): number {
-  const rows = all<{ id: string; user_id: string }>(
+  const rows = all<{ id: string; user_id: string; live: number }>(
     ctx.sql,
-    `UPDATE sessions SET revoked_at = ?, revoke_reason = 'expired'
-     WHERE id IN (SELECT id FROM sessions WHERE revoked_at IS NULL AND due_at <= ? ORDER BY due_at LIMIT ?)
-     RETURNING id, user_id`,
+    "SELECT id, user_id, MIN(expires_at, idle_expires_at) > ? AS live FROM sessions WHERE revoked_at IS NULL AND due_at <= ? ORDER BY due_at LIMIT ?",
     ctx.now, ctx.now, limit,
   );
-  if (!rows.length) return 0;
-  ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((r) => r.id)));
-  for (const r of rows) appendEvent(ctx, "session.expired", { sub: r.user_id, sid: r.id, reason: "expired" });
-  due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
+  const live = rows.filter((r) => r.live).map((r) => r.id);
+  const ended = rows.filter((r) => !r.live);
+  if (live.length) {
+    ctx.sql.exec("UPDATE sessions SET due_at = MIN(expires_at, idle_expires_at) WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(live));
+  }
+  if (ended.length) {
+    const ids = JSON.stringify(ended.map((r) => r.id));
+    ctx.sql.exec("UPDATE sessions SET revoked_at = ?, revoke_reason = 'expired' WHERE id IN (SELECT value FROM json_each(?))", ctx.now, ids);
+    ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id IN (SELECT value FROM json_each(?))", ids);
+    for (const r of ended) appendEvent(ctx, "session.expired", { sub: r.user_id, sid: r.id, reason: "expired" });
+    due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
+  }
   return rows.length;
 }

@@ -43,6 +43,28 @@ describe("alarm", () => {
     expect(await alarmAt(t)).not.toBeNull();
   });
 
+  it("a session refreshed since it was due is carried to its new idle expiry by the alarm, and ended there", async () => {
+    const t = await tenantWith({ refresh_idle_ttl_s: 300 });
+    const start = clock.now();
+    const s = await signup(t);
+    clock.advance(200_000);
+    const r = await refresh(t, s.refresh_token); // idle expiry moves from start + 300 s to start + 500 s
+    expect(r.status).toBe(200);
+    clock.advance(150_000);
+    await runDurableObjectAlarm(stub(t));
+    const [row] = await rows<{ revoke_reason: string | null; due_at: number; idle_expires_at: number }>(t, "SELECT revoke_reason, due_at, idle_expires_at FROM sessions");
+    expect(row.revoke_reason).toBeNull();
+    expect(row.idle_expires_at).toBeGreaterThanOrEqual(start + 500_000);
+    expect(row.due_at).toBe(row.idle_expires_at);
+    expect(await count(t, "events")).toBe(0);
+    expect(await alarmAt(t)).toBeLessThanOrEqual(row.due_at);
+    clock.advance(151_000);
+    await runDurableObjectAlarm(stub(t));
+    expect(await rows(t, "SELECT revoke_reason FROM sessions")).toEqual([{ revoke_reason: "expired" }]);
+    expect(await rows(t, "SELECT type FROM events")).toEqual([{ type: "session.expired" }]);
+    expectError(await refresh(t, r.body.refresh_token), 401, "invalid_token");
+  });
+
   it("expires sessions at their absolute expiry", async () => {
     const t = await tenantWith({ refresh_ttl_s: 600, refresh_idle_ttl_s: 600 });
     const s = await signup(t);

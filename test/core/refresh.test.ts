@@ -1,7 +1,8 @@
 /** @module POST /v1/{tenant}/refresh: rotation, the reuse grace, reuse detection, absolute and idle expiry. */
 import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { apiKey, call, expectError, introspect, login, newTenant, refresh, rows, signup, snapshot, tenantWith } from "../helpers.ts";
+import { ROTATED_KEPT, TRIM_SLACK } from "../../objects/tenant/sessions.ts";
+import { apiKey, call, count, expectError, introspect, login, newTenant, refresh, rows, signup, snapshot, tenantWith } from "../helpers.ts";
 
 afterEach(() => clock.reset());
 
@@ -70,6 +71,32 @@ describe("refresh", () => {
     clock.advance(11_000);
     expectError(await refresh(t, s.refresh_token), 401, "invalid_token");
     expectError(await refresh(t, b.body.refresh_token), 401, "invalid_token");
+  });
+
+  it("keeps a session's newest tokens for reuse detection, trimmed by count: an older one is unknown (401, session alive), a kept one is reuse", async () => {
+    const t = await tenantWith({ refresh_reuse_grace_s: 0 });
+    const s = await signup(t);
+    const chain = [s.refresh_token];
+    const most = ROTATED_KEPT + 1 + TRIM_SLACK;
+    const held: number[] = [];
+    for (let k = 1; k <= most + 3; k++) {
+      clock.advance(1000);
+      const r = await refresh(t, chain.at(-1)!);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      chain.push(r.body.refresh_token);
+      held.push(await count(t, "refresh_tokens", "session_id = ?", s.session_id));
+    }
+    // Grows one a refresh up to the most, then is cut back to the newest ROTATED_KEPT + 1.
+    const expected = held.map((_, i) => (i + 2 <= most ? i + 2 : ROTATED_KEPT + 1 + (i + 2 - most - 1)));
+    expect(held).toEqual(expected);
+    const alive = async () => (await rows<{ revoked_at: number | null }>(t, "SELECT revoked_at FROM sessions WHERE id = ?", s.session_id))[0].revoked_at === null;
+    // The first token was trimmed: unknown, which revokes nothing.
+    expectError(await refresh(t, chain[0]), 401, "invalid_token");
+    expect(await alive()).toBe(true);
+    // A rotated token still kept is reuse: the session ends.
+    expectError(await refresh(t, chain[chain.length - ROTATED_KEPT]), 401, "invalid_token");
+    expect(await alive()).toBe(false);
+    expectError(await refresh(t, chain.at(-1)!), 401, "invalid_token");
   });
 
   it("reuse only revokes its own session", async () => {

@@ -53,7 +53,7 @@ export function syncTenantRow(ctx: TenantCtx, o: { status: string; createdAt: nu
   // watchdog and the admin flows (counts: false keeps the stored values).
   const counts = o.counts ?? true;
   const users = counts ? one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM users WHERE status != 'deleted'")!.n : 0;
-  const sessions = counts ? one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM sessions WHERE revoked_at IS NULL AND due_at > ?", ctx.now)!.n : 0;
+  const sessions = counts ? one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM sessions WHERE revoked_at IS NULL AND MIN(expires_at, idle_expires_at) > ?", ctx.now)!.n : 0;
   const keepAlarm = o.nextAlarmAt === undefined;
   enqueue(ctx, "d1", [
     {
@@ -122,9 +122,10 @@ export async function getTenant(o: TenantObject): Promise<Result<TenantView & { 
   const b = await o.begin({ allowDeleted: true });
   if (!b.ok) return b;
   const ctx = b.value;
+  o.flushSent();
   const stats: TenantStats = {
     users: one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM users WHERE status != 'deleted'")!.n,
-    active_sessions: one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM sessions WHERE revoked_at IS NULL AND due_at > ?", ctx.now)!.n,
+    active_sessions: one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM sessions WHERE revoked_at IS NULL AND MIN(expires_at, idle_expires_at) > ?", ctx.now)!.n,
     storage_bytes: ctx.sql.databaseSize,
     schema_version: o.schemaVersion(),
     next_alarm_at: iso(await o.storage.getAlarm()),

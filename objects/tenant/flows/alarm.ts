@@ -41,6 +41,7 @@ export async function run(o: TenantObject): Promise<void> {
     return;
   }
   const reconcileAt = await reconcileStep(o, ctx);
+  o.flushSent();
   const next = o.tx(ctx, () => {
     const more = jobs(o, ctx);
     if (more) return { more, at: ctx.now + RUN_GAP_MS };

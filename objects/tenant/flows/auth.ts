@@ -187,27 +187,35 @@ export async function refresh(rt: Runtime, i: RefreshInput): Promise<Result<Toke
   if (!b.ok) return b;
   const ctx = b.value;
   const sid = parseRefreshToken(i.refreshToken);
-  const s0 = sid ? getSession(ctx.sql, sid) : null;
-  const u0 = s0 ? getUser(ctx.sql, s0.user_id) : null;
-  if (!s0 || !u0) return fail("invalid_token");
-  const secret = await rt.userSecret(u0);
-  const r = rt.tx(ctx, (): Result<Issued> => {
-    const session = getSession(ctx.sql, s0.id);
-    const user = getUser(ctx.sql, u0.id);
-    // A rotation of the user secret between our read and now wins: the token is dead.
-    if (!session || !user || user.secret_version !== u0.secret_version || user.status !== "active" || !isLive(session, ctx.now)) return fail("invalid_token");
-    const out = rotateRefreshToken(ctx, session, secret, i.refreshToken);
-    if (out.kind === "unknown") return fail("invalid_token");
-    if (out.kind === "reuse") {
-      audit(ctx, { type: "refresh.reuse", userId: user.id, sessionId: session.id, meta: i.meta });
-      return fail("invalid_token", "Refresh token reuse detected; the session is revoked.");
+  if (!sid) return fail("invalid_token");
+  // Everything happens in one transaction with the user secret from memory. When it is not in
+  // memory, the transaction stops before writing anything, the secret is unsealed (an await,
+  // so outside), and the transaction runs again with it, for that secret version only.
+  let unsealed: { version: number; bytes: Uint8Array } | null = null;
+  for (;;) {
+    const r = rt.tx(ctx, (): Result<Issued> | { unseal: UserRow } => {
+      const session = getSession(ctx.sql, sid);
+      const user = session && getUser(ctx.sql, session.user_id);
+      if (!session || !user || user.status !== "active" || !isLive(session, ctx.now)) return fail("invalid_token");
+      const secret = rt.knownSecret(user) ?? (unsealed?.version === user.secret_version ? unsealed.bytes : null);
+      if (!secret) return unsealed ? fail("invalid_token") : { unseal: user };
+      const out = rotateRefreshToken(ctx, session, secret, i.refreshToken);
+      if (out.kind === "unknown") return fail("invalid_token");
+      if (out.kind === "reuse") {
+        audit(ctx, { type: "refresh.reuse", userId: user.id, sessionId: session.id, meta: i.meta });
+        return fail("invalid_token", "Refresh token reuse detected; the session is revoked.");
+      }
+      audit(ctx, { type: "refresh", userId: user.id, sessionId: session.id, meta: i.meta });
+      return ok({ claims: buildClaims(ctx, user, out.session), refreshToken: out.refreshToken, user: toPublicUser(ctx.sql, user), secret });
+    });
+    if ("unseal" in r) {
+      unsealed = { version: r.unseal.secret_version, bytes: await rt.userSecret(r.unseal) };
+      continue;
     }
-    audit(ctx, { type: "refresh", userId: user.id, sessionId: session.id, meta: i.meta });
-    return ok({ claims: buildClaims(ctx, user, out.session), refreshToken: out.refreshToken, user: toPublicUser(ctx.sql, user), secret });
-  });
-  await rt.commit(ctx);
-  if (!r.ok) return r;
-  return ok(await rt.respond(ctx, r.value));
+    await rt.commit(ctx);
+    if (!r.ok) return r;
+    return ok(await rt.respond(ctx, r.value));
+  }
 }
 
 export async function logout(rt: Runtime, i: { accessToken: string }): Promise<Result<null>> {
@@ -261,7 +269,7 @@ export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<
       const hash = refreshHash(secret, i.token);
       target = {
         sid,
-        check: () => getUser(ctx.sql, u.id)?.secret_version === u.secret_version && one(ctx.sql, "SELECT 1 AS x FROM refresh_tokens WHERE hash = ? AND session_id = ?", hash, sid) !== null,
+        check: () => getUser(ctx.sql, u.id)?.secret_version === u.secret_version && one(ctx.sql, "SELECT 1 AS x FROM refresh_tokens WHERE session_id = ? AND hash = ?", sid, hash) !== null,
       };
     }
   } else {
@@ -298,7 +306,7 @@ export async function introspect(rt: Runtime, i: { apiKey: string; token: string
     if (!s || !u) return ok({ active: false });
     const hash = refreshHash(await rt.userSecret(u), i.token);
     const user = getUser(ctx.sql, u.id);
-    const row = one<{ rotated_at: number | null }>(ctx.sql, "SELECT rotated_at FROM refresh_tokens WHERE hash = ? AND session_id = ?", hash, sid);
+    const row = one<{ rotated_at: number | null }>(ctx.sql, "SELECT rotated_at FROM refresh_tokens WHERE session_id = ? AND hash = ?", sid, hash);
     const session = getSession(ctx.sql, sid);
     if (!row || row.rotated_at !== null || !session || !isLive(session, ctx.now) || !user || user.status !== "active" || user.secret_version !== u.secret_version) return ok({ active: false });
     return ok({ active: true, token_type: "refresh_token", sub: user.id, sid, tid: ctx.slug, iss: ctx.issuer, exp: Math.floor(Math.min(session.expires_at, session.idle_expires_at) / 1000), iat: Math.floor(session.last_refreshed_at / 1000) });

@@ -106,7 +106,7 @@ export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<To
     // This session keeps going: its old refresh tokens give way to one keyed to the current secret.
     ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", session.id);
     const refreshToken = `${session.id}.${randomToken(32)}`;
-    ctx.sql.exec("INSERT INTO refresh_tokens (hash, session_id, issued_at) VALUES (?, ?, ?)", refreshHash(secret, refreshToken), session.id, ctx.now);
+    ctx.sql.exec("INSERT INTO refresh_tokens (session_id, hash, issued_at) VALUES (?, ?, ?)", session.id, refreshHash(secret, refreshToken), ctx.now);
     return ok({ claims: buildClaims(ctx, fresh, session), refreshToken, user: toPublicUser(ctx.sql, fresh), secret, ver });
   });
   await rt.commit(ctx);

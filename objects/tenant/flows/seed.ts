@@ -76,7 +76,7 @@ export async function seed(rt: Runtime, i: SeedInput): Promise<Result<SeedResult
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, '127.0.0.1', 'warden-bench-seed')`,
           sid, u.id, ctx.now, ctx.now, expires, idle, idle, amr,
         );
-        ctx.sql.exec("INSERT INTO refresh_tokens (hash, session_id, issued_at) VALUES (?, ?, ?)", refreshHash(u.secret, `${sid}.${randomToken(32)}`), sid, ctx.now);
+        ctx.sql.exec("INSERT INTO refresh_tokens (session_id, hash, issued_at) VALUES (?, ?, ?)", sid, refreshHash(u.secret, `${sid}.${randomToken(32)}`), ctx.now);
       }
       if (i.sessions > 0) due(ctx, idle);
       return ok({ users: users.length, sessions: i.sessions });
