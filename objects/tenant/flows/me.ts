@@ -2,9 +2,8 @@
  * @module The signed-in user: profile, credential changes (which rotate the user secret and
  * end every other session), soft deletion, and their own sessions.
  */
-import { beginWithToken } from "../bearer.ts";
+import { beginWithToken, checkReauth, type ReauthInput } from "../bearer.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
-import type { RequestMeta } from "../context.ts";
 import { accountKey, clearAttempts, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
@@ -43,15 +42,11 @@ export async function credentialStart(rt: Runtime, i: { accessToken: string }): 
   return r;
 }
 
-export interface UpdateMeInput {
-  accessToken: string;
-  secretVersion: number;
-  passwordOk: boolean;
+export interface UpdateMeInput extends ReauthInput {
   newPassword: HashedPassword | null;
   newUsername: { raw: string; norm: string } | null;
   newEmail: { raw: string; norm: string } | null;
   metadata: Record<string, unknown> | null;
-  meta: RequestMeta;
 }
 
 /**
@@ -76,14 +71,11 @@ export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<To
   if (!u0) return fail("invalid_token");
   const current = await rt.userSecret(u0);
   const r = rt.tx(ctx, (): Result<Issued & { ver: number }> => {
-    const p = checkLive(ctx, claims);
+    // Versions only grow, so the one the router read being current means u0's is too, and
+    // `current` is this user's secret.
+    const p = checkReauth(ctx, claims, i, "patch_me");
     if (!p.ok) return p;
     const { user, session } = p.value;
-    if (!i.passwordOk || user.secret_version !== i.secretVersion || user.secret_version !== u0.secret_version) {
-      audit(ctx, { type: "login.failure", userId: user.id, sessionId: session.id, meta: i.meta, data: { via: "patch_me" } });
-      return fail("invalid_credentials");
-    }
-    clearAttempts(ctx, accountKey(user.id));
     if (identifierTaken(ctx.sql, { email_norm: i.newEmail?.norm, username_norm: i.newUsername?.norm }, user.id)) return fail("conflict", "That email or username is already taken.");
     const sets: string[] = [];
     const args: SqlStorageValue[] = [];
@@ -115,12 +107,7 @@ export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<To
   return ok(await rt.respond(ctx, r.value));
 }
 
-export interface DeleteMeInput {
-  accessToken: string;
-  secretVersion: number;
-  passwordOk: boolean;
-  meta: RequestMeta;
-}
+export type DeleteMeInput = ReauthInput;
 
 /** Soft delete: the user can no longer sign in, every token dies, identifiers are freed; purged after retention. */
 export async function deleteMe(rt: Runtime, i: DeleteMeInput): Promise<Result<null>> {
@@ -129,14 +116,9 @@ export async function deleteMe(rt: Runtime, i: DeleteMeInput): Promise<Result<nu
   const { ctx, claims } = a.value;
   const next = await rt.newSecret(claims.sub);
   const r = rt.tx(ctx, (): Result<null> => {
-    const p = checkLive(ctx, claims);
+    const p = checkReauth(ctx, claims, i, "delete_me");
     if (!p.ok) return p;
     const { user } = p.value;
-    if (!i.passwordOk || user.secret_version !== i.secretVersion) {
-      audit(ctx, { type: "login.failure", userId: user.id, meta: i.meta, data: { via: "delete_me" } });
-      return fail("invalid_credentials");
-    }
-    clearAttempts(ctx, accountKey(user.id));
     softDeleteUser(ctx, user, next.sealed, "user_deleted");
     audit(ctx, { type: "user.deleted", userId: user.id, meta: i.meta, data: { by: "self" } });
     return ok(null);

@@ -5,7 +5,7 @@
  * is async); the code check and the write of the step it used happen inside it, so a step is
  * accepted once even under parallel requests.
  */
-import { beginWithToken } from "../bearer.ts";
+import { beginWithToken, checkReauth, type ReauthInput } from "../bearer.ts";
 import { base32Encode } from "../../../src/crypto/base32.ts";
 import { generateTotpSecret, otpauthUri, verifyTotp } from "../../../src/crypto/totp.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
@@ -87,13 +87,7 @@ export async function confirmTotp(rt: Runtime, i: ConfirmTotpInput): Promise<Res
   return ok({ enabled: true, recovery_codes: r.value });
 }
 
-export interface DisableTotpInput {
-  accessToken: string;
-  /** The version the router's password check read, as in DELETE /me. */
-  secretVersion: number;
-  passwordOk: boolean;
-  meta: RequestMeta;
-}
+export type DisableTotpInput = ReauthInput;
 
 /** `DELETE /mfa/totp {password}`: removes the factor (pending or active) and the recovery codes. */
 export async function disableTotp(rt: Runtime, i: DisableTotpInput): Promise<Result<null>> {
@@ -101,14 +95,9 @@ export async function disableTotp(rt: Runtime, i: DisableTotpInput): Promise<Res
   if (!a.ok) return a;
   const { ctx, claims } = a.value;
   const r = rt.tx(ctx, (): Result<null> => {
-    const p = checkLive(ctx, claims);
+    const p = checkReauth(ctx, claims, i, "disable_mfa");
     if (!p.ok) return p;
     const { user, session } = p.value;
-    if (!i.passwordOk || user.secret_version !== i.secretVersion) {
-      audit(ctx, { type: "login.failure", userId: user.id, sessionId: session.id, meta: i.meta, data: { via: "disable_mfa" } });
-      return fail("invalid_credentials");
-    }
-    clearAttempts(ctx, accountKey(user.id)); // the re-check (credentialStart) counted an attempt
     if (!getTotp(ctx.sql, user.id)) return fail("not_found", "TOTP is not enabled.");
     deleteMfa(ctx, user.id);
     audit(ctx, { type: "mfa.disabled", userId: user.id, sessionId: session.id, meta: i.meta, data: { method: "totp" } });
