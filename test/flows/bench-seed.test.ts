@@ -4,7 +4,7 @@ import { clock } from "../../src/clock.ts";
 import { buildApp } from "../../src/app.ts";
 import type { TenantObject } from "../../objects/tenant.ts";
 import { EXPIRY_BATCH } from "../../objects/tenant/flows/alarm.ts";
-import { ADMIN, BASE, admin, call, expectError, newTenant, stub } from "../helpers.ts";
+import { ADMIN, BASE, admin, apiKey, call, expectError, newTenant, signup, stub } from "../helpers.ts";
 
 afterEach(() => clock.reset());
 
@@ -32,6 +32,22 @@ describe("benchmark seeding (development only)", () => {
     expect((await seed(t, { users: 2, sessions: 0 })).status).toBe(200);
     expectError(await seed(t, { users: 2, sessions: 5, offset: 1 }), 409, "conflict");
     expect((await admin("GET", `/tenants/${t}`)).body.stats.users).toBe(2);
+  });
+
+  it("rpc with a rate paces introspection calls and answers each one's start and latency", async () => {
+    const t = await newTenant();
+    const s = await signup(t);
+    const key = await apiKey(t);
+    const r = await admin("POST", `/tenants/${t}/bench/rpc`, { op: "introspect", api_key: key, tokens: [s.access_token], count: 5, concurrency: 1, rate: 50 });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ count: 5, failures: 0 });
+    const starts = (r.body.samples as [number, number][]).map(([at]) => at).sort((a, b) => a - b);
+    expect(starts).toHaveLength(5);
+    // Call i starts i / rate seconds in: the fifth 80 ms after the first.
+    expect(starts[4] - starts[0]).toBeGreaterThanOrEqual(75);
+    // A key that cannot introspect counts as a failure, not as an error of the route.
+    const bad = await admin("POST", `/tenants/${t}/bench/rpc`, { op: "introspect", api_key: "wk_nope", tokens: [s.access_token], count: 2, concurrency: 1, rate: 100 });
+    expect(bad.body).toMatchObject({ count: 2, failures: 2 });
   });
 
   it("needs the admin token, and outside development is not there at all", async () => {

@@ -1,7 +1,9 @@
 /**
  * @module `POST /v1/admin/tenants/{slug}/bench/rpc` (development only): drives one tenant
  * object with `count` introspection or refresh RPCs from inside the Worker, `concurrency` at a
- * time, and reports their throughput and latency. `npm run bench` uses it to measure what one
+ * time, and reports their throughput and latency. With `rate`, introspection is paced instead
+ * (call i starts at i / rate s, whether or not earlier ones have answered) and the answer
+ * carries each call's start (epoch ms) and latency, so the harness can pick a time window. `npm run bench` uses it to measure what one
  * object sustains (SPEC section 11: "on one tenant object") apart from the local HTTP ingress
  * of `wrangler dev`, which on a small machine saturates long before the object does. Behind
  * the ADMIN_TOKEN, and 404 unless ENVIRONMENT is "development" (checked per request).
@@ -23,6 +25,7 @@ const rpcBody = z.discriminatedUnion("op", [
     tokens: z.array(z.string().max(8192)).min(1).max(64),
     count: z.number().int().min(1).max(20_000),
     concurrency: z.number().int().min(1).max(64),
+    rate: z.number().int().min(1).max(5_000).optional(),
   }),
   z.strictObject({
     op: z.literal("refresh"),
@@ -38,6 +41,20 @@ benchRoutes.post("/tenants/:slug/bench/rpc", async (c) => {
   if (!SLUG_RE.test(slug) || RESERVED_SLUGS.has(slug)) throw new AuthError("tenant_not_found");
   const b = await readBody(c, rpcBody, { maxBytes: 1024 * 1024 });
   const stub = c.env.TENANT.getByName(slug);
+  if (b.op === "introspect" && b.rate) {
+    const started = Date.now();
+    const samples: [number, number][] = [];
+    let failures = 0;
+    await Promise.all(Array.from({ length: b.count }, async (_, i) => {
+      await scheduler.wait(Math.max(0, started + (i * 1000) / b.rate! - Date.now()));
+      const at = Date.now();
+      const x = (await stub.introspect({ apiKey: b.api_key, token: b.tokens[i % b.tokens.length] })) as { ok: boolean; value?: { active: boolean } };
+      samples.push([at, Date.now() - at]);
+      if (!x.ok || !x.value?.active) failures++;
+      (x as { [Symbol.dispose]?: () => void })[Symbol.dispose]?.();
+    }));
+    return noStore(c, { count: samples.length, ms: Date.now() - started, failures, samples });
+  }
   const chains = b.op === "refresh" ? [...b.refresh_tokens] : [];
   const callers = b.op === "refresh" ? chains.length : b.concurrency;
   const latencies: number[] = [];
