@@ -5,6 +5,7 @@
  * acts on those only after the transaction commits.
  */
 import type { Settings } from "../../schema/settings.ts";
+import type { OutboxKind } from "./outbox.ts";
 
 export interface EventRecord {
   seq: number;
@@ -44,7 +45,7 @@ export const newMemo = (): Memo => ({ auditHead: null });
 /** An outbox row written in this transaction, kept in memory so it can go out without being read back. */
 export interface Queued {
   id: number;
-  kind: "d1" | "analytics" | "webhook";
+  kind: OutboxKind;
   payload: unknown;
 }
 
