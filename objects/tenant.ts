@@ -55,6 +55,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   #drainAgain = false;
   #alarmAt: number | null | undefined = undefined;
   #memo = newMemo();
+  #turn: Promise<void> | null = null;
   /** Outbox rows delivered straight after their commit and not deleted yet (see `#send`). */
   #sent: number[] = [];
   /** Outside services; tests swap in failing ones. */
@@ -171,6 +172,16 @@ export class TenantObject extends Server<Env> implements Runtime {
       this.#memo = newMemo();
       throw e;
     }
+  }
+
+  writeTurn(): Promise<void> {
+    // A timer, not a microtask: the RPCs that arrive while it is pending join this turn.
+    return (this.#turn ??= new Promise((resolve) =>
+      setTimeout(() => {
+        this.#turn = null;
+        resolve();
+      }, 0),
+    ));
   }
 
   async commit(ctx: TenantCtx): Promise<void> {

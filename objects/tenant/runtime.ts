@@ -38,6 +38,12 @@ export interface Runtime {
   begin(opts?: { allowDeleted?: boolean }): Promise<Result<TenantCtx>>;
   /** Runs `fn` in one synchronous SQLite transaction; a throw rolls everything back. */
   tx<T>(ctx: TenantCtx, fn: () => T): T;
+  /**
+   * Group commit: resolves on the object's next turn, the same one for every caller that asks
+   * before it comes. Their transactions then run back to back in that turn and SQLite commits
+   * them once, instead of once each.
+   */
+  writeTurn(): Promise<void>;
   /** After the commit: broadcast events, deliver the outbox, move the alarm. */
   commit(ctx: TenantCtx): Promise<void>;
   userSecret(user: Pick<UserRow, "id" | "secret" | "secret_version">): Promise<Uint8Array>;

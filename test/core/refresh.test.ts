@@ -1,8 +1,9 @@
 /** @module POST /v1/{tenant}/refresh: rotation, the reuse grace, reuse detection, absolute and idle expiry. */
+import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { ROTATED_KEPT, TRIM_SLACK } from "../../objects/tenant/sessions.ts";
-import { apiKey, call, count, expectError, introspect, login, newTenant, refresh, rows, signup, snapshot, tenantWith } from "../helpers.ts";
+import { apiKey, call, count, expectError, introspect, login, newTenant, refresh, rows, signup, snapshot, stub, tenantWith } from "../helpers.ts";
 
 afterEach(() => clock.reset());
 
@@ -97,6 +98,29 @@ describe("refresh", () => {
     expectError(await refresh(t, chain[chain.length - ROTATED_KEPT]), 401, "invalid_token");
     expect(await alive()).toBe(false);
     expectError(await refresh(t, chain.at(-1)!), 401, "invalid_token");
+  });
+
+  it("concurrent refreshes of many sessions share the object's write turn and each rotates its own chain", async () => {
+    const t = await newTenant();
+    const users = await Promise.all(Array.from({ length: 12 }, () => signup(t)));
+    // Callers that ask before the turn comes get the same one; after it, a new one.
+    const [same, next] = await runInDurableObject(stub(t), async (o) => {
+      const a = o.writeTurn();
+      const b = o.writeTurn();
+      await a;
+      return [a === b, o.writeTurn() !== a];
+    });
+    expect(same).toBe(true);
+    expect(next).toBe(true);
+    const first = await Promise.all(users.map((u) => refresh(t, u.refresh_token)));
+    for (const [i, r] of first.entries()) {
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.session_id).toBe(users[i].session_id);
+    }
+    // Every new token is its session's current one; every old one is spent.
+    const second = await Promise.all(first.map((r) => refresh(t, r.body.refresh_token)));
+    expect(second.map((r) => r.status)).toEqual(users.map(() => 200));
+    expect(await count(t, "audit_log", "type = 'refresh'")).toBe(24);
   });
 
   it("reuse only revokes its own session", async () => {
