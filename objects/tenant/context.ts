@@ -4,21 +4,14 @@
  * transaction runs (events to broadcast, outbox work, the earliest new due job). The object
  * acts on those only after the transaction commits.
  */
+import type { WardenEvent } from "../../src/client/types.ts";
 import type { Settings } from "../../schema/settings.ts";
 import type { OutboxKind } from "./outbox.ts";
 
-export interface EventRecord {
-  seq: number;
-  type: EventType;
-  ts: string;
-  tenant: string;
-  sub: string;
-  sid?: string;
-  ver?: number;
-  reason: string;
-}
+/** A revocation-log event as subscribers receive it: one definition, the client library's. */
+export type EventRecord = WardenEvent;
 
-export type EventType = "session.revoked" | "session.expired" | "user.revoked" | "user.disabled" | "user.deleted" | "key.rotated";
+export type EventType = WardenEvent["type"];
 
 export interface TenantCtx {
   sql: SqlStorage;
