@@ -3,19 +3,12 @@
  * `email_verified` once used, and `signup.require_email_verification`, which refuses password
  * sign-in (403) until the address is verified.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { call, expectError, newTenant, PASSWORD, uniq } from "../helpers.ts";
-import { client, DELIVERY, enableTotp, inbox, lastMessage, midStep, mockOutbound, tenantWithUser, type Outbound } from "./kit.ts";
+import { client, DELIVERY, enableTotp, inbox, lastMessage, midStep, useMockOutbound, tenantWithUser } from "./kit.ts";
 
-let out: Outbound;
-beforeEach(() => {
-  out = mockOutbound();
-});
-afterEach(() => {
-  clock.reset();
-  vi.restoreAllMocks();
-});
+const out = useMockOutbound();
 
 const verify = (t: string, token: string) => client()("POST", `/v1/${t}/email/verify`, { body: { token } });
 

@@ -9,7 +9,7 @@
  * delivery both see it. Anything else that goes out fails the test.
  */
 import { runInDurableObject } from "cloudflare:test";
-import { expect, vi } from "vitest";
+import { afterEach, beforeEach, expect, vi } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { base32Decode } from "../../src/crypto/base32.ts";
 import { hotp, totpStep } from "../../src/crypto/totp.ts";
@@ -36,8 +36,25 @@ export interface Outbound {
   delivered: Received[];
 }
 
-export function mockOutbound(): Outbound {
-  const o: Outbound = { siteverify: "pass", siteverifyCalls: [], receiver: "ok", attempts: [], delivered: [] };
+const freshOutbound = (): Outbound => ({ siteverify: "pass", siteverifyCalls: [], receiver: "ok", attempts: [], delivered: [] });
+
+/**
+ * For a test file: before each test, `fetch` is mocked and the returned object starts afresh
+ * (the same object, so a file can hold it in a const); after each, the real `fetch` and the
+ * real clock are back.
+ */
+export function useMockOutbound(): Outbound {
+  const o = freshOutbound();
+  beforeEach(() => mockOutbound(o));
+  afterEach(() => {
+    clock.reset();
+    vi.restoreAllMocks();
+  });
+  return o;
+}
+
+function mockOutbound(o: Outbound): void {
+  Object.assign(o, freshOutbound());
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const req = new Request(input, init);
     if (req.url === SITEVERIFY) {
@@ -56,7 +73,6 @@ export function mockOutbound(): Outbound {
     }
     throw new Error(`unexpected outbound fetch: ${req.method} ${req.url}`);
   });
-  return o;
 }
 
 /** Runs the tenant object's outbox now (twice: a drain already in flight may predate the newest rows). */

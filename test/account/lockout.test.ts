@@ -3,16 +3,12 @@
  * before the password is checked, so parallel guesses cannot get past the threshold; the
  * delay doubles up to `max_s`; `hard_limit` locks until an operator unlock or a reset.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { admin, ADMIN, apiKey, call, expectError, PASSWORD } from "../helpers.ts";
-import { client, mockOutbound, rows, tenantWithUser } from "./kit.ts";
+import { client, useMockOutbound, rows, tenantWithUser } from "./kit.ts";
 
-beforeEach(() => void mockOutbound());
-afterEach(() => {
-  clock.reset();
-  vi.restoreAllMocks();
-});
+useMockOutbound();
 
 const WRONG = "definitely not the password";
 

@@ -3,20 +3,13 @@
  * token stored hashed and delivered through the webhook, sign-in with `amr: ["email"]`, and
  * accounts created on first use when the tenant lets people sign up by email.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { sha256B64 } from "../../src/crypto/digest.ts";
 import { admin, call, expectError, newTenant, PASSWORD, uniq } from "../helpers.ts";
-import { claims, client, DELIVERY, inbox, lastMessage, mockOutbound, rows, tenantWithUser, type Outbound } from "./kit.ts";
+import { claims, client, DELIVERY, inbox, lastMessage, useMockOutbound, rows, tenantWithUser } from "./kit.ts";
 
-let out: Outbound;
-beforeEach(() => {
-  out = mockOutbound();
-});
-afterEach(() => {
-  clock.reset();
-  vi.restoreAllMocks();
-});
+const out = useMockOutbound();
 
 const verify = (t: string, token: string) => client()("POST", `/v1/${t}/magic-link/verify`, { body: { token } });
 

@@ -3,21 +3,14 @@
  * replay and drift, the MFA token's lifetime and binding, lockout, disabling.
  * (The RFC 4226 and RFC 6238 vectors are in test/crypto/totp.test.ts.)
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { base32Decode } from "../../src/crypto/base32.ts";
 import { call, expectError, PASSWORD } from "../helpers.ts";
-import { claims, client, enableTotp, lastMessage, midStep, mockOutbound, passwordStep, rows, tenantWithUser, totp, type Outbound } from "./kit.ts";
+import { claims, client, enableTotp, lastMessage, midStep, useMockOutbound, passwordStep, rows, tenantWithUser, totp } from "./kit.ts";
 
-let out: Outbound;
-beforeEach(() => {
-  out = mockOutbound();
-  midStep();
-});
-afterEach(() => {
-  clock.reset();
-  vi.restoreAllMocks();
-});
+const out = useMockOutbound();
+beforeEach(() => midStep());
 
 describe("enrollment", () => {
   it("6.5.3 returns a fresh 20-byte base32 secret and an otpauth URI issued by the tenant name; the secret is sealed at rest", async () => {

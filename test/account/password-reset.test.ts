@@ -3,21 +3,14 @@
  * valid 30 minutes, and a reset that sets the new password and rotates the user secret
  * (every session revoked, `user.revoked` logged) without signing in.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { admin, apiKey, call, expectError, introspect, PASSWORD, uniq } from "../helpers.ts";
-import { client, enableTotp, inbox, lastMessage, midStep, mockOutbound, rows, tenantWithUser, type Outbound } from "./kit.ts";
+import { client, enableTotp, inbox, lastMessage, midStep, useMockOutbound, rows, tenantWithUser } from "./kit.ts";
 
 const NEW_PASSWORD = "a brand new passphrase 2026";
 
-let out: Outbound;
-beforeEach(() => {
-  out = mockOutbound();
-});
-afterEach(() => {
-  clock.reset();
-  vi.restoreAllMocks();
-});
+const out = useMockOutbound();
 
 async function resetToken(t: string, email: string): Promise<string> {
   expect((await client()("POST", `/v1/${t}/password/forgot`, { body: { email } })).status).toBe(202);

@@ -3,19 +3,12 @@
  * links and password resets, and per email address across both, with 429 and Retry-After.
  * Known and unknown addresses are counted alike.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { expectError, newTenant, uniq } from "../helpers.ts";
-import { client, DELIVERY, inbox, mockOutbound, tenantWithUser, type Outbound } from "./kit.ts";
+import { client, DELIVERY, inbox, useMockOutbound, tenantWithUser } from "./kit.ts";
 
-let out: Outbound;
-beforeEach(() => {
-  out = mockOutbound();
-});
-afterEach(() => {
-  clock.reset();
-  vi.restoreAllMocks();
-});
+const out = useMockOutbound();
 
 const generous = { limit: 1000, window_s: 3600 };
 

@@ -3,19 +3,15 @@
  * `turnstile.required_for`, and only after `turnstile.after_failures` failures for the
  * account or the IP. Missing → 400, rejected → 403, siteverify unreachable → 503 (fail closed).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { AuthError } from "../../src/errors.ts";
 import { DUMMY_TOKEN, turnstile } from "../../src/turnstile.ts";
 import { expectError, newTenant, PASSWORD, signup, uniq } from "../helpers.ts";
-import { client, DELIVERY, inbox, mockOutbound, type Outbound } from "./kit.ts";
+import { client, DELIVERY, inbox, useMockOutbound } from "./kit.ts";
 
 const TEST_SECRET = "1x0000000000000000000000000000000AA"; // test/vitest.config.ts
 
-let out: Outbound;
-beforeEach(() => {
-  out = mockOutbound();
-});
-afterEach(() => vi.restoreAllMocks());
+const out = useMockOutbound();
 
 const ROUTES = [
   { route: "signup", path: "signup", ok: 201, body: () => ({ email: `${uniq("u")}@example.com`, password: PASSWORD }) },

@@ -4,22 +4,15 @@
  * retried with backoff by the alarm while the receiver fails, delivered once when it recovers.
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { clock } from "../../src/clock.ts";
 import type { TenantCtx } from "../../objects/tenant/context.ts";
 import { logMessage, type Message } from "../../objects/tenant/messages.ts";
 import { RETRY_BASE_MS } from "../../objects/tenant/outbox.ts";
 import { stub } from "../helpers.ts";
-import { client, flush, HOOK_SECRET, mockOutbound, rows, tenantWithUser, type Outbound } from "./kit.ts";
+import { client, flush, HOOK_SECRET, useMockOutbound, rows, tenantWithUser } from "./kit.ts";
 
-let out: Outbound;
-beforeEach(() => {
-  out = mockOutbound();
-});
-afterEach(() => {
-  clock.reset();
-  vi.restoreAllMocks();
-});
+const out = useMockOutbound();
 
 /** What a receiver does, with nothing but WebCrypto: recompute the HMAC over the raw body and compare. */
 async function receiverAccepts(secret: string, headers: Headers, body: string): Promise<boolean> {
