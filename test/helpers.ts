@@ -129,3 +129,16 @@ export const d1Eventually = <T = Record<string, unknown>>(query: string, ...args
   eventually(() => d1<T>(query, ...args).then((r) => (r.length ? r : null)));
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A login taken apart at the object, so a test can act between its two calls: `loginStart` is
+ * done (it must succeed); `finish()` records a right password against the version it read.
+ */
+export async function loginHalfway(slug: string, email: string) {
+  const o = stub(slug);
+  const meta = { ip: null, userAgent: null };
+  const start = await o.loginStart({ login: { kind: "email", value: email }, meta, turnstileVerified: false });
+  if (!start.ok) throw new Error(`loginStart failed: ${JSON.stringify(start)}`);
+  const { userId, attemptKey, secretVersion } = start.value;
+  return { o, attemptKey, finish: () => o.loginFinish({ userId, attemptKey, verified: true, secretVersion, rehash: null, meta }) };
+}

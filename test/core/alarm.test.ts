@@ -6,7 +6,7 @@ import { clock } from "../../src/clock.ts";
 import type { Result } from "../../src/errors.ts";
 import { verifyAudit } from "../../objects/tenant/audit.ts";
 import type { TokenResponse } from "../../objects/tenant/runtime.ts";
-import { admin, apiKey, call, count, d1, d1Eventually, expectError, introspect, login, newTenant, PASSWORD, refresh, rows, signup, stub, tenantWith } from "../helpers.ts";
+import { admin, apiKey, call, count, d1, d1Eventually, expectError, introspect, login, loginHalfway, newTenant, PASSWORD, refresh, rows, signup, stub, tenantWith } from "../helpers.ts";
 
 afterEach(() => clock.reset());
 
@@ -218,18 +218,15 @@ describe("eviction mid-flow loses nothing", () => {
   it("evicted between loginStart and loginFinish", async () => {
     const t = await newTenant();
     const s = await signup(t);
-    const o = stub(t);
-    const meta = { ip: null, userAgent: null };
-    const start = await o.loginStart({ login: { kind: "email", value: s.user.email }, meta, turnstileVerified: false });
-    if (!start.ok) throw new Error("loginStart failed");
-    await evictDurableObject(o);
+    const halfway = await loginHalfway(t, s.user.email);
+    await evictDurableObject(halfway.o);
     // The RPC type of a token response does not survive serialisation typing (metadata: unknown).
-    const finish = (await o.loginFinish({ userId: start.value.userId, attemptKey: start.value.attemptKey, verified: true, secretVersion: start.value.secretVersion, rehash: null, meta })) as unknown as Result<TokenResponse>;
+    const finish = (await halfway.finish()) as unknown as Result<TokenResponse>;
     expect(finish.ok).toBe(true);
     if (!finish.ok) return;
     expect((await call("GET", `/v1/${t}/me`, { token: finish.value.access_token })).status).toBe(200);
     expect((await refresh(t, finish.value.refresh_token)).status).toBe(200);
-    expect(await count(t, "attempts", "key = ?", start.value.attemptKey)).toBe(0);
+    expect(await count(t, "attempts", "key = ?", halfway.attemptKey)).toBe(0);
   });
 
   it("evicted between a rotation and the next refresh: reuse detection still holds", async () => {

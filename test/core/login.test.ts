@@ -1,7 +1,7 @@
 /** @module POST /v1/{tenant}/login: identifiers, generic failures, refused users, lockout, and races with a password change. */
 import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { call, expectError, login, newTenant, PASSWORD, rows, signup, snapshot, stub, tenantWith, uniq } from "../helpers.ts";
+import { call, expectError, login, loginHalfway, newTenant, PASSWORD, rows, signup, snapshot, tenantWith, uniq } from "../helpers.ts";
 
 afterEach(() => clock.reset());
 
@@ -108,29 +108,20 @@ describe("login", () => {
   it("a password change between loginStart and loginFinish makes the login lose", async () => {
     const t = await newTenant();
     const s = await signup(t);
-    const o = stub(t);
-    const meta = { ip: null, userAgent: null };
-    const start = await o.loginStart({ login: { kind: "email", value: s.user.email }, meta, turnstileVerified: false });
-    expect(start.ok).toBe(true);
-    if (!start.ok) return;
+    const halfway = await loginHalfway(t, s.user.email);
     const change = await call("PATCH", `/v1/${t}/me`, { token: s.access_token, body: { current_password: PASSWORD, new_password: "a brand new passphrase" } });
     expect(change.status).toBe(200);
     const before = await snapshot(t);
-    const finish = await o.loginFinish({ userId: start.value.userId, attemptKey: start.value.attemptKey, verified: true, secretVersion: start.value.secretVersion, rehash: null, meta });
-    expect(finish).toMatchObject({ ok: false, error: { code: "invalid_credentials" } });
+    expect(await halfway.finish()).toMatchObject({ ok: false, error: { code: "invalid_credentials" } });
     expect(await snapshot(t)).toEqual(before);
   });
 
   it("a logout-all between loginStart and loginFinish also makes the login lose", async () => {
     const t = await newTenant();
     const s = await signup(t);
-    const o = stub(t);
-    const meta = { ip: null, userAgent: null };
-    const start = await o.loginStart({ login: { kind: "email", value: s.user.email }, meta, turnstileVerified: false });
-    if (!start.ok) throw new Error("loginStart failed");
+    const halfway = await loginHalfway(t, s.user.email);
     expect((await call("POST", `/v1/${t}/logout-all`, { token: s.access_token })).status).toBe(204);
-    const finish = await o.loginFinish({ userId: start.value.userId, attemptKey: start.value.attemptKey, verified: true, secretVersion: start.value.secretVersion, rehash: null, meta });
-    expect(finish).toMatchObject({ ok: false, error: { code: "invalid_credentials" } });
+    expect(await halfway.finish()).toMatchObject({ ok: false, error: { code: "invalid_credentials" } });
   });
 
   it("records the client's IP and user agent on the session", async () => {
