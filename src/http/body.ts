@@ -1,7 +1,8 @@
 /**
  * @module Reading a request body once, at the edge: content type (415), size (413, counted
  * while streaming so a lying Content-Length does not help), UTF-8 and JSON (invalid_json),
- * well-formed Unicode, then the route's strict zod schema (invalid_request with the issues).
+ * nesting depth, well-formed Unicode, then the route's strict zod schema (invalid_request
+ * with the issues).
  */
 import type { Context } from "hono";
 import type { z } from "zod";
@@ -9,6 +10,11 @@ import { AuthError } from "../errors.ts";
 
 export const MAX_BODY = 16 * 1024;
 export const MAX_IMPORT_BODY = 1024 * 1024;
+/**
+ * The deepest JSON any route accepts (the body itself is level 1). No Warden body needs more
+ * than four levels; past a few thousand, the recursive validators behind zod overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 32;
 
 export interface BodyOptions {
   maxBytes?: number;
@@ -38,6 +44,27 @@ export async function readLimited(req: Request, max: number): Promise<Uint8Array
   let off = 0;
   for (const c of chunks) (out.set(c, off), (off += c.byteLength));
   return out;
+}
+
+/**
+ * True when no array or object in `v` lies deeper than `max` levels. Iterative, so the check
+ * itself cannot overflow the stack whatever `JSON.parse` produced.
+ */
+export function withinDepth(v: unknown, max = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, depth] = stack.pop()!;
+    if (x === null || typeof x !== "object") continue;
+    if (depth > max) return false;
+    for (const child of Array.isArray(x) ? x : Object.values(x)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/** Depth first (the other walks recurse), then Unicode; throws invalid_request. */
+export function assertSafeJson(v: unknown): void {
+  if (!withinDepth(v)) throw new AuthError("invalid_request", `The request is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+  if (!wellFormed(v)) throw new AuthError("invalid_request", "The request contains invalid Unicode.");
 }
 
 /** True when every string in the value (keys included) is well-formed UTF-16 (no lone surrogates). */
@@ -73,7 +100,7 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S, opts:
       throw new AuthError("invalid_json");
     }
   }
-  if (!wellFormed(value)) throw new AuthError("invalid_request", "The request contains invalid Unicode.");
+  assertSafeJson(value);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new AuthError("invalid_request", undefined, { details: zodDetails(parsed.error.issues) });
   return parsed.data;
