@@ -5,6 +5,7 @@
  * when it succeeds: 50 parallel guesses see the counter rise one by one and all but the
  * allowed number are refused before any hash is checked.
  */
+import { ipBucket } from "../../src/http/client-ip.ts";
 import type { TenantCtx } from "./context.ts";
 import { one, run } from "./sql.ts";
 
@@ -64,3 +65,6 @@ export function rateLimit(ctx: TenantCtx, key: string, limit: number, windowS: n
 }
 
 export const accountKey = (userIdOrLogin: string) => `acct:${userIdOrLogin}`;
+
+/** A per-IP counter's key: `{name}:ip:{bucket}`, the bucket being the Worker shield's (IPv6 by /64, invalid → `unknown`). */
+export const ipKey = (name: string, ip: string | null) => `${name}:ip:${ipBucket(ip)}`;

@@ -8,7 +8,7 @@ import { beginWithToken } from "../bearer.ts";
 import { userId as newUserId } from "../../../src/crypto/random.ts";
 import { beginAs, type Operator } from "../operator.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
-import { accountKey, clearAttempts, failureCount, rateLimit } from "../attempts.ts";
+import { accountKey, clearAttempts, failureCount, ipKey, rateLimit } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { logMessage, queueEmailVerification, sendMessage, type Message } from "../messages.ts";
@@ -40,7 +40,7 @@ function gate(ctx: TenantCtx, route: "magic_link" | "password_forgot", i: EmailR
   if (needsTurnstile(ctx, route, i.turnstileVerified)) return fail("turnstile_required");
   const after = ctx.settings.turnstile.after_failures;
   if (!i.turnstileVerified && after !== null) {
-    const failures = Math.max(failureCount(ctx.sql, accountKey(user?.id ?? `email:${i.emailNorm}`)), failureCount(ctx.sql, `fail:ip:${i.meta.ip ?? "unknown"}`));
+    const failures = Math.max(failureCount(ctx.sql, accountKey(user?.id ?? `email:${i.emailNorm}`)), failureCount(ctx.sql, ipKey("fail", i.meta.ip)));
     if (failures >= after) return fail("turnstile_required");
   }
   const perIp = limited(ctx, route, i.meta.ip);

@@ -8,7 +8,7 @@ import { fail, ok, type Result } from "../../../src/errors.ts";
 import type { Settings, TURNSTILE_ROUTES } from "../../../schema/settings.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
-import { accountKey, clearAttempts, failureCount, rateLimit, reserveAttempt } from "../attempts.ts";
+import { accountKey, clearAttempts, failureCount, ipKey, rateLimit, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import { checkApiKey } from "../api-keys.ts";
 import { jwks } from "../keys.ts";
@@ -39,7 +39,7 @@ export function issue(ctx: TenantCtx, user: UserRow, secret: Uint8Array, amr: st
 
 export function limited(ctx: TenantCtx, route: "signup" | "login" | "magic_link" | "password_forgot", ip: string | null): Result<void> {
   const rl = ctx.settings.rate_limits[route];
-  const g = rateLimit(ctx, `rl:${route}:ip:${ip ?? "unknown"}`, rl.limit, rl.window_s);
+  const g = rateLimit(ctx, ipKey(`rl:${route}`, ip), rl.limit, rl.window_s);
   return g.ok ? ok(undefined) : fail("rate_limited", undefined, { retryAfter: g.retryAfter ?? rl.window_s });
 }
 
@@ -119,7 +119,7 @@ export async function loginStart(rt: Runtime, i: LoginStartInput): Promise<Resul
     const ts = ctx.settings.turnstile;
     if (needsTurnstile(ctx, "login", i.turnstileVerified)) return fail("turnstile_required");
     if (!i.turnstileVerified && ts.after_failures !== null) {
-      const failures = Math.max(failureCount(ctx.sql, attemptKey), failureCount(ctx.sql, `fail:ip:${i.meta.ip ?? "unknown"}`));
+      const failures = Math.max(failureCount(ctx.sql, attemptKey), failureCount(ctx.sql, ipKey("fail", i.meta.ip)));
       if (failures >= ts.after_failures) return fail("turnstile_required");
     }
     const gate = limited(ctx, "login", i.meta.ip);
@@ -160,7 +160,7 @@ export async function loginFinish(rt: Runtime, i: LoginFinishInput): Promise<Res
     const user = i.userId ? getUser(ctx.sql, i.userId) : null;
     const good = i.verified && user && secret && pre && user.status === "active" && user.secret_version === i.secretVersion && pre.secret_version === user.secret_version;
     if (!good) {
-      rateLimit(ctx, `fail:ip:${i.meta.ip ?? "unknown"}`, Number.MAX_SAFE_INTEGER, 3600);
+      rateLimit(ctx, ipKey("fail", i.meta.ip), Number.MAX_SAFE_INTEGER, 3600);
       audit(ctx, { type: "login.failure", userId: user?.id ?? null, meta: i.meta, data: { reason: !i.verified ? "password" : "state" } });
       return fail("invalid_credentials");
     }

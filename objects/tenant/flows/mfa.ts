@@ -9,7 +9,7 @@ import { beginWithToken, checkReauth, type ReauthInput } from "../bearer.ts";
 import { base32Encode } from "../../../src/crypto/base32.ts";
 import { generateTotpSecret, otpauthUri, verifyTotp } from "../../../src/crypto/totp.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
-import { accountKey, clearAttempts, rateLimit, reserveAttempt } from "../attempts.ts";
+import { accountKey, clearAttempts, ipKey, rateLimit, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import type { RequestMeta } from "../context.ts";
 import { mustVerifyEmail, UNVERIFIED_MESSAGE } from "../messages.ts";
@@ -175,7 +175,7 @@ export async function loginMfa(rt: Runtime, i: LoginMfaInput): Promise<Result<To
       }
     }
     if (!method) {
-      rateLimit(ctx, `fail:ip:${i.meta.ip ?? "unknown"}`, Number.MAX_SAFE_INTEGER, 3600);
+      rateLimit(ctx, ipKey("fail", i.meta.ip), Number.MAX_SAFE_INTEGER, 3600);
       audit(ctx, { type: "mfa.failure", userId: user.id, meta: i.meta, data: { via: "login" } });
       return fail("invalid_credentials", "Invalid code.");
     }
