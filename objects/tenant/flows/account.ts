@@ -13,9 +13,10 @@ import { audit } from "../audit.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { logMessage, queueEmailVerification, sendMessage, type Message } from "../messages.ts";
 import { mfaChallenge } from "../mfa.ts";
-import { consumeOneTimeToken, createOneTimeToken, peekOneTimeToken } from "../one-time.ts";
+import { consumeOneTimeToken, createOneTimeToken, peekOneTimeToken, TTL_S, type OneTimeRow } from "../one-time.ts";
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
+import type { Settings } from "../../../schema/settings.ts";
 import { checkLive } from "../tokens.ts";
 import { findUserByLogin, getUser, insertUser, mfaEnabled, rotateSecret, setCredential, type UserRow } from "../users.ts";
 import { issue, limited, needsTurnstile } from "./auth.ts";
@@ -168,6 +169,39 @@ export async function forgotPassword(rt: Runtime, i: EmailRequestInput): Promise
   return ok(null);
 }
 
+/** The user a reset token may still reset: active, at the secret version and address the token was issued for. */
+function resetTarget(ctx: TenantCtx, t: OneTimeRow): UserRow | null {
+  const user = t.user_id ? getUser(ctx.sql, t.user_id) : null;
+  const bound = JSON.parse(t.data ?? "{}") as { ver?: number };
+  return user && user.status === "active" && user.secret_version === bound.ver && user.email_norm === t.email ? user : null;
+}
+
+/** How many new passwords one reset token may have hashed for it (a retry after a race or a policy change). */
+const HASHES_PER_RESET = 3;
+
+/**
+ * The cheap first call of `POST /password/reset`, before the router hashes the new password:
+ * the token must be live and its user still resettable, and each token has a budget of
+ * HASHES_PER_RESET hashes, reserved here, so one leaked token cannot buy 50 parallel hashes.
+ * Answers the tenant's password policy; the token is not spent.
+ */
+export async function resetStart(rt: Runtime, i: { token: string }): Promise<Result<{ policy: Settings["password"] }>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const r = rt.tx(ctx, (): Result<{ policy: Settings["password"] }> => {
+    const t = peekOneTimeToken(ctx.sql, "password_reset", i.token, ctx.now);
+    if (!t || !resetTarget(ctx, t)) return fail("invalid_token", RESET_INVALID);
+    const g = rateLimit(ctx, `rl:reset:${t.hash}`, HASHES_PER_RESET, TTL_S.password_reset);
+    if (!g.ok) return fail("rate_limited", undefined, { retryAfter: g.retryAfter ?? TTL_S.password_reset });
+    return ok({ policy: ctx.settings.password });
+  });
+  await rt.commit(ctx);
+  return r;
+}
+
+const RESET_INVALID = "The reset token is invalid, expired or already used.";
+
 export interface ResetPasswordInput {
   token: string;
   password: HashedPassword;
@@ -188,17 +222,15 @@ export async function resetPassword(rt: Runtime, i: ResetPasswordInput): Promise
   // Before the token is spent, so that `stale_policy` (router rehashes and retries) and a too-short password leave it usable.
   const bad = checkNewPassword(ctx, i.password);
   if (bad) return bad;
-  const invalid = () => fail("invalid_token", "The reset token is invalid, expired or already used.");
+  const invalid = () => fail("invalid_token", RESET_INVALID);
   const row = peekOneTimeToken(ctx.sql, "password_reset", i.token, ctx.now);
   const u0 = row?.user_id ? getUser(ctx.sql, row.user_id) : null;
   if (!row || !u0) return invalid();
   const next = await rt.newSecret(u0.id);
   const r = rt.tx(ctx, (): Result<number> => {
     const t = consumeOneTimeToken(ctx, "password_reset", i.token);
-    if (!t) return invalid();
-    const bound = JSON.parse(t.data ?? "{}") as { ver?: number };
-    const user = getUser(ctx.sql, u0.id);
-    if (!user || user.status !== "active" || user.secret_version !== bound.ver || user.email_norm !== t.email) return invalid();
+    const user = t && resetTarget(ctx, t);
+    if (!user || user.id !== u0.id) return invalid();
     setCredential(ctx, user.id, i.password.hash, i.password.algorithm);
     const ver = rotateSecret(ctx, user, next.sealed, "password_reset");
     ctx.sql.exec("UPDATE users SET email_verified = 1 WHERE id = ?", user.id);

@@ -20,15 +20,18 @@ import { one } from "../sql.ts";
 import { buildClaims, checkLive } from "../tokens.ts";
 import { findUserByLogin, getCredential, getUser, identifierTaken, insertUser, mfaEnabled, rotateSecret, setCredential, toPublicUser, type UserRow } from "../users.ts";
 
-export interface SignupInput {
-  email: string | null;
-  username: string | null;
+export interface SignupStartInput {
   email_norm: string | null;
   username_norm: string | null;
-  password: HashedPassword;
-  metadata: Record<string, unknown>;
   meta: RequestMeta;
   turnstileVerified: boolean;
+}
+
+export interface SignupInput extends SignupStartInput {
+  email: string | null;
+  username: string | null;
+  password: HashedPassword;
+  metadata: Record<string, unknown>;
 }
 
 /** Issues a session and the claims of its first access token, inside the caller's transaction. */
@@ -47,23 +50,48 @@ export function needsTurnstile(ctx: TenantCtx, route: (typeof TURNSTILE_ROUTES)[
   return !verified && ctx.settings.turnstile.required_for.includes(route);
 }
 
+/** What refuses a sign-up whatever its password: sign-up disabled, an identifier kind the tenant does not take, Turnstile missing. */
+function signupGate(ctx: TenantCtx, i: SignupStartInput): Result<void> {
+  const s = ctx.settings.signup;
+  if (!s.enabled) return fail("forbidden", "Sign-up is disabled for this tenant.");
+  if ((i.email_norm && !s.identifiers.includes("email")) || (i.username_norm && !s.identifiers.includes("username"))) {
+    return fail("invalid_request", `This tenant signs users up with: ${s.identifiers.join(", ")}.`);
+  }
+  if (needsTurnstile(ctx, "signup", i.turnstileVerified)) return fail("turnstile_required");
+  return ok(undefined);
+}
+
+/**
+ * The cheap first call of a sign-up, before the router spends a hash on it: the tenant, the
+ * gates above, and the per-IP limit, which is *reserved* here (counted in a transaction), so
+ * of 50 parallel sign-ups only `rate_limits.signup.limit` get the policy back and hash. Answers
+ * the tenant's password policy, so the router hashes once, with the right algorithm. `signup`
+ * does not count the request again.
+ */
+export async function signupStart(rt: Runtime, i: SignupStartInput): Promise<Result<{ policy: Settings["password"] }>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const g = signupGate(ctx, i);
+  if (!g.ok) return g;
+  const r = rt.tx(ctx, () => limited(ctx, "signup", i.meta.ip));
+  await rt.commit(ctx);
+  return r.ok ? ok({ policy: ctx.settings.password }) : r;
+}
+
+/** The second call, with the hash: the gates again (settings may have changed in between), then the account. */
 export async function signup(rt: Runtime, i: SignupInput): Promise<Result<TokenResponse>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
   const s = ctx.settings.signup;
-  if (!s.enabled) return fail("forbidden", "Sign-up is disabled for this tenant.");
-  if ((i.email && !s.identifiers.includes("email")) || (i.username && !s.identifiers.includes("username"))) {
-    return fail("invalid_request", `This tenant signs users up with: ${s.identifiers.join(", ")}.`);
-  }
-  if (needsTurnstile(ctx, "signup", i.turnstileVerified)) return fail("turnstile_required");
+  const g = signupGate(ctx, i);
+  if (!g.ok) return g;
   const bad = checkNewPassword(ctx, i.password);
   if (bad) return bad;
   const id = userId();
   const secret = await rt.newSecret(id);
   const r = rt.tx(ctx, (): Result<Issued & { message: Message | null }> => {
-    const gate = limited(ctx, "signup", i.meta.ip);
-    if (!gate.ok) return gate;
     if (identifierTaken(ctx.sql, { email_norm: i.email_norm, username_norm: i.username_norm })) return fail("conflict", "That email or username is already taken.");
     const user = insertUser(ctx, {
       id,
