@@ -61,9 +61,31 @@ export function withinDepth(v: unknown, max = MAX_JSON_DEPTH): boolean {
   return true;
 }
 
-/** Depth first (the other walks recurse), then Unicode; throws invalid_request. */
+/**
+ * Keys no body may carry, at any depth: `__proto__` (zod and object spreads would drop it, or
+ * worse, assign the prototype) and the `constructor.prototype` pair that deep-merge gadgets
+ * use for prototype pollution. Only the free-form parts (settings, metadata) could hold them;
+ * they are refused rather than silently dropped, so what is stored is what was sent.
+ */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/** The path of the first forbidden key in `v` (`metadata.a.__proto__`), or null. Recursive: call after `withinDepth`. */
+export function forbiddenKey(v: unknown, path = ""): string | null {
+  if (v === null || typeof v !== "object") return null;
+  for (const [k, x] of Object.entries(v)) {
+    const p = path ? `${path}.${k}` : k;
+    if (!Array.isArray(v) && FORBIDDEN_KEYS.has(k)) return p;
+    const inner = forbiddenKey(x, p);
+    if (inner) return inner;
+  }
+  return null;
+}
+
+/** Depth first (the other walks recurse), then forbidden keys, then Unicode; throws invalid_request. */
 export function assertSafeJson(v: unknown): void {
   if (!withinDepth(v)) throw new AuthError("invalid_request", `The request is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+  const key = forbiddenKey(v);
+  if (key) throw new AuthError("invalid_request", undefined, { details: [{ path: key, code: "forbidden_key", message: `"${key.split(".").pop()}" is not allowed as a key` }] });
   if (!wellFormed(v)) throw new AuthError("invalid_request", "The request contains invalid Unicode.");
 }
 
