@@ -66,7 +66,7 @@ authRoutes.post("/login", async (c) => {
   if (!login) throw new AuthError("invalid_request", undefined, { details: [{ path: "login", code: "invalid_format", message: "an email address or a username" }] });
   const verified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
   const stub = c.get("tenant");
-  const start = unwrap(await stub.loginStart({ login, meta: meta(c), turnstileVerified: verified }));
+  const start = unwrap(await stub.loginStart({ login, meta: meta(c), turnstileVerified: verified, turnstileAvailable: !!c.env.TURNSTILE_SECRET_KEY }));
   rememberPolicy(c.get("slug"), start.policy);
   const password = normalizePassword(b.password);
   const ok = (await verifyPassword(password, start.hash ?? dummyHash(start.policy.hash))) && start.hash !== null;

@@ -8,7 +8,7 @@ import { beginWithToken } from "../bearer.ts";
 import { userId as newUserId } from "../../../src/crypto/random.ts";
 import { beginAs, type Operator } from "../operator.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
-import { accountKey, clearAttempts, failureCount, ipKey, rateLimit } from "../attempts.ts";
+import { clearLockout, failureCount, ipKey, loginKey, rateLimit } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { logMessage, queueEmailVerification, sendMessage, type Message } from "../messages.ts";
@@ -41,7 +41,7 @@ function gate(ctx: TenantCtx, route: "magic_link" | "password_forgot", i: EmailR
   if (needsTurnstile(ctx, route, i.turnstileVerified)) return fail("turnstile_required");
   const after = ctx.settings.turnstile.after_failures;
   if (!i.turnstileVerified && after !== null) {
-    const failures = Math.max(failureCount(ctx.sql, accountKey(user?.id ?? `email:${i.emailNorm}`)), failureCount(ctx.sql, ipKey("fail", i.meta.ip)));
+    const failures = Math.max(failureCount(ctx.sql, loginKey({ kind: "email", value: i.emailNorm })), failureCount(ctx.sql, ipKey("fail", i.meta.ip)));
     if (failures >= after) return fail("turnstile_required");
   }
   const perIp = limited(ctx, route, i.meta.ip);
@@ -56,6 +56,22 @@ function perEmail(ctx: TenantCtx, emailNorm: string): Result<void> {
 }
 
 const canSignUpByEmail = (ctx: TenantCtx): boolean => ctx.settings.signup.enabled && ctx.settings.signup.identifiers.includes("email");
+
+/** The user a link request may send to: known, active, with an address. */
+const recipient = (user: UserRow | null): UserRow | null => (user && user.status === "active" && user.email ? user : null);
+
+/**
+ * What a link request for an address that gets no message does instead, so that it does the
+ * same work as one that does (same statements, same awaits) and answers in the same time: it
+ * writes a token row that nothing can use (no user, no address: every consumer refuses it)
+ * and the same audit row, marked `delivered: false`. Only the webhook row is not queued (and
+ * so no delivery starts).
+ */
+function decoy(ctx: TenantCtx, purpose: "magic_link" | "password_reset", meta: RequestMeta): null {
+  createOneTimeToken(ctx, purpose, { userId: null, email: null, data: { ver: 0 } });
+  audit(ctx, { type: purpose === "magic_link" ? "magic_link.sent" : "password.reset_requested", userId: null, meta, data: { delivered: false } });
+  return null;
+}
 
 /**
  * `POST /magic-link`: 202 whatever happens past the gates. A known active user gets a link
@@ -72,12 +88,13 @@ export async function requestMagicLink(rt: Runtime, i: EmailRequestInput): Promi
     const g = gate(ctx, "magic_link", i, user);
     if (!g.ok) return g;
     if (user) {
-      if (user.status !== "active" || !user.email) return ok(null);
-      const t = createOneTimeToken(ctx, "magic_link", { userId: user.id, email: i.emailNorm, data: { ver: user.secret_version } });
-      audit(ctx, { type: "magic_link.sent", userId: user.id, meta: i.meta });
-      return ok(sendMessage(ctx, "magic_link", user.email, t));
+      const to = recipient(user);
+      if (!to) return ok(decoy(ctx, "magic_link", i.meta));
+      const t = createOneTimeToken(ctx, "magic_link", { userId: to.id, email: i.emailNorm, data: { ver: to.secret_version } });
+      audit(ctx, { type: "magic_link.sent", userId: to.id, meta: i.meta });
+      return ok(sendMessage(ctx, "magic_link", to.email!, t));
     }
-    if (!canSignUpByEmail(ctx)) return ok(null);
+    if (!canSignUpByEmail(ctx)) return ok(decoy(ctx, "magic_link", i.meta));
     const t = createOneTimeToken(ctx, "magic_link", { email: i.emailNorm, data: { email: i.email } });
     audit(ctx, { type: "magic_link.sent", userId: null, meta: i.meta, data: { new_user: true } });
     return ok(sendMessage(ctx, "magic_link", i.email, t));
@@ -158,10 +175,11 @@ export async function forgotPassword(rt: Runtime, i: EmailRequestInput): Promise
     const user = findUserByLogin(ctx.sql, { kind: "email", value: i.emailNorm });
     const g = gate(ctx, "password_forgot", i, user);
     if (!g.ok) return g;
-    if (!user || user.status !== "active" || !user.email) return ok(null);
-    const t = createOneTimeToken(ctx, "password_reset", { userId: user.id, email: i.emailNorm, data: { ver: user.secret_version } });
-    audit(ctx, { type: "password.reset_requested", userId: user.id, meta: i.meta });
-    return ok(sendMessage(ctx, "password_reset", user.email, t));
+    const to = recipient(user);
+    if (!to) return ok(decoy(ctx, "password_reset", i.meta));
+    const t = createOneTimeToken(ctx, "password_reset", { userId: to.id, email: i.emailNorm, data: { ver: to.secret_version } });
+    audit(ctx, { type: "password.reset_requested", userId: to.id, meta: i.meta });
+    return ok(sendMessage(ctx, "password_reset", to.email!, t));
   });
   await rt.commit(ctx);
   if (!r.ok) return r;
@@ -234,7 +252,7 @@ export async function resetPassword(rt: Runtime, i: ResetPasswordInput): Promise
     setCredential(ctx, user.id, i.password.hash, i.password.algorithm);
     const ver = rotateSecret(ctx, user, next.sealed, "password_reset");
     ctx.sql.exec("UPDATE users SET email_verified = 1 WHERE id = ?", user.id);
-    clearAttempts(ctx, accountKey(user.id));
+    clearLockout(ctx, user);
     audit(ctx, { type: "password.reset", userId: user.id, meta: i.meta, data: { ver } });
     return ok(ver);
   });
@@ -293,7 +311,7 @@ export async function unlockUser(rt: Runtime, i: { by: Operator; userId: string 
   const r = rt.tx(ctx, (): Result<null> => {
     const user = getUser(ctx.sql, i.userId);
     if (!user || user.status === "deleted") return fail("not_found", "No such user.");
-    const cleared = clearAttempts(ctx, accountKey(user.id));
+    const cleared = clearLockout(ctx, user);
     audit(ctx, { type: "user.unlocked", userId: user.id, actor, data: { cleared } });
     return ok(null);
   });

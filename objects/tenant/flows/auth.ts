@@ -8,7 +8,7 @@ import { fail, ok, type Result } from "../../../src/errors.ts";
 import type { Settings, TURNSTILE_ROUTES } from "../../../schema/settings.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
-import { accountKey, clearAttempts, failureCount, ipKey, rateLimit, reserveAttempt } from "../attempts.ts";
+import { accountKey, clearAttempts, failureCount, ipKey, lockedOut, lockOf, loginKey, rateLimit, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import { checkApiKey } from "../api-keys.ts";
 import { jwks } from "../keys.ts";
@@ -121,6 +121,8 @@ export interface LoginStartInput {
   login: { kind: "email" | "username"; value: string };
   meta: RequestMeta;
   turnstileVerified: boolean;
+  /** The Worker can verify Turnstile (it has a secret): past the hard limit, ask for it rather than lock. */
+  turnstileAvailable?: boolean;
 }
 
 export interface LoginChallenge {
@@ -143,7 +145,8 @@ export async function loginStart(rt: Runtime, i: LoginStartInput): Promise<Resul
   const ctx = b.value;
   const r = rt.tx(ctx, (): Result<LoginChallenge> => {
     const user = findUserByLogin(ctx.sql, i.login);
-    const attemptKey = accountKey(user?.id ?? `${i.login.kind}:${i.login.value}`);
+    // The identifier, not the account: see attempts.ts (a lock by email must not show on the username).
+    const attemptKey = loginKey(i.login);
     const ts = ctx.settings.turnstile;
     if (needsTurnstile(ctx, "login", i.turnstileVerified)) return fail("turnstile_required");
     if (!i.turnstileVerified && ts.after_failures !== null) {
@@ -152,10 +155,12 @@ export async function loginStart(rt: Runtime, i: LoginStartInput): Promise<Resul
     }
     const gate = limited(ctx, "login", i.meta.ip);
     if (!gate.ok) return gate;
-    const lock = reserveAttempt(ctx, attemptKey);
+    // The account's own subject (MFA codes, password re-checks) is looked up for unknown logins too: same statements.
+    const held = lockOf(ctx, accountKey(user?.id ?? "-"));
+    const lock = held.ok ? reserveAttempt(ctx, attemptKey, { available: i.turnstileAvailable ?? false, verified: i.turnstileVerified }) : held;
     if (!lock.ok) {
-      audit(ctx, { type: "login.locked", userId: user?.id ?? null, meta: i.meta });
-      return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
+      audit(ctx, { type: "login.locked", userId: user?.id ?? null, meta: i.meta, data: lock.turnstile ? { escalated: "turnstile" } : undefined });
+      return lockedOut(lock);
     }
     const cred = user ? getCredential(ctx.sql, user.id) : null;
     return ok({ userId: user?.id ?? null, hash: cred?.hash ?? null, secretVersion: user?.secret_version ?? 0, attemptKey, policy: ctx.settings.password });

@@ -9,7 +9,7 @@ import { beginWithToken, checkReauth, type ReauthInput } from "../bearer.ts";
 import { base32Encode } from "../../../src/crypto/base32.ts";
 import { generateTotpSecret, otpauthUri, verifyTotp } from "../../../src/crypto/totp.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
-import { accountKey, clearAttempts, ipKey, rateLimit, reserveAttempt } from "../attempts.ts";
+import { accountKey, clearAttempts, ipKey, lockedOut, rateLimit, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import type { RequestMeta } from "../context.ts";
 import { mustVerifyEmail, UNVERIFIED_MESSAGE } from "../messages.ts";
@@ -162,7 +162,7 @@ export async function loginMfa(rt: Runtime, i: LoginMfaInput): Promise<Result<To
     const lock = reserveAttempt(ctx, key);
     if (!lock.ok) {
       audit(ctx, { type: "login.locked", userId: user.id, meta: i.meta, data: { via: "mfa" } });
-      return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
+      return lockedOut(lock);
     }
     const totp = getTotp(ctx.sql, user.id);
     let method: "totp" | "recovery_code" | null = null;
