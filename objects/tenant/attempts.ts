@@ -42,7 +42,7 @@ export interface Challenge {
 }
 
 /**
- * Lockout (SPEC sections 8 and 9) of one subject: after `threshold` consecutive failures a
+ * Lockout of one subject: after `threshold` consecutive failures a
  * delay that doubles from `base_s` up to `max_s`. At `hard_limit`:
  * - with `challenge.available` (a password login, Turnstile configured) the subject escalates
  *   to Turnstile instead of locking: requests without a verified token are refused
