@@ -13,7 +13,8 @@ import { createOneTimeToken } from "./one-time.ts";
 import { enqueue } from "./outbox.ts";
 import type { UserRow } from "./users.ts";
 
-export type MessageType = "magic_link" | "password_reset" | "email_verify";
+/** `reauth`: a step-up link for a signed-in user without a password; the app POSTs it to /reauth with the user's bearer token. */
+export type MessageType = "magic_link" | "password_reset" | "email_verify" | "reauth";
 
 /** The webhook body, exactly. */
 export interface Message {
@@ -29,6 +30,7 @@ const CONSUMED_AT: Record<MessageType, string> = {
   magic_link: "magic-link/verify",
   password_reset: "password/reset",
   email_verify: "email/verify",
+  reauth: "reauth",
 };
 
 /** Queues the message in the caller's transaction; returns it for `logMessage` after the commit. */
@@ -50,7 +52,10 @@ export function logMessage(env: Pick<Env, "ENVIRONMENT" | "LOG_LEVEL">, ctx: Ten
   const d = ctx.settings.delivery;
   const configured = !!(d.webhook_url && d.webhook_secret);
   if (env.ENVIRONMENT === "development") {
-    const body = msg.type === "password_reset" ? `{"token":"${msg.token}","new_password":"..."}` : `{"token":"${msg.token}"}`;
+    const body =
+      msg.type === "password_reset" ? `{"token":"${msg.token}","new_password":"..."}`
+      : msg.type === "reauth" ? `{"magic_link_token":"${msg.token}"}' -H 'authorization: Bearer ...`
+      : `{"token":"${msg.token}"}`;
     log.info("message (development only: contains a one-time token)", {
       ...msg,
       webhook_url: configured ? d.webhook_url : null,

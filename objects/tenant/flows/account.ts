@@ -48,7 +48,8 @@ function gate(ctx: TenantCtx, route: "magic_link" | "password_forgot", i: EmailR
   return perEmail(ctx, i.emailNorm);
 }
 
-function perEmail(ctx: TenantCtx, emailNorm: string): Result<void> {
+/** `rate_limits.per_email`: one budget per address for every message Warden sends to it. */
+export function perEmail(ctx: TenantCtx, emailNorm: string): Result<void> {
   const rl = ctx.settings.rate_limits.per_email;
   const g = rateLimit(ctx, `rl:email:${emailNorm}`, rl.limit, rl.window_s);
   return g.ok ? ok(undefined) : fail("rate_limited", undefined, { retryAfter: g.retryAfter ?? rl.window_s });
