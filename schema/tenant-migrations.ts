@@ -193,4 +193,10 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN pending_email TEXT;
   ALTER TABLE users ADD COLUMN pending_email_norm TEXT;
   `,
+  // 4: sessions remember when their user last proved a factor (`auth_time`, ms): set at sign-in
+  // and by a step-up (POST /reauth), never by a refresh; existing sessions count from creation
+  `
+  ALTER TABLE sessions ADD COLUMN auth_time INTEGER NOT NULL DEFAULT 0;
+  UPDATE sessions SET auth_time = created_at;
+  `,
 ];
