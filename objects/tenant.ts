@@ -49,6 +49,7 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   readonly #secrets = new Map<string, { version: number; bytes: Uint8Array }>();
   #loaded: Loaded | null = null;
+  #loading: Promise<Loaded | null> | null = null;
   #sealer: Sealer | null = null;
   #ring: KeyRing | null = null;
   #draining: Promise<void> | null = null;
@@ -114,17 +115,30 @@ export class TenantObject extends Server<Env> implements Runtime {
     return settingsSchema(defaultAccessTtl(this.env.JWT_EXPIRATION_MINUTES));
   }
 
-  /** Loads (once) what every operation needs: settings, the sealer and the signing keys. */
-  async #load(): Promise<Loaded | null> {
+  /** Loads (once, however many requests ask at the same time) what every operation needs. */
+  #load(): Promise<Loaded | null> | Loaded {
     if (this.#loaded) return this.#loaded;
+    return (this.#loading ??= this.#loadNow().finally(() => (this.#loading = null)));
+  }
+
+  /** Settings, the sealer and the signing keys. */
+  async #loadNow(): Promise<Loaded | null> {
     if (!this.exists()) return null;
     const row = one<{ slug: string; name: string; status: string; settings: string }>(this.ctx.storage.sql, "SELECT slug, name, status, settings FROM settings WHERE id = 1")!;
     this.#sealer ??= await Sealer.create(this.env.MASTER_KEY, this.env.MASTER_KEY_PREVIOUS);
     const ring = new KeyRing(this.#sealer, row.slug);
     await ring.load(this.ctx.storage.sql);
+    const loaded: Loaded = { slug: row.slug, name: row.name, status: row.status, settings: this.settingsSchema().parse(JSON.parse(row.settings)) };
+    // A tenant made before keys had purposes signed its SETs with its EdDSA access-token key
+    // (migration 3): it gets its own SET key now, once.
+    if (!ring.current("set") && row.status === "active") {
+      const key = await ring.prepare("set", "EdDSA");
+      const ctx = this.context(loaded.slug, loaded.name, loaded.settings);
+      this.ctx.storage.transactionSync(() => ring.install(ctx, key));
+    }
     this.#ring = ring;
-    this.#loaded = { slug: row.slug, name: row.name, status: row.status, settings: this.settingsSchema().parse(JSON.parse(row.settings)) };
-    return this.#loaded;
+    this.#loaded = loaded;
+    return loaded;
   }
 
   /** Called by flows that change the settings row, so the next operation sees them. */
