@@ -25,6 +25,7 @@ import * as me from "./tenant/flows/me.ts";
 import * as admin from "./tenant/flows/admin.ts";
 import * as alarm from "./tenant/flows/alarm.ts";
 import * as subscribers from "./tenant/flows/subscribers.ts";
+import * as subscriberCredentials from "./tenant/flows/subscriber-credentials.ts";
 import * as mfa from "./tenant/flows/mfa.ts";
 import * as account from "./tenant/flows/account.ts";
 import * as usersAdmin from "./tenant/flows/users-admin.ts";
@@ -351,6 +352,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   deleteMe(i: me.DeleteMeInput) { return me.deleteMe(this, i); }
   listSessions(i: { accessToken: string }) { return me.listSessions(this, i); }
   revokeOwnSession(i: { accessToken: string; sessionId: string }) { return me.revokeOwnSession(this, i); }
+  createEventTicket(i: { accessToken: string }) { return subscriberCredentials.createTicket(this, i); }
 
   // ---- RPC: account security (MFA, magic links, password reset, email verification, unlock)
 
@@ -419,6 +421,10 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   override async onConnect(connection: Parameters<Server["onConnect"]>[0], context: Parameters<Server["onConnect"]>[1]): Promise<void> {
     await subscribers.onConnect(this, connection, context.request);
+  }
+
+  override async onMessage(connection: Parameters<Server["onMessage"]>[0], message: Parameters<Server["onMessage"]>[1]): Promise<void> {
+    await subscriberCredentials.onMessage(this, connection as Parameters<typeof subscriberCredentials.onMessage>[1], message);
   }
 }
 

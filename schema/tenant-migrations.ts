@@ -191,20 +191,9 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   // a key signs one kind of JWT only. Until now the EdDSA key signed the Security Event Tokens
   // and, on EdDSA tenants, the access tokens too: it stays the access-token key there (a new SET
   // key is made on the object's next start); on other tenants it only ever signed SETs.
-  // And the single-use tickets for `GET /events?ticket=` (hashed, bound to a session).
   `
   ALTER TABLE signing_keys ADD COLUMN purpose TEXT NOT NULL DEFAULT 'access_token';
   UPDATE signing_keys SET purpose = 'set'
     WHERE alg = 'EdDSA' AND (SELECT json_extract(settings, '$.token_alg') FROM settings WHERE id = 1) IS NOT 'EdDSA';
-  CREATE TABLE event_tickets (
-    hash TEXT PRIMARY KEY,
-    session_id TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    ver INTEGER NOT NULL,
-    token_exp INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
-  ) WITHOUT ROWID;
-  CREATE INDEX event_tickets_expiry ON event_tickets (expires_at);
-  CREATE INDEX event_tickets_session ON event_tickets (session_id);
   `,
 ];
