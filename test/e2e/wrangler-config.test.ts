@@ -12,18 +12,29 @@ import { unstable_readConfig } from "wrangler";
 import { D1_DATABASE, LOCAL_ENV } from "../../src/cli/dev-server.ts";
 import { PROJECT_ROOT } from "../../src/cli/project.ts";
 
-const read = (env?: string) => unstable_readConfig({ config: join(PROJECT_ROOT, "wrangler.toml"), env });
+/** The parts of wrangler's resolved config this test reads. */
+interface Config {
+  name: string;
+  vars: Record<string, unknown>;
+  durable_objects: { bindings: { name: string; class_name: string }[] };
+  d1_databases: { binding: string; database_name: string; database_id: string; migrations_dir: string }[];
+  analytics_engine_datasets: { binding: string }[];
+  ratelimits?: { name: string; simple: { limit: number; period: number } }[];
+  triggers: { crons: string[] };
+}
+
+const read = (env?: string) => unstable_readConfig({ config: join(PROJECT_ROOT, "wrangler.toml"), env }) as unknown as Config;
 const DEPLOYED = [undefined, "staging", "production"];
 /** Requests per minute per IP above which a limiter is no shield. */
 const STRICT_LIMIT_PER_MIN = 1000;
 
-function limiterPerMinute(c: ReturnType<typeof read>): number {
+function limiterPerMinute(c: Config): number {
   const l = c.ratelimits?.find((r) => r.name === "IP_LIMITER");
   assert.ok(l, "IP_LIMITER binding");
   return (l.simple.limit * 60) / l.simple.period;
 }
 
-function bindings(c: ReturnType<typeof read>) {
+function bindings(c: Config) {
   return {
     durableObjects: c.durable_objects.bindings.map((b) => `${b.name}:${b.class_name}`),
     d1: c.d1_databases.map((d) => `${d.binding}:${d.migrations_dir}`),
