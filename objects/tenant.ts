@@ -131,7 +131,7 @@ export class TenantObject extends Server<Env> implements Runtime {
     await ring.load(this.ctx.storage.sql);
     const loaded: Loaded = { slug: row.slug, name: row.name, status: row.status, settings: this.settingsSchema().parse(JSON.parse(row.settings)) };
     // A tenant made before keys had purposes signed its SETs with its EdDSA access-token key
-    // (migration 3): it gets its own SET key now, once.
+    // (see the key-purpose migration): it gets its own SET key now, once.
     if (!ring.current("set") && row.status === "active") {
       const key = await ring.prepare("set", "EdDSA");
       const ctx = this.context(loaded.slug, loaded.name, loaded.settings);
@@ -366,7 +366,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   forgotPassword(i: account.EmailRequestInput) { return account.forgotPassword(this, i); }
   resetPassword(i: account.ResetPasswordInput) { return account.resetPassword(this, i); }
   requestEmailVerification(i: { accessToken: string; meta: RequestMeta }) { return account.requestEmailVerification(this, i); }
-  verifyEmail(i: { token: string; meta: RequestMeta }) { return account.verifyEmail(this, i); }
+  verifyEmail(i: { token: string; accessToken: string | null; meta: RequestMeta }) { return account.verifyEmail(this, i); }
   unlockUser(i: Parameters<typeof account.unlockUser>[1]) { return account.unlockUser(this, i); }
 
   // ------------------------------------------------------------------ RPC: operators

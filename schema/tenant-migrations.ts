@@ -187,7 +187,13 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   DROP TABLE refresh_tokens;
   ALTER TABLE refresh_tokens_v2 RENAME TO refresh_tokens;
   `,
-  // 3: a purpose per signing key (access_token, set; the JWKS publishes it as `warden_use`), so
+  // 3: a pending email change (PATCH /me new_email) waits on the user row until a link sent to
+  // the new address is used; not UNIQUE, so a pending address is not reserved against others
+  `
+  ALTER TABLE users ADD COLUMN pending_email TEXT;
+  ALTER TABLE users ADD COLUMN pending_email_norm TEXT;
+  `,
+  // 4: a purpose per signing key (access_token, set; the JWKS publishes it as `warden_use`), so
   // a key signs one kind of JWT only. Until now the EdDSA key signed the Security Event Tokens
   // and, on EdDSA tenants, the access tokens too: it stays the access-token key there (a new SET
   // key is made on the object's next start); on other tenants it only ever signed SETs.
