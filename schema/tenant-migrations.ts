@@ -199,4 +199,13 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN auth_time INTEGER NOT NULL DEFAULT 0;
   UPDATE sessions SET auth_time = created_at;
   `,
+  // 5: a purpose per signing key (access_token, set; the JWKS publishes it as `warden_use`), so
+  // a key signs one kind of JWT only. Until now the EdDSA key signed the Security Event Tokens
+  // and, on EdDSA tenants, the access tokens too: it stays the access-token key there (a new SET
+  // key is made on the object's next start); on other tenants it only ever signed SETs.
+  `
+  ALTER TABLE signing_keys ADD COLUMN purpose TEXT NOT NULL DEFAULT 'access_token';
+  UPDATE signing_keys SET purpose = 'set'
+    WHERE alg = 'EdDSA' AND (SELECT json_extract(settings, '$.token_alg') FROM settings WHERE id = 1) IS NOT 'EdDSA';
+  `,
 ];
