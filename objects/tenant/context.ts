@@ -45,10 +45,12 @@ export interface Queued {
 export interface Effects {
   events: EventRecord[];
   outbox: Queued[];
+  /** Webhook bodies to seal and queue after the commit (see `enqueue` in outbox.ts). */
+  messages: string[];
   dueAt: number | null;
 }
 
-export const newEffects = (): Effects => ({ events: [], outbox: [], dueAt: null });
+export const newEffects = (): Effects => ({ events: [], outbox: [], messages: [], dueAt: null });
 
 /** Records that a job falls due at `at`, so the alarm can be moved earlier if needed. */
 export function due(ctx: TenantCtx, at: number): void {
