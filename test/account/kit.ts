@@ -25,7 +25,7 @@ export interface Received {
   headers: Headers;
   body: string;
   /** The request's redirect mode: Warden's must be "manual". */
-  redirect: RequestRedirect;
+  redirect: Request["redirect"];
 }
 
 export interface Outbound {
