@@ -21,6 +21,7 @@ import type { Issued, Runtime, TokenResponse } from "./tenant/runtime.ts";
 import { audienceOf, signAccessToken, verifyAccessToken, type AccessClaims } from "./tenant/tokens.ts";
 import { getUser, type UserRow } from "./tenant/users.ts";
 import { one } from "./tenant/sql.ts";
+import type { AuditKeys } from "./tenant/audit.ts";
 import { openSettings, sealSettings, writeSettings } from "./tenant/settings-store.ts";
 import * as auth from "./tenant/flows/auth.ts";
 import * as me from "./tenant/flows/me.ts";
@@ -172,7 +173,22 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   context(slug: string, name: string, settings: Settings): TenantCtx {
     const base = (this.env.PUBLIC_URL ?? "http://localhost:8787").replace(/\/+$/, "");
-    return { sql: this.ctx.storage.sql, slug, name, settings, now: clock.now(), issuer: `${base}/v1/${slug}`, effects: newEffects(), memo: this.#memo };
+    return { sql: this.ctx.storage.sql, slug, name, settings, now: clock.now(), issuer: `${base}/v1/${slug}`, effects: newEffects(), memo: this.#memo, auditKeys: this.#auditKeys(slug) };
+  }
+
+  /** Derived on first use (the sealer is loaded by then: `begin` and `createTenant` prepare it). */
+  #auditKeys(slug: string): AuditKeys {
+    const label = `audit-chain|${slug}`;
+    const sealer = () => {
+      if (!this.#sealer) throw new Error("the sealer is not loaded");
+      return this.#sealer;
+    };
+    return {
+      get current() {
+        return sealer().macKey(label)!;
+      },
+      byId: (id) => sealer().macKey(label, id)?.key ?? null,
+    };
   }
 
   tx<T>(_ctx: TenantCtx, fn: () => T): T {
