@@ -15,13 +15,12 @@ import { TENANT_MIGRATIONS } from "../schema/tenant-migrations.ts";
 import { newEffects, newMemo, type Queued, type RequestMeta, type TenantCtx } from "./tenant/context.ts";
 import { KeyRing } from "./tenant/keys.ts";
 import type { Operator } from "./tenant/operator.ts";
-import { deleteDelivered, drainOutbox, insertSealedMessages, liveDelivery, type Delivery, type SealedMessage, type WebhookDelivery } from "./tenant/outbox.ts";
-import { b64url } from "../src/crypto/bytes.ts";
+import { deleteDelivered, drainOutbox, insertSealedMessages, liveDelivery, openMessage, sealMessages, type Delivery, type WebhookDelivery } from "./tenant/outbox.ts";
 import type { Issued, Runtime, TokenResponse } from "./tenant/runtime.ts";
 import { audienceOf, signAccessToken, verifyAccessToken, type AccessClaims } from "./tenant/tokens.ts";
 import { getUser, type UserRow } from "./tenant/users.ts";
 import { one } from "./tenant/sql.ts";
-import type { AuditKeys } from "./tenant/audit.ts";
+import { auditKeys } from "./tenant/audit.ts";
 import { openSettings, sealSettings, writeSettings } from "./tenant/settings-store.ts";
 import * as auth from "./tenant/flows/auth.ts";
 import * as me from "./tenant/flows/me.ts";
@@ -173,22 +172,7 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   context(slug: string, name: string, settings: Settings): TenantCtx {
     const base = (this.env.PUBLIC_URL ?? "http://localhost:8787").replace(/\/+$/, "");
-    return { sql: this.ctx.storage.sql, slug, name, settings, now: clock.now(), issuer: `${base}/v1/${slug}`, effects: newEffects(), memo: this.#memo, auditKeys: this.#auditKeys(slug) };
-  }
-
-  /** Derived on first use (the sealer is loaded by then: `begin` and `createTenant` prepare it). */
-  #auditKeys(slug: string): AuditKeys {
-    const label = `audit-chain|${slug}`;
-    const sealer = () => {
-      if (!this.#sealer) throw new Error("the sealer is not loaded");
-      return this.#sealer;
-    };
-    return {
-      get current() {
-        return sealer().macKey(label)!;
-      },
-      byId: (id) => sealer().macKey(label, id)?.key ?? null,
-    };
+    return { sql: this.ctx.storage.sql, slug, name, settings, now: clock.now(), issuer: `${base}/v1/${slug}`, effects: newEffects(), memo: this.#memo, auditKeys: auditKeys(() => this.#sealer, slug) };
   }
 
   tx<T>(_ctx: TenantCtx, fn: () => T): T {
@@ -252,13 +236,7 @@ export class TenantObject extends Server<Env> implements Runtime {
    * each body to its tenant, its row reference and its purpose, like every sealed secret.
    */
   async #queueMessages(ctx: TenantCtx, bodies: string[]): Promise<void> {
-    const sealer = await this.prepareSealer();
-    const sealed: SealedMessage[] = await Promise.all(
-      bodies.map(async (body) => {
-        const ref = b64url(randomBytes(16));
-        return { ref, sealed: await sealer.seal(new TextEncoder().encode(body), "outbox-message", ctx.slug, `outbox:${ref}`) };
-      }),
-    );
+    const sealed = await sealMessages(await this.prepareSealer(), ctx.slug, bodies);
     this.ctx.storage.transactionSync(() => insertSealedMessages(this.ctx.storage.sql, ctx.now, sealed));
     void this.drain();
   }
@@ -268,10 +246,7 @@ export class TenantObject extends Server<Env> implements Runtime {
     const l = await this.#load();
     const d = l?.settings.delivery;
     if (!l || !d?.webhook_url || !d.webhook_secret) return null;
-    const p = JSON.parse(payload) as Partial<SealedMessage> & { body?: string };
-    // A row queued before messages were sealed carries its body in clear.
-    const body = p.sealed ? new TextDecoder().decode(await this.sealer.open(p.sealed, "outbox-message", l.slug, `outbox:${p.ref}`)) : p.body!;
-    return { url: d.webhook_url, secret: d.webhook_secret, body };
+    return { url: d.webhook_url, secret: d.webhook_secret, body: await openMessage(this.sealer, l.slug, payload) };
   }
 
   /** Resolves once every webhook attempt started so far has settled (tests, and anything that must see their outcome). */

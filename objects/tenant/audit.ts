@@ -17,7 +17,7 @@
 import { iso } from "../../src/clock.ts";
 import { hex } from "../../src/crypto/bytes.ts";
 import { hmacSha256, sha256Hex } from "../../src/crypto/digest.ts";
-import type { MacKey } from "../../src/crypto/seal.ts";
+import type { MacKey, Sealer } from "../../src/crypto/seal.ts";
 import { timingSafeEqual } from "../../src/crypto/timing-safe-equal.ts";
 import type { RequestMeta, TenantCtx } from "./context.ts";
 import { enqueue } from "./outbox.ts";
@@ -76,6 +76,22 @@ const GENESIS = "0".repeat(64);
 export interface AuditKeys {
   readonly current: MacKey;
   byId(id: string): Uint8Array | null;
+}
+
+/** The tenant's audit keys, derived on first use (the sealer is loaded by then: `begin` and `createTenant` prepare it). */
+export function auditKeys(sealer: () => Sealer | null, slug: string): AuditKeys {
+  const label = `audit-chain|${slug}`;
+  const loaded = (): Sealer => {
+    const s = sealer();
+    if (!s) throw new Error("the sealer is not loaded");
+    return s;
+  };
+  return {
+    get current() {
+      return loaded().macKey(label)!;
+    },
+    byId: (id) => loaded().macKey(label, id)?.key ?? null,
+  };
 }
 
 /** The chain's state, one row (see the module comment). */

@@ -13,6 +13,9 @@
  * meanwhile, the lease runs out and the alarm sends the row again.
  */
 import { clock } from "../../src/clock.ts";
+import { b64url, utf8 } from "../../src/crypto/bytes.ts";
+import { randomBytes } from "../../src/crypto/random.ts";
+import type { Sealer } from "../../src/crypto/seal.ts";
 import { webhookHeaders } from "../../src/crypto/webhook-signature.ts";
 import { outboundFetch, withDeadline, type OutboundEnv } from "../../src/http/outbound.ts";
 import { due, type TenantCtx } from "./context.ts";
@@ -78,6 +81,23 @@ export function insertSealedMessages(sql: SqlStorage, now: number, sealed: Seale
 export interface SealedMessage {
   ref: string;
   sealed: string;
+}
+
+/** Seals webhook bodies, each under its own random row reference (128 bits). */
+export function sealMessages(sealer: Sealer, slug: string, bodies: string[]): Promise<SealedMessage[]> {
+  return Promise.all(
+    bodies.map(async (body) => {
+      const ref = b64url(randomBytes(16));
+      return { ref, sealed: await sealer.seal(utf8(body), "outbox-message", slug, `outbox:${ref}`) };
+    }),
+  );
+}
+
+/** The body of a webhook row. A row queued before messages were sealed carries it in clear. */
+export async function openMessage(sealer: Sealer, slug: string, payload: string): Promise<string> {
+  const p = JSON.parse(payload) as Partial<SealedMessage> & { body?: string };
+  if (!p.sealed) return p.body!;
+  return new TextDecoder().decode(await sealer.open(p.sealed, "outbox-message", slug, `outbox:${p.ref}`));
 }
 
 export const RETRY_BASE_MS = 5_000;
