@@ -187,7 +187,19 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   DROP TABLE refresh_tokens;
   ALTER TABLE refresh_tokens_v2 RENAME TO refresh_tokens;
   `,
-  // 3: secrets at rest and a keyed audit chain. The webhook secret moves out of the settings
+  // 3: a pending email change (PATCH /me new_email) waits on the user row until a link sent to
+  // the new address is used; not UNIQUE, so a pending address is not reserved against others
+  `
+  ALTER TABLE users ADD COLUMN pending_email TEXT;
+  ALTER TABLE users ADD COLUMN pending_email_norm TEXT;
+  `,
+  // 4: sessions remember when their user last proved a factor (`auth_time`, ms): set at sign-in
+  // and by a step-up (POST /reauth), never by a refresh; existing sessions count from creation
+  `
+  ALTER TABLE sessions ADD COLUMN auth_time INTEGER NOT NULL DEFAULT 0;
+  UPDATE sessions SET auth_time = created_at;
+  `,
+  // 5: secrets at rest and a keyed audit chain. The webhook secret moves out of the settings
   // JSON into a sealed column (the object seals a clear one the first time it loads). Audit
   // rows record the master key that keyed their HMAC (NULL: an unkeyed SHA-256 row written
   // before this migration); audit_head keeps the chain's newest link, its row count and the
