@@ -9,7 +9,7 @@
  * purge is told apart from a deletion. What it cannot tell: a copy of the whole database put
  * back as it was earlier (rows and head together).
  *
- * Rows written before the chain was keyed (migration 3) have no `key_id` and keep their
+ * Rows written before the chain was keyed (the migration that added `key_id`) have no `key_id` and keep their
  * SHA-256 hashes; they verify the old way, and the first keyed row's MAC covers the last of
  * their hashes, so they cannot be edited unnoticed either once a keyed row follows.
  * Each entry also becomes one Analytics Engine data point via the outbox.
@@ -129,7 +129,7 @@ const checkpointMac = (key: Uint8Array, c: { ts: number; through_id: number; has
 const sameHex = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(new TextEncoder().encode(a), new TextEncoder().encode(b));
 
 /**
- * The head, from the memo or the table. A log without one (a tenant from before migration 3)
+ * The head, from the memo or the table. A log without one (a tenant from before the chain was keyed)
  * gets one describing its rows as they are: those become the unkeyed part of the chain.
  */
 function head(ctx: TenantCtx): AuditHead {
@@ -250,7 +250,7 @@ export interface AuditVerification {
 
 /**
  * Walks the chain from the oldest retained row. With a head (every tenant once it has written
- * an entry since migration 3): the head's MAC, every purge checkpoint's MAC, the oldest row's
+ * an entry since the chain was keyed): the head's MAC, every purge checkpoint's MAC, the oldest row's
  * link to the anchor, every link and MAC, and that the walk ends at the head with its count.
  * Without one (a legacy log nothing has been written to since), the oldest row's `prev_hash`
  * is taken as given and every SHA-256 link after it is checked, as before.
