@@ -208,4 +208,34 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   UPDATE signing_keys SET purpose = 'set'
     WHERE alg = 'EdDSA' AND (SELECT json_extract(settings, '$.token_alg') FROM settings WHERE id = 1) IS NOT 'EdDSA';
   `,
+  // 6: secrets at rest and a keyed audit chain. The webhook secret moves out of the settings
+  // JSON into a sealed column (the object seals a clear one the first time it loads). Audit
+  // rows record the master key that keyed their HMAC (NULL: an unkeyed SHA-256 row written
+  // before this migration); audit_head keeps the chain's newest link, its row count and the
+  // anchor the oldest retained row links to, under an HMAC; audit_checkpoints records each
+  // retention purge, keyed, so a purge is told apart from a deletion
+  `
+  ALTER TABLE settings ADD COLUMN webhook_secret_sealed TEXT;
+  ALTER TABLE audit_log ADD COLUMN key_id TEXT;
+  CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    keyed_from INTEGER NOT NULL,
+    first_id INTEGER NOT NULL,
+    anchor TEXT NOT NULL,
+    head_id INTEGER NOT NULL,
+    head_hash TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    key_id TEXT NOT NULL,
+    mac TEXT NOT NULL
+  );
+  CREATE TABLE audit_checkpoints (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts INTEGER NOT NULL,
+    through_id INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    purged INTEGER NOT NULL,
+    key_id TEXT NOT NULL,
+    mac TEXT NOT NULL
+  );
+  `,
 ];

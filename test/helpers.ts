@@ -2,6 +2,7 @@
 import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import { rememberPolicy } from "../src/passwords.ts";
+import { verifyAudit, type AuditVerification } from "../objects/tenant/audit.ts";
 
 /** The test bindings (typed as the Worker's own Env by test/env.d.ts). */
 export { env };
@@ -141,4 +142,13 @@ export async function loginHalfway(slug: string, email: string) {
   if (!start.ok) throw new Error(`loginStart failed: ${JSON.stringify(start)}`);
   const { userId, attemptKey, secretVersion } = start.value;
   return { o, attemptKey, finish: () => o.loginFinish({ userId, attemptKey, verified: true, secretVersion, rehash: null, meta }) };
+}
+
+/** Walks the tenant's audit chain in the object, with its keys (what `GET .../audit/verify` answers). */
+export function verifyChain(slug: string): Promise<AuditVerification> {
+  return runInDurableObject(stub(slug), async (o) => {
+    const b = await o.begin({ allowDeleted: true });
+    if (!b.ok) throw new Error(b.error.code);
+    return verifyAudit(b.value.sql, b.value.auditKeys);
+  });
 }

@@ -7,6 +7,7 @@
 import { clock, iso } from "../../../src/clock.ts";
 import type { TenantObject } from "../../tenant.ts";
 import { type TenantCtx } from "../context.ts";
+import { auditPurgeDueAt, purgeAudit } from "../audit.ts";
 import { trimEvents } from "../events.ts";
 import { RETIRED_KEY_PUBLISHED_MS } from "../keys.ts";
 import { enqueue } from "../outbox.ts";
@@ -88,7 +89,7 @@ function jobs(o: TenantObject, ctx: TenantCtx): boolean {
   more = users.length === BATCH || more;
 
   more = trimEvents(ctx.sql, ctx.now - r.events_hours * 3_600_000, BATCH) === BATCH || more;
-  more = exec(ctx.sql, "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE ts < ? ORDER BY id LIMIT ?)", ctx.now - r.audit_days * DAY, BATCH) === BATCH || more;
+  more = purgeAudit(ctx, ctx.now - r.audit_days * DAY, BATCH) === BATCH || more;
   more = exec(ctx.sql, "DELETE FROM one_time_tokens WHERE hash IN (SELECT hash FROM one_time_tokens WHERE expires_at < ? LIMIT ?)", ctx.now, BATCH) === BATCH || more;
   more = exec(ctx.sql, `DELETE FROM attempts WHERE key IN (SELECT key FROM attempts WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?) AND ${PURGEABLE_ATTEMPT} LIMIT ?)`, ctx.now - ATTEMPTS_KEPT_MS, ctx.now, ctx.settings.lockout.hard_limit, BATCH) === BATCH || more;
   o.ring.purgeRetired(ctx.sql, ctx.now);
@@ -121,7 +122,7 @@ export function nextDue(sql: SqlStorage, ctx: TenantCtx, t: Omit<TenantState, "c
     plus(one<{ v: number | null }>(sql, "SELECT MIN(deleted_at) AS v FROM users WHERE deleted_at IS NOT NULL")?.v, r.deleted_users_days * DAY),
     one<{ v: number | null }>(sql, "SELECT MIN(next_attempt_at) AS v FROM outbox")?.v ?? null,
     plus(one<{ v: number | null }>(sql, "SELECT MIN(created_at) AS v FROM events WHERE seq < (SELECT MAX(seq) FROM events)")?.v, r.events_hours * 3_600_000),
-    plus(one<{ v: number | null }>(sql, "SELECT MIN(ts) AS v FROM audit_log")?.v, r.audit_days * DAY),
+    auditPurgeDueAt(sql, r.audit_days),
     one<{ v: number | null }>(sql, "SELECT MIN(expires_at) AS v FROM one_time_tokens")?.v ?? null,
     plus(one<{ v: number | null }>(sql, "SELECT MIN(retired_at) AS v FROM signing_keys WHERE retired_at IS NOT NULL")?.v, RETIRED_KEY_PUBLISHED_MS),
     plus(one<{ v: number | null }>(sql, `SELECT MIN(updated_at) AS v FROM attempts WHERE ${PURGEABLE_ATTEMPT}`, ctx.settings.lockout.hard_limit)?.v, ATTEMPTS_KEPT_MS),
