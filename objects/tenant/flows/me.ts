@@ -8,11 +8,11 @@ import { accountKey, clearAttempts, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
-import { getSession, listLiveSessions, refreshHash, revokeSession, toPublicSession, type PublicSession } from "../sessions.ts";
+import { getSession, listLiveSessions, revokeSession, toPublicSession, type PublicSession } from "../sessions.ts";
 import { buildClaims, checkLive } from "../tokens.ts";
 import { getCredential, getUser, identifierTaken, rotateSecret, setCredential, syncDirectory, toPublicUser, type PublicUser } from "../users.ts";
 import { due } from "../context.ts";
-import { randomToken } from "../../../src/crypto/random.ts";
+import { restartChain } from "../refresh-chain.ts";
 
 export async function getMe(rt: Runtime, i: { accessToken: string }): Promise<Result<PublicUser>> {
   const a = await beginWithToken(rt, i.accessToken);
@@ -95,10 +95,8 @@ export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<To
     }
     const fresh = getUser(ctx.sql, user.id)!;
     if (i.newEmail || i.newUsername) syncDirectory(ctx, fresh);
-    // This session keeps going: its old refresh tokens give way to one keyed to the current secret.
-    ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", session.id);
-    const refreshToken = `${session.id}.${randomToken(32)}`;
-    ctx.sql.exec("INSERT INTO refresh_tokens (session_id, hash, issued_at) VALUES (?, ?, ?)", session.id, refreshHash(secret, refreshToken), ctx.now);
+    // This session keeps going: its refresh chain starts again, keyed to the current secret.
+    const refreshToken = restartChain(ctx, session.id, secret);
     return ok({ claims: buildClaims(ctx, fresh, session), refreshToken, user: toPublicUser(ctx.sql, fresh), secret, ver });
   });
   await rt.commit(ctx);
