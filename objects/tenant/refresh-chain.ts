@@ -5,8 +5,9 @@
  * this module knows neither, so both call the same functions with their own id:
  *
  * - `startChain(ctx, chainId, secret)`: a new chain; returns its first token.
- * - `restartChain(ctx, chainId, secret)`: the same owner starts over (after a secret rotation
- *   that keeps it); every earlier token of the chain is then dead.
+ * - `restartChain(ctx, chainId, secret)`: the same owner starts over with a random token
+ *   (PATCH /me); every earlier token of the chain is dead: unknown under a rotated secret,
+ *   superseded (reuse) under the same one.
  * - `rotateChain(ctx, chainId, secret, token)`: the one refresh step, synchronous inside the
  *   caller's transaction, one read and at most one write. `rotated` and `grace` carry the
  *   token to hand out; on `reuse` the caller revokes its owner (a session:
@@ -15,6 +16,10 @@
  *   (introspection, RFC 7009 revocation).
  * - `dropChains(sql, chainIds)`: when owners end.
  * - `parseChainToken(token)`: the chain id and generation, by shape alone (nothing verified).
+ *
+ * Chain ids are 16–64 base64url characters and share one table, so an owner's id must not
+ * collide with another kind's (session ids are 22 random characters; give grant ids a
+ * distinguishable shape or prefix, since the token names only the chain).
  *
  * The caller checks first that its owner is alive, and passes the owner's user secret (S) for
  * the user's current `secret_version`. A token is `{chain id}.{generation}.{proof}`:
