@@ -187,7 +187,13 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   DROP TABLE refresh_tokens;
   ALTER TABLE refresh_tokens_v2 RENAME TO refresh_tokens;
   `,
-  // 3: one refresh chain per session (objects/tenant/refresh-chain.ts) instead of a row per
+  // 3: a pending email change (PATCH /me new_email) waits on the user row until a link sent to
+  // the new address is used; not UNIQUE, so a pending address is not reserved against others
+  `
+  ALTER TABLE users ADD COLUMN pending_email TEXT;
+  ALTER TABLE users ADD COLUMN pending_email_norm TEXT;
+  `,
+  // 4: one refresh chain per session (objects/tenant/refresh-chain.ts) instead of a row per
   // token: the current generation, its token's hash and when it was issued. Each session's
   // newest current token is kept as generation 0, so existing refresh tokens go on working;
   // older rotated rows and extra grace siblings are dropped (a sibling is then unknown).
