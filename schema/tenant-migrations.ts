@@ -193,19 +193,27 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN pending_email TEXT;
   ALTER TABLE users ADD COLUMN pending_email_norm TEXT;
   `,
-  // 4: one refresh chain per session (objects/tenant/refresh-chain.ts) instead of a row per
-  // token: the current generation, its token's hash and when it was issued. Each session's
+  // 4: sessions remember when their user last proved a factor (`auth_time`, ms): set at sign-in
+  // and by a step-up (POST /reauth), never by a refresh; existing sessions count from creation
+  `
+  ALTER TABLE sessions ADD COLUMN auth_time INTEGER NOT NULL DEFAULT 0;
+  UPDATE sessions SET auth_time = created_at;
+  `,
+  // 5: one refresh chain per session (objects/tenant/refresh-chain.ts) instead of a row per
+  // token: the current generation, the one it (re)started at, its token's hash and when it was
+  // issued. Each session's
   // newest current token is kept as generation 0, so existing refresh tokens go on working;
   // older rotated rows and extra grace siblings are dropped (a sibling is then unknown).
   `
   CREATE TABLE refresh_chains (
     chain_id TEXT PRIMARY KEY,
     generation INTEGER NOT NULL,
+    first_generation INTEGER NOT NULL,
     hash TEXT NOT NULL,
     issued_at INTEGER NOT NULL
   ) WITHOUT ROWID;
-  INSERT INTO refresh_chains (chain_id, generation, hash, issued_at)
-    SELECT session_id, 0, hash, MAX(issued_at) FROM refresh_tokens WHERE rotated_at IS NULL GROUP BY session_id;
+  INSERT INTO refresh_chains (chain_id, generation, first_generation, hash, issued_at)
+    SELECT session_id, 0, 0, hash, MAX(issued_at) FROM refresh_tokens WHERE rotated_at IS NULL GROUP BY session_id;
   DROP TABLE refresh_tokens;
   `,
 ];

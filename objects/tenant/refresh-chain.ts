@@ -5,9 +5,9 @@
  * this module knows neither, so both call the same functions with their own id:
  *
  * - `startChain(ctx, chainId, secret)`: a new chain; returns its first token.
- * - `restartChain(ctx, chainId, secret)`: the same owner starts over with a random token
- *   (PATCH /me); every earlier token of the chain is dead: unknown under a rotated secret,
- *   superseded (reuse) under the same one.
+ * - `restartChain(ctx, chainId, secret)`: the same owner starts over with a random token (a
+ *   session going on after a secret rotation or a step-up); every earlier token of the chain
+ *   is then unknown: retired on purpose, not reuse.
  * - `rotateChain(ctx, chainId, secret, token)`: the one refresh step, synchronous inside the
  *   caller's transaction, one read and at most one write. `rotated` and `grace` carry the
  *   token to hand out; on `reuse` the caller revokes its owner (a session:
@@ -29,8 +29,8 @@
  * derived again rather than stored. `tag = HMAC(S, "refresh-tag|{chain}.{generation}.{next}")`
  * (128 bits) proves that a token of any generation was issued under S, so a superseded one,
  * however old, is told from a forgery (which must never revoke: session ids are in every
- * access token) without keeping it. Stored per chain: the current generation, HMAC(S, current
- * token) and when it was issued; never a token. Rotating S kills every token of every chain
+ * access token) without keeping it. Stored per chain: the current generation, the one it
+ * (re)started at, HMAC(S, current token) and when it was issued; never a token. Rotating S kills every token of every chain
  * of the user at once: no hash or tag matches any more, and they are unknown.
  *
  * Tokens from before chains (`{session id}.{43 chars}`, no generation) are read as generation
@@ -89,6 +89,7 @@ const sameHash = (a: string, b: string): boolean => timingSafeEqual(utf8(a), utf
 
 interface ChainRow {
   generation: number;
+  first_generation: number;
   hash: string;
   issued_at: number;
 }
@@ -99,9 +100,9 @@ export function startChain(ctx: TenantCtx, chainId: string, secret: Uint8Array):
 }
 
 /**
- * Starts an existing chain again with a random token (its owner goes on, e.g. under a new
- * secret after a password change), past every generation handed out, so none of them can be
- * current again.
+ * Starts an existing chain again with a random token, past every generation handed out: the
+ * earlier ones can never be current again, and are unknown rather than reuse (a restart
+ * retires them on purpose; under the same secret their tags would still verify).
  */
 export function restartChain(ctx: TenantCtx, chainId: string, secret: Uint8Array): string {
   const prev = one<{ generation: number }>(ctx.sql, "SELECT generation FROM refresh_chains WHERE chain_id = ?", chainId);
@@ -110,7 +111,10 @@ export function restartChain(ctx: TenantCtx, chainId: string, secret: Uint8Array
 
 function writeFirst(ctx: TenantCtx, chainId: string, secret: Uint8Array, generation: number): string {
   const token = format(secret, chainId, generation, randomBytes(NEXT_BYTES));
-  ctx.sql.exec("INSERT OR REPLACE INTO refresh_chains (chain_id, generation, hash, issued_at) VALUES (?, ?, ?, ?)", chainId, generation, tokenHash(secret, token), ctx.now);
+  ctx.sql.exec(
+    "INSERT OR REPLACE INTO refresh_chains (chain_id, generation, first_generation, hash, issued_at) VALUES (?, ?, ?, ?, ?)",
+    chainId, generation, generation, tokenHash(secret, token), ctx.now,
+  );
   return token;
 }
 
@@ -126,11 +130,12 @@ export type ChainState =
 /** Read only: what `token` is to the chain (rotation, introspection, RFC 7009 revocation). */
 export function chainTokenState(ctx: TenantCtx, chainId: string, secret: Uint8Array, token: string): ChainState {
   const t = parseChainToken(token);
-  const row = t?.chainId === chainId ? one<ChainRow>(ctx.sql, "SELECT generation, hash, issued_at FROM refresh_chains WHERE chain_id = ?", chainId) : null;
+  const row = t?.chainId === chainId ? one<ChainRow>(ctx.sql, "SELECT generation, first_generation, hash, issued_at FROM refresh_chains WHERE chain_id = ?", chainId) : null;
   return t && row ? classify(ctx, row, secret, t, token) : { kind: "unknown" };
 }
 
 function classify(ctx: TenantCtx, row: ChainRow, secret: Uint8Array, t: ChainToken, token: string): ChainState {
+  if (t.generation < row.first_generation) return { kind: "unknown" };
   if (t.generation === row.generation && sameHash(tokenHash(secret, token), row.hash)) return { kind: "current", successor: successorOf(secret, t, token) };
   if (t.generation === row.generation - 1) {
     const successor = successorOf(secret, t, token);

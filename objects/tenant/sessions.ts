@@ -8,7 +8,7 @@ import { iso } from "../../src/clock.ts";
 import { sessionId } from "../../src/crypto/random.ts";
 import { due, type RequestMeta, type TenantCtx } from "./context.ts";
 import { appendEvent } from "./events.ts";
-import { dropChains, rotateChain, startChain } from "./refresh-chain.ts";
+import { dropChains, restartChain, rotateChain, startChain } from "./refresh-chain.ts";
 import { all, one, run } from "./sql.ts";
 
 export interface SessionRow {
@@ -20,6 +20,8 @@ export interface SessionRow {
   idle_expires_at: number;
   due_at: number;
   amr: string;
+  /** When the user last proved a factor in this session (ms): sign-in or step-up, never a refresh. */
+  auth_time: number;
   ip: string | null;
   user_agent: string | null;
   revoked_at: number | null;
@@ -34,15 +36,24 @@ export function isLive(s: SessionRow, now: number): boolean {
   return s.revoked_at === null && now < s.expires_at && now < s.idle_expires_at;
 }
 
+/**
+ * Starts a live session's refresh chain again with a new token keyed to `secret`: for a
+ * session that carries on after its user's secret rotated, or after a step-up. Every earlier
+ * token of the session is dead, and (retired, not stolen) unknown rather than reuse.
+ */
+export function replaceRefreshToken(ctx: TenantCtx, sid: string, secret: Uint8Array): string {
+  return restartChain(ctx, sid, secret);
+}
+
 export function createSession(ctx: TenantCtx, userId: string, secret: Uint8Array, amr: string[], meta: RequestMeta): { session: SessionRow; refreshToken: string } {
   const id = sessionId();
   const s = ctx.settings;
   const expires = ctx.now + s.refresh_ttl_s * 1000;
   const idle = Math.min(expires, ctx.now + s.refresh_idle_ttl_s * 1000);
   ctx.sql.exec(
-    `INSERT INTO sessions (id, user_id, created_at, last_refreshed_at, expires_at, idle_expires_at, due_at, amr, ip, user_agent)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    id, userId, ctx.now, ctx.now, expires, idle, idle, JSON.stringify(amr), meta.ip?.slice(0, 64) ?? null, meta.userAgent?.slice(0, 512) ?? null,
+    `INSERT INTO sessions (id, user_id, created_at, last_refreshed_at, expires_at, idle_expires_at, due_at, amr, auth_time, ip, user_agent)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    id, userId, ctx.now, ctx.now, expires, idle, idle, JSON.stringify(amr), ctx.now, meta.ip?.slice(0, 64) ?? null, meta.userAgent?.slice(0, 512) ?? null,
   );
   due(ctx, idle);
   const refreshToken = startChain(ctx, id, secret);

@@ -191,4 +191,23 @@ describe("refresh chain", () => {
     expectError(await refresh(t, legacy), 401, "invalid_token");
     expect(await revokeReason(t, s.session_id)).toBe("refresh_reuse");
   });
+  it("a step-up restarts the chain under the same secret: earlier tokens are unknown, not reuse, and the session goes on", async () => {
+    const t = await tenantWith();
+    const s = await signup(t);
+    const a = await refresh(t, s.refresh_token);
+    const up = await call("POST", `/v1/${t}/reauth`, { token: a.body.access_token, body: { password: "correct horse battery staple" } });
+    expect(up.status, JSON.stringify(up.body)).toBe(200);
+    expect(up.body.session_id).toBe(s.session_id);
+    expectError(await refresh(t, a.body.refresh_token), 401, "invalid_token");
+    expectError(await refresh(t, s.refresh_token), 401, "invalid_token");
+    expect(await revokeReason(t, s.session_id)).toBeNull();
+    const next = await refresh(t, up.body.refresh_token);
+    expect(next.status, JSON.stringify(next.body)).toBe(200);
+    // Reuse detection holds again from the restart on.
+    clock.advance(30_000);
+    expect((await refresh(t, next.body.refresh_token)).status).toBe(200);
+    clock.advance(30_000);
+    expectError(await refresh(t, up.body.refresh_token), 401, "invalid_token");
+    expect(await revokeReason(t, s.session_id)).toBe("refresh_reuse");
+  });
 });

@@ -195,9 +195,9 @@ describe("POST /introspect answers from live state, not from the token", () => {
     const s = await signup(t);
     const key = await apiKey(t);
     const real = decodeJwt(s.access_token);
-    const forged = await sign({ ...real, roles: ["admin"], scope: "admin:all users:delete", amr: ["mfa"], email: "boss@example.com", is_admin: true }, secret, kid);
+    const forged = await sign({ ...real, roles: ["admin"], scope: "admin:all users:delete", amr: ["mfa"], auth_time: real.iat! + 100, email: "boss@example.com", is_admin: true }, secret, kid);
     const r = await introspect(t, key, forged);
-    expect(r).toMatchObject({ active: true, sub: s.user.id, sid: s.session_id, roles: [], scope: "", amr: ["pwd"], email: s.user.email });
+    expect(r).toMatchObject({ active: true, sub: s.user.id, sid: s.session_id, roles: [], scope: "", amr: ["pwd"], auth_time: real.auth_time, email: s.user.email });
     expect(r).not.toHaveProperty("is_admin");
   });
 

@@ -17,6 +17,7 @@ import { mfaChallenge } from "../mfa.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
 import { chainTokenState, parseChainToken } from "../refresh-chain.ts";
 import { createSession, getSession, isLive, revokeSession, rotateRefreshToken, type SessionRow } from "../sessions.ts";
+import { authTimeOf } from "../step-up.ts";
 import { accessOf, audienceOf, buildClaims, checkLive } from "../tokens.ts";
 import { findUserByLogin, getCredential, getUser, identifierTaken, insertUser, mfaEnabled, rotateSecret, setCredential, toPublicUser, type UserRow } from "../users.ts";
 
@@ -297,7 +298,8 @@ export type IntrospectResponse = { active: false } | ({ active: true } & Record<
 
 /**
  * RFC 7662, answered from live state: the session, the user's status, `secret_version`,
- * roles and scope as they are now. Only `jti`, `iat` and `exp` come from the token, so a
+ * roles and scope as they are now; `auth_time` is the earlier of the token's and the
+ * session's (as for step-up). Only `jti`, `iat` and `exp` come from the token, so a
  * validly signed token (anyone holding an `HS256` tenant's shared secret can sign one) cannot
  * widen what it grants, and one whose lifetime exceeds `access_ttl_s` is refused in
  * `verifyAccessToken`.
@@ -339,6 +341,7 @@ export async function introspect(rt: Runtime, i: { apiKey: string; token: string
     roles,
     scope,
     amr: JSON.parse(session.amr),
+    auth_time: Math.floor(authTimeOf(claims, session) / 1000),
     email: user.email,
     username: user.username,
     jti: claims.jti,
