@@ -25,6 +25,7 @@ import * as me from "./tenant/flows/me.ts";
 import * as admin from "./tenant/flows/admin.ts";
 import * as alarm from "./tenant/flows/alarm.ts";
 import * as subscribers from "./tenant/flows/subscribers.ts";
+import * as subscriberCredentials from "./tenant/flows/subscriber-credentials.ts";
 import * as mfa from "./tenant/flows/mfa.ts";
 import * as account from "./tenant/flows/account.ts";
 import * as stepUp from "./tenant/flows/reauth.ts";
@@ -50,6 +51,7 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   readonly #secrets = new Map<string, { version: number; bytes: Uint8Array }>();
   #loaded: Loaded | null = null;
+  #loading: Promise<Loaded | null> | null = null;
   #sealer: Sealer | null = null;
   #ring: KeyRing | null = null;
   #draining: Promise<void> | null = null;
@@ -115,17 +117,30 @@ export class TenantObject extends Server<Env> implements Runtime {
     return settingsSchema(defaultAccessTtl(this.env.JWT_EXPIRATION_MINUTES));
   }
 
-  /** Loads (once) what every operation needs: settings, the sealer and the signing keys. */
-  async #load(): Promise<Loaded | null> {
+  /** Loads (once, however many requests ask at the same time) what every operation needs. */
+  #load(): Promise<Loaded | null> | Loaded {
     if (this.#loaded) return this.#loaded;
+    return (this.#loading ??= this.#loadNow().finally(() => (this.#loading = null)));
+  }
+
+  /** Settings, the sealer and the signing keys. */
+  async #loadNow(): Promise<Loaded | null> {
     if (!this.exists()) return null;
     const row = one<{ slug: string; name: string; status: string; settings: string }>(this.ctx.storage.sql, "SELECT slug, name, status, settings FROM settings WHERE id = 1")!;
     this.#sealer ??= await Sealer.create(this.env.MASTER_KEY, this.env.MASTER_KEY_PREVIOUS);
     const ring = new KeyRing(this.#sealer, row.slug);
     await ring.load(this.ctx.storage.sql);
+    const loaded: Loaded = { slug: row.slug, name: row.name, status: row.status, settings: this.settingsSchema().parse(JSON.parse(row.settings)) };
+    // A tenant made before keys had purposes signed its SETs with its EdDSA access-token key
+    // (see the key-purpose migration): it gets its own SET key now, once.
+    if (!ring.current("set") && row.status === "active") {
+      const key = await ring.prepare("set", "EdDSA");
+      const ctx = this.context(loaded.slug, loaded.name, loaded.settings);
+      this.ctx.storage.transactionSync(() => ring.install(ctx, key));
+    }
     this.#ring = ring;
-    this.#loaded = { slug: row.slug, name: row.name, status: row.status, settings: this.settingsSchema().parse(JSON.parse(row.settings)) };
-    return this.#loaded;
+    this.#loaded = loaded;
+    return loaded;
   }
 
   /** Called by flows that change the settings row, so the next operation sees them. */
@@ -341,6 +356,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   /** Step-up (objects/tenant/step-up.ts): a fresh `auth_time` for this session. */
   reauth(i: stepUp.ReauthInput) { return stepUp.reauth(this, i); }
   requestReauthLink(i: { accessToken: string; meta: RequestMeta }) { return stepUp.requestReauthLink(this, i); }
+  createEventTicket(i: { accessToken: string }) { return subscriberCredentials.createTicket(this, i); }
 
   // ---- RPC: account security (MFA, magic links, password reset, email verification, unlock)
 
@@ -410,6 +426,10 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   override async onConnect(connection: Parameters<Server["onConnect"]>[0], context: Parameters<Server["onConnect"]>[1]): Promise<void> {
     await subscribers.onConnect(this, connection, context.request);
+  }
+
+  override async onMessage(connection: Parameters<Server["onMessage"]>[0], message: Parameters<Server["onMessage"]>[1]): Promise<void> {
+    await subscriberCredentials.onMessage(this, connection as Parameters<typeof subscriberCredentials.onMessage>[1], message);
   }
 }
 

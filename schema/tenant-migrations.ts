@@ -199,11 +199,20 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN auth_time INTEGER NOT NULL DEFAULT 0;
   UPDATE sessions SET auth_time = created_at;
   `,
-  // 5: one refresh chain per session (objects/tenant/refresh-chain.ts) instead of a row per
+  // 5: a purpose per signing key (access_token, set; the JWKS publishes it as `warden_use`), so
+  // a key signs one kind of JWT only. Until now the EdDSA key signed the Security Event Tokens
+  // and, on EdDSA tenants, the access tokens too: it stays the access-token key there (a new SET
+  // key is made on the object's next start); on other tenants it only ever signed SETs.
+  `
+  ALTER TABLE signing_keys ADD COLUMN purpose TEXT NOT NULL DEFAULT 'access_token';
+  UPDATE signing_keys SET purpose = 'set'
+    WHERE alg = 'EdDSA' AND (SELECT json_extract(settings, '$.token_alg') FROM settings WHERE id = 1) IS NOT 'EdDSA';
+  `,
+  // 6: one refresh chain per session (objects/tenant/refresh-chain.ts) instead of a row per
   // token: the current generation, the one it (re)started at, its token's hash and when it was
-  // issued. Each session's
-  // newest current token is kept as generation 0, so existing refresh tokens go on working;
-  // older rotated rows and extra grace siblings are dropped (a sibling is then unknown).
+  // issued. Each session's newest current token is kept as generation 0, so existing refresh
+  // tokens go on working; older rotated rows and extra grace siblings are dropped (a sibling is
+  // then unknown).
   `
   CREATE TABLE refresh_chains (
     chain_id TEXT PRIMARY KEY,

@@ -17,7 +17,7 @@ function forge(t: string, claims: JWTPayload, header: Record<string, unknown> = 
     const b = await o.begin();
     if (!b.ok) throw new Error("no tenant");
     const alg = b.value.settings.token_alg === "user-HS512" ? "EdDSA" : b.value.settings.token_alg;
-    const key = o.ring.current(alg)!;
+    const key = (b.value.settings.token_alg === "user-HS512" ? o.ring.current("set") : o.ring.current("access_token", alg))!;
     return new SignJWT(claims).setProtectedHeader({ alg, kid: key.kid, typ: "at+jwt", ...header } as never).sign(key.sign);
   });
 }
