@@ -238,4 +238,21 @@ export const TENANT_MIGRATIONS: readonly string[] = [
     mac TEXT NOT NULL
   );
   `,
+  // 7: one refresh chain per session (objects/tenant/refresh-chain.ts) instead of a row per
+  // token: the current generation, the one it (re)started at, its token's hash and when it was
+  // issued. Each session's newest current token is kept as generation 0, so existing refresh
+  // tokens go on working; older rotated rows and extra grace siblings are dropped (a sibling is
+  // then unknown).
+  `
+  CREATE TABLE refresh_chains (
+    chain_id TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    first_generation INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    issued_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO refresh_chains (chain_id, generation, first_generation, hash, issued_at)
+    SELECT session_id, 0, 0, hash, MAX(issued_at) FROM refresh_tokens WHERE rotated_at IS NULL GROUP BY session_id;
+  DROP TABLE refresh_tokens;
+  `,
 ];

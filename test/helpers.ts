@@ -98,13 +98,13 @@ export async function count(slug: string, table: string, where = "1 = 1", ...arg
   return (await rows<{ n: number }>(slug, `SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, ...args))[0].n;
 }
 
-/** Users, sessions, live sessions, refresh tokens, events: what a refused request must not change. */
+/** Users, sessions, live sessions, refresh chains, events: what a refused request must not change. */
 export async function snapshot(slug: string): Promise<Record<string, number>> {
   const [r] = await rows<Record<string, number>>(
     slug,
     `SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM sessions) AS sessions,
             (SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL) AS live_sessions,
-            (SELECT COUNT(*) FROM refresh_tokens) AS refresh_tokens, (SELECT COUNT(*) FROM events) AS events,
+            (SELECT COUNT(*) FROM refresh_chains) AS refresh_chains, (SELECT COUNT(*) FROM events) AS events,
             (SELECT COUNT(*) FROM credentials) AS credentials, (SELECT MAX(secret_version) FROM users) AS max_ver`,
   );
   return r;

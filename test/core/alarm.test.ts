@@ -117,7 +117,7 @@ describe("alarm", () => {
     clock.advance(DAY + 60_000);
     await runDurableObjectAlarm(stub(t));
     expect(await count(t, "sessions", "id = ?", s.session_id)).toBe(0);
-    expect(await count(t, "refresh_tokens", "session_id = ?", s.session_id)).toBe(0);
+    expect(await count(t, "refresh_chains", "chain_id = ?", s.session_id)).toBe(0);
     expect(await count(t, "sessions", "id = ?", other.body.session_id)).toBe(1);
   });
 

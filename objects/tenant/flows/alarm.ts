@@ -11,6 +11,7 @@ import { auditPurgeDueAt, purgeAudit } from "../audit.ts";
 import { trimEvents } from "../events.ts";
 import { RETIRED_KEY_PUBLISHED_MS } from "../keys.ts";
 import { enqueue } from "../outbox.ts";
+import { dropChains } from "../refresh-chain.ts";
 import { expireDueSessions } from "../sessions.ts";
 import { all, one, run as exec } from "../sql.ts";
 import { syncTenantRow, TENANT_PURGE_GRACE_MS } from "./admin.ts";
@@ -75,13 +76,13 @@ function jobs(o: TenantObject, ctx: TenantCtx): boolean {
 
   const revokedBefore = ctx.now - r.revoked_sessions_days * DAY;
   const gone = all<{ id: string }>(ctx.sql, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE revoked_at IS NOT NULL AND revoked_at < ? LIMIT ?) RETURNING id", revokedBefore, BATCH);
-  for (const g of gone) ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", g.id);
+  dropChains(ctx.sql, gone.map((g) => g.id));
   more = gone.length === BATCH || more;
 
   const usersBefore = ctx.now - r.deleted_users_days * DAY;
   const users = all<{ id: string }>(ctx.sql, "SELECT id FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ? LIMIT ?", usersBefore, BATCH);
   for (const u of users) {
-    for (const s of all<{ id: string }>(ctx.sql, "SELECT id FROM sessions WHERE user_id = ?", u.id)) ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", s.id);
+    dropChains(ctx.sql, all<{ id: string }>(ctx.sql, "SELECT id FROM sessions WHERE user_id = ?", u.id).map((s) => s.id));
     for (const q of ["sessions", "credentials", "mfa_totp", "recovery_codes", "memberships", "one_time_tokens"]) ctx.sql.exec(`DELETE FROM ${q} WHERE user_id = ?`, u.id);
     ctx.sql.exec("DELETE FROM users WHERE id = ?", u.id);
     enqueue(ctx, "d1", [{ sql: "DELETE FROM user_directory WHERE tenant = ? AND user_id = ?", params: [ctx.slug, u.id] }]);
