@@ -15,18 +15,22 @@ import { TENANT_MIGRATIONS } from "../schema/tenant-migrations.ts";
 import { newEffects, newMemo, type Queued, type RequestMeta, type TenantCtx } from "./tenant/context.ts";
 import { KeyRing } from "./tenant/keys.ts";
 import type { Operator } from "./tenant/operator.ts";
-import { deleteDelivered, liveDelivery, drainOutbox, type Delivery } from "./tenant/outbox.ts";
+import { deleteDelivered, drainOutbox, insertSealedMessages, liveDelivery, openMessage, sealMessages, type Delivery, type WebhookDelivery } from "./tenant/outbox.ts";
 import type { Issued, Runtime, TokenResponse } from "./tenant/runtime.ts";
 import { audienceOf, signAccessToken, verifyAccessToken, type AccessClaims } from "./tenant/tokens.ts";
 import { getUser, type UserRow } from "./tenant/users.ts";
 import { one } from "./tenant/sql.ts";
+import { auditKeys } from "./tenant/audit.ts";
+import { openSettings, sealSettings, writeSettings } from "./tenant/settings-store.ts";
 import * as auth from "./tenant/flows/auth.ts";
 import * as me from "./tenant/flows/me.ts";
 import * as admin from "./tenant/flows/admin.ts";
 import * as alarm from "./tenant/flows/alarm.ts";
 import * as subscribers from "./tenant/flows/subscribers.ts";
+import * as subscriberCredentials from "./tenant/flows/subscriber-credentials.ts";
 import * as mfa from "./tenant/flows/mfa.ts";
 import * as account from "./tenant/flows/account.ts";
+import * as stepUp from "./tenant/flows/reauth.ts";
 import * as usersAdmin from "./tenant/flows/users-admin.ts";
 import * as roles from "./tenant/flows/roles.ts";
 import * as auditLog from "./tenant/flows/audit.ts";
@@ -49,6 +53,7 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   readonly #secrets = new Map<string, { version: number; bytes: Uint8Array }>();
   #loaded: Loaded | null = null;
+  #loading: Promise<Loaded | null> | null = null;
   #sealer: Sealer | null = null;
   #ring: KeyRing | null = null;
   #draining: Promise<void> | null = null;
@@ -58,6 +63,8 @@ export class TenantObject extends Server<Env> implements Runtime {
   #turn: Promise<void> | null = null;
   /** Outbox rows delivered straight after their commit and not deleted yet (see `#send`). */
   #sent: number[] = [];
+  /** Webhook attempts under way; each settles on its own (see drainOutbox). */
+  readonly #attempts = new Set<Promise<void>>();
   /** Outside services; tests swap in failing ones. */
   delivery: Delivery;
 
@@ -114,17 +121,37 @@ export class TenantObject extends Server<Env> implements Runtime {
     return settingsSchema(defaultAccessTtl(this.env.JWT_EXPIRATION_MINUTES));
   }
 
-  /** Loads (once) what every operation needs: settings, the sealer and the signing keys. */
-  async #load(): Promise<Loaded | null> {
+  /** Loads (once, however many requests ask at the same time) what every operation needs. */
+  #load(): Promise<Loaded | null> | Loaded {
     if (this.#loaded) return this.#loaded;
+    return (this.#loading ??= this.#loadNow().finally(() => (this.#loading = null)));
+  }
+
+  /** Settings, the sealer and the signing keys. */
+  async #loadNow(): Promise<Loaded | null> {
     if (!this.exists()) return null;
-    const row = one<{ slug: string; name: string; status: string; settings: string }>(this.ctx.storage.sql, "SELECT slug, name, status, settings FROM settings WHERE id = 1")!;
+    const row = one<{ slug: string; name: string; status: string; settings: string; webhook_secret_sealed: string | null }>(this.ctx.storage.sql, "SELECT slug, name, status, settings, webhook_secret_sealed FROM settings WHERE id = 1")!;
     this.#sealer ??= await Sealer.create(this.env.MASTER_KEY, this.env.MASTER_KEY_PREVIOUS);
     const ring = new KeyRing(this.#sealer, row.slug);
     await ring.load(this.ctx.storage.sql);
+    const opened = await openSettings(this.#sealer, row.slug, row);
+    const settings = this.settingsSchema().parse(opened.raw);
+    // A webhook secret stored in clear before sealing existed is sealed the first time it is read.
+    if (opened.legacy) {
+      const stored = await sealSettings(this.#sealer, row.slug, settings);
+      this.ctx.storage.transactionSync(() => writeSettings(this.ctx.storage.sql, stored));
+    }
+    const loaded: Loaded = { slug: row.slug, name: row.name, status: row.status, settings };
+    // A tenant made before keys had purposes signed its SETs with its EdDSA access-token key
+    // (see the key-purpose migration): it gets its own SET key now, once.
+    if (!ring.current("set") && row.status === "active") {
+      const key = await ring.prepare("set", "EdDSA");
+      const ctx = this.context(loaded.slug, loaded.name, loaded.settings);
+      this.ctx.storage.transactionSync(() => ring.install(ctx, key));
+    }
     this.#ring = ring;
-    this.#loaded = { slug: row.slug, name: row.name, status: row.status, settings: this.settingsSchema().parse(JSON.parse(row.settings)) };
-    return this.#loaded;
+    this.#loaded = loaded;
+    return loaded;
   }
 
   /** Called by flows that change the settings row, so the next operation sees them. */
@@ -161,7 +188,7 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   context(slug: string, name: string, settings: Settings): TenantCtx {
     const base = (this.env.PUBLIC_URL ?? "http://localhost:8787").replace(/\/+$/, "");
-    return { sql: this.ctx.storage.sql, slug, name, settings, now: clock.now(), issuer: `${base}/v1/${slug}`, effects: newEffects(), memo: this.#memo };
+    return { sql: this.ctx.storage.sql, slug, name, settings, now: clock.now(), issuer: `${base}/v1/${slug}`, effects: newEffects(), memo: this.#memo, auditKeys: auditKeys(() => this.#sealer, slug) };
   }
 
   tx<T>(_ctx: TenantCtx, fn: () => T): T {
@@ -189,6 +216,7 @@ export class TenantObject extends Server<Env> implements Runtime {
     ctx.effects = newEffects();
     // First, before any await, so no drain can read these rows in between and send them twice.
     if (fx.outbox.length) this.#send(fx.outbox);
+    if (fx.messages.length) await this.#queueMessages(ctx, fx.messages);
     if (fx.events.length) await subscribers.broadcast(this, fx.events, ctx.issuer, audienceOf(ctx.slug, ctx.settings));
     if (fx.dueAt !== null) await this.armAlarm(fx.dueAt);
   }
@@ -216,6 +244,30 @@ export class TenantObject extends Server<Env> implements Runtime {
     }
     if (drain) void this.drain();
     else if (this.#sent.length >= SENT_BATCH) this.flushSent();
+  }
+
+  /**
+   * Seals webhook bodies and writes their outbox rows, in a transaction of their own right
+   * after the flow's (WebCrypto is async, `transactionSync` is not). The associated data binds
+   * each body to its tenant, its row reference and its purpose, like every sealed secret.
+   */
+  async #queueMessages(ctx: TenantCtx, bodies: string[]): Promise<void> {
+    const sealed = await sealMessages(await this.prepareSealer(), ctx.slug, bodies);
+    this.ctx.storage.transactionSync(() => insertSealedMessages(this.ctx.storage.sql, ctx.now, sealed));
+    void this.drain();
+  }
+
+  /** Opens a webhook row for sending, addressed and signed with the settings of now. */
+  async #openWebhook(payload: string): Promise<WebhookDelivery | null> {
+    const l = await this.#load();
+    const d = l?.settings.delivery;
+    if (!l || !d?.webhook_url || !d.webhook_secret) return null;
+    return { url: d.webhook_url, secret: d.webhook_secret, body: await openMessage(this.sealer, l.slug, payload) };
+  }
+
+  /** Resolves once every webhook attempt started so far has settled (tests, and anything that must see their outcome). */
+  async deliveriesSettled(): Promise<void> {
+    while (this.#attempts.size) await Promise.all([...this.#attempts]);
   }
 
   /** Deletes the rows already sent from memory; called before anything reads the outbox. */
@@ -253,7 +305,16 @@ export class TenantObject extends Server<Env> implements Runtime {
         do {
           this.#drainAgain = false;
           this.flushSent();
-          await drainOutbox(this.ctx.storage.sql, this.delivery, clock.now());
+          await drainOutbox({
+            sql: this.ctx.storage.sql,
+            deliver: this.delivery,
+            now: clock.now(),
+            openWebhook: (p) => this.#openWebhook(p),
+            started: (attempt) => {
+              const p = attempt.catch((e) => console.error(JSON.stringify({ level: "error", msg: "webhook attempt failed", error: String(e) }))).finally(() => this.#attempts.delete(p));
+              this.#attempts.add(p);
+            },
+          });
         } while (this.#drainAgain);
       } catch (e) {
         console.error(JSON.stringify({ level: "error", msg: "outbox drain failed", error: String(e) }));
@@ -332,16 +393,20 @@ export class TenantObject extends Server<Env> implements Runtime {
   // ------------------------------------------------------------------ RPC: the signed-in user
 
   me(i: { accessToken: string }) { return me.getMe(this, i); }
-  credentialStart(i: { accessToken: string }) { return me.credentialStart(this, i); }
+  credentialStart(i: { accessToken: string; reserve?: boolean }) { return me.credentialStart(this, i); }
   updateMe(i: me.UpdateMeInput) { return me.updateMe(this, i); }
   deleteMe(i: me.DeleteMeInput) { return me.deleteMe(this, i); }
   listSessions(i: { accessToken: string }) { return me.listSessions(this, i); }
-  revokeOwnSession(i: { accessToken: string; sessionId: string }) { return me.revokeOwnSession(this, i); }
+  revokeOwnSession(i: { accessToken: string; sessionId: string; meta: RequestMeta }) { return me.revokeOwnSession(this, i); }
+  /** Step-up (objects/tenant/step-up.ts): a fresh `auth_time` for this session. */
+  reauth(i: stepUp.ReauthInput) { return stepUp.reauth(this, i); }
+  requestReauthLink(i: { accessToken: string; meta: RequestMeta }) { return stepUp.requestReauthLink(this, i); }
+  createEventTicket(i: { accessToken: string }) { return subscriberCredentials.createTicket(this, i); }
 
   // ---- RPC: account security (MFA, magic links, password reset, email verification, unlock)
 
   loginMfa(i: mfa.LoginMfaInput) { return mfa.loginMfa(this, i); }
-  enrollTotp(i: { accessToken: string }) { return mfa.enrollTotp(this, i); }
+  enrollTotp(i: { accessToken: string; meta: RequestMeta }) { return mfa.enrollTotp(this, i); }
   confirmTotp(i: mfa.ConfirmTotpInput) { return mfa.confirmTotp(this, i); }
   disableTotp(i: mfa.DisableTotpInput) { return mfa.disableTotp(this, i); }
   regenerateRecoveryCodes(i: { accessToken: string; meta: RequestMeta }) { return mfa.regenerateRecoveryCodes(this, i); }
@@ -350,7 +415,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   forgotPassword(i: account.EmailRequestInput) { return account.forgotPassword(this, i); }
   resetPassword(i: account.ResetPasswordInput) { return account.resetPassword(this, i); }
   requestEmailVerification(i: { accessToken: string; meta: RequestMeta }) { return account.requestEmailVerification(this, i); }
-  verifyEmail(i: { token: string; meta: RequestMeta }) { return account.verifyEmail(this, i); }
+  verifyEmail(i: { token: string; accessToken: string | null; meta: RequestMeta }) { return account.verifyEmail(this, i); }
   unlockUser(i: Parameters<typeof account.unlockUser>[1]) { return account.unlockUser(this, i); }
 
   // ------------------------------------------------------------------ RPC: operators
@@ -378,6 +443,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   deleteUser(i: usersAdmin.UserActionInput) { return usersAdmin.deleteUser(this, i); }
   revokeUser(i: usersAdmin.UserActionInput) { return usersAdmin.revokeUser(this, i); }
   forcePasswordReset(i: usersAdmin.UserActionInput) { return usersAdmin.forcePasswordReset(this, i); }
+  resetMfa(i: usersAdmin.UserActionInput) { return usersAdmin.resetMfa(this, i); }
   listRoles(i: { by: Operator }) { return roles.listRoles(this, i); }
   createRole(i: roles.CreateRoleInput) { return roles.createRole(this, i); }
   deleteRole(i: { by: Operator; name: string; meta: RequestMeta }) { return roles.deleteRole(this, i); }
@@ -405,6 +471,10 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   override async onConnect(connection: Parameters<Server["onConnect"]>[0], context: Parameters<Server["onConnect"]>[1]): Promise<void> {
     await subscribers.onConnect(this, connection, context.request);
+  }
+
+  override async onMessage(connection: Parameters<Server["onMessage"]>[0], message: Parameters<Server["onMessage"]>[1]): Promise<void> {
+    await subscriberCredentials.onMessage(this, connection as Parameters<typeof subscriberCredentials.onMessage>[1], message);
   }
 }
 

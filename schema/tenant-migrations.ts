@@ -187,4 +187,72 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   DROP TABLE refresh_tokens;
   ALTER TABLE refresh_tokens_v2 RENAME TO refresh_tokens;
   `,
+  // 3: a pending email change (PATCH /me new_email) waits on the user row until a link sent to
+  // the new address is used; not UNIQUE, so a pending address is not reserved against others
+  `
+  ALTER TABLE users ADD COLUMN pending_email TEXT;
+  ALTER TABLE users ADD COLUMN pending_email_norm TEXT;
+  `,
+  // 4: sessions remember when their user last proved a factor (`auth_time`, ms): set at sign-in
+  // and by a step-up (POST /reauth), never by a refresh; existing sessions count from creation
+  `
+  ALTER TABLE sessions ADD COLUMN auth_time INTEGER NOT NULL DEFAULT 0;
+  UPDATE sessions SET auth_time = created_at;
+  `,
+  // 5: a purpose per signing key (access_token, set; the JWKS publishes it as `warden_use`), so
+  // a key signs one kind of JWT only. Until now the EdDSA key signed the Security Event Tokens
+  // and, on EdDSA tenants, the access tokens too: it stays the access-token key there (a new SET
+  // key is made on the object's next start); on other tenants it only ever signed SETs.
+  `
+  ALTER TABLE signing_keys ADD COLUMN purpose TEXT NOT NULL DEFAULT 'access_token';
+  UPDATE signing_keys SET purpose = 'set'
+    WHERE alg = 'EdDSA' AND (SELECT json_extract(settings, '$.token_alg') FROM settings WHERE id = 1) IS NOT 'EdDSA';
+  `,
+  // 6: secrets at rest and a keyed audit chain. The webhook secret moves out of the settings
+  // JSON into a sealed column (the object seals a clear one the first time it loads). Audit
+  // rows record the master key that keyed their HMAC (NULL: an unkeyed SHA-256 row written
+  // before this migration); audit_head keeps the chain's newest link, its row count and the
+  // anchor the oldest retained row links to, under an HMAC; audit_checkpoints records each
+  // retention purge, keyed, so a purge is told apart from a deletion
+  `
+  ALTER TABLE settings ADD COLUMN webhook_secret_sealed TEXT;
+  ALTER TABLE audit_log ADD COLUMN key_id TEXT;
+  CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    keyed_from INTEGER NOT NULL,
+    first_id INTEGER NOT NULL,
+    anchor TEXT NOT NULL,
+    head_id INTEGER NOT NULL,
+    head_hash TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    key_id TEXT NOT NULL,
+    mac TEXT NOT NULL
+  );
+  CREATE TABLE audit_checkpoints (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts INTEGER NOT NULL,
+    through_id INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    purged INTEGER NOT NULL,
+    key_id TEXT NOT NULL,
+    mac TEXT NOT NULL
+  );
+  `,
+  // 7: one refresh chain per session (objects/tenant/refresh-chain.ts) instead of a row per
+  // token: the current generation, the one it (re)started at, its token's hash and when it was
+  // issued. Each session's newest current token is kept as generation 0, so existing refresh
+  // tokens go on working; older rotated rows and extra grace siblings are dropped (a sibling is
+  // then unknown).
+  `
+  CREATE TABLE refresh_chains (
+    chain_id TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    first_generation INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    issued_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO refresh_chains (chain_id, generation, first_generation, hash, issued_at)
+    SELECT session_id, 0, 0, hash, MAX(issued_at) FROM refresh_tokens WHERE rotated_at IS NULL GROUP BY session_id;
+  DROP TABLE refresh_tokens;
+  `,
 ];

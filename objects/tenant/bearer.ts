@@ -1,47 +1,17 @@
 /**
  * @module The prelude of every flow a bearer token opens: load the tenant, then check the
  * token's signature and registered claims. Liveness (session, user, `ver`) is checked later,
- * inside the flow's transaction, with `checkLive`; for routes that also re-check the password,
- * with `checkReauth`.
+ * inside the flow's transaction, with `checkLive`; for changes that need a recent
+ * authentication, with `requireRecentAuth` (step-up.ts).
  */
 import { fail, ok, type Result } from "../../src/errors.ts";
-import { accountKey, clearAttempts } from "./attempts.ts";
-import { audit } from "./audit.ts";
-import type { RequestMeta, TenantCtx } from "./context.ts";
+import type { TenantCtx } from "./context.ts";
 import type { Runtime } from "./runtime.ts";
-import { checkLive, type AccessClaims, type Principal } from "./tokens.ts";
+import type { AccessClaims } from "./tokens.ts";
 
 export async function beginWithToken(rt: Runtime, token: string): Promise<Result<{ ctx: TenantCtx; claims: AccessClaims }>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const claims = await rt.verifyAccess(b.value, token);
   return claims ? ok({ ctx: b.value, claims }) : fail("invalid_token");
-}
-
-/** A bearer route that also re-checks the current password (PATCH /me, DELETE /me, DELETE /mfa/totp). */
-export interface ReauthInput {
-  accessToken: string;
-  /** The user's secret version when the router read the hash it verified. */
-  secretVersion: number;
-  /** The router's verdict on the current password. */
-  passwordOk: boolean;
-  meta: RequestMeta;
-}
-
-/**
- * Inside the transaction: `checkLive`, then the password re-check. It counts only if it was
- * right and made against the secret version still current (a rotation in between voids it);
- * otherwise a failed attempt is audited (`via` names the route) and the answer is
- * `invalid_credentials`. A right one clears the attempt the router's check reserved.
- */
-export function checkReauth(ctx: TenantCtx, claims: AccessClaims, i: ReauthInput, via: string): Result<Principal> {
-  const p = checkLive(ctx, claims);
-  if (!p.ok) return p;
-  const { user, session } = p.value;
-  if (!i.passwordOk || user.secret_version !== i.secretVersion) {
-    audit(ctx, { type: "login.failure", userId: user.id, sessionId: session.id, meta: i.meta, data: { via } });
-    return fail("invalid_credentials");
-  }
-  clearAttempts(ctx, accountKey(user.id));
-  return p;
 }

@@ -22,8 +22,18 @@ export type AccessClaims = AccessTokenClaims & { aud: string };
 
 export const audienceOf = (slug: string, s: Settings): string => s.audience ?? slug;
 
-export function buildClaims(ctx: TenantCtx, user: UserRow, session: SessionRow): AccessClaims {
+/**
+ * What the user's tokens grant now: their current roles and the union of those roles'
+ * scopes. The one place scope is computed, for signing and for introspection alike (an OAuth
+ * grant will narrow it to the intersection with what the grant allows).
+ */
+export function accessOf(ctx: TenantCtx, user: UserRow): { roles: string[]; scope: string } {
   const { roles, scopes } = rolesOf(ctx.sql, user.id);
+  return { roles, scope: scopes.join(" ") };
+}
+
+export function buildClaims(ctx: TenantCtx, user: UserRow, session: SessionRow): AccessClaims {
+  const { roles, scope } = accessOf(ctx, user);
   const iat = Math.floor(ctx.now / 1000);
   return {
     iss: ctx.issuer,
@@ -33,8 +43,9 @@ export function buildClaims(ctx: TenantCtx, user: UserRow, session: SessionRow):
     sid: session.id,
     ver: user.secret_version,
     roles,
-    scope: scopes.join(" "),
+    scope,
     amr: JSON.parse(session.amr),
+    auth_time: Math.floor(session.auth_time / 1000),
     email: user.email,
     username: user.username,
     jti: randomToken(16),
@@ -46,7 +57,7 @@ export function buildClaims(ctx: TenantCtx, user: UserRow, session: SessionRow):
 export async function signAccessToken(ring: KeyRing, settings: Settings, claims: AccessClaims, userSecret: Uint8Array): Promise<string> {
   const alg = settings.token_alg;
   if (alg === "user-HS512") return signJwt(claims, { alg: "HS512", typ: "at+jwt" }, userSecret);
-  const key = ring.current(alg);
+  const key = ring.current("access_token", alg);
   if (!key) throw new Error(`no current ${alg} signing key`);
   return signJwt(claims, { alg: jwsAlg(alg), kid: key.kid, typ: "at+jwt" }, key.sign);
 }
@@ -59,8 +70,9 @@ export type UserSecretLookup = (userId: string) => Promise<{ secret: Uint8Array;
 
 /**
  * Step one: signature and registered claims. Refuses `alg: none`, any algorithm other than
- * the tenant's, header-supplied keys (`jku`, `jwk`, `x5u`, `x5c`), wrong `iss`/`aud`/`typ`,
- * expired and not-yet-valid tokens, and tokens of another tenant.
+ * the tenant's, keys that do not sign access tokens (the SET key), header-supplied keys
+ * (`jku`, `jwk`, `x5u`, `x5c`), wrong `iss`/`aud`/`typ`, expired and not-yet-valid tokens,
+ * and tokens of another tenant.
  */
 export async function verifyAccessToken(
   token: string,
@@ -81,13 +93,16 @@ export async function verifyAccessToken(
   } else {
     if (typeof header.kid !== "string") return null;
     const k = o.ring.get(header.kid);
-    if (!k || k.alg !== o.settings.token_alg) return null;
+    if (!k || k.purpose !== "access_token" || k.alg !== o.settings.token_alg) return null;
     key = k.verify;
   }
   const claims = await verifyJwt(token, key, { alg, issuer: o.issuer, audience: audienceOf(o.slug, o.settings), typ: "at+jwt", nowMs: o.now });
   if (!claims) return null;
   // jose checks `iat` only against a maxTokenAge; a token issued in the future is not valid yet.
   if (typeof claims.iat !== "number" || claims.iat * 1000 > o.now + IAT_LEEWAY_MS) return null;
+  // Warden signs exactly `exp = iat + access_ttl_s`: a longer lifetime was signed by someone
+  // else holding the key (an HS256 tenant's shared secret), or before the TTL was shortened.
+  if (typeof claims.exp !== "number" || claims.exp - claims.iat > o.settings.access_ttl_s) return null;
   if (claims.tid !== o.slug || typeof claims.sid !== "string" || typeof claims.ver !== "number") return null;
   return claims as AccessClaims;
 }

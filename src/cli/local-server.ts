@@ -104,6 +104,47 @@ export function cronTriggers(env?: string): string[] {
   return (workerOptionsFromConfig(env).cronTriggers as string[] | undefined) ?? [];
 }
 
+interface RateLimitConfig {
+  simple: { limit: number; period: number };
+}
+
+/**
+ * The rate-limiting bindings, locally. Miniflare implements each `limit()` call as a Durable
+ * Object call that writes SQLite on disk, so locally the per-IP shield cost about half of an
+ * introspection (measured: test/bench/README.md). The production binding is an in-memory
+ * counter of the Cloudflare location (eventually consistent by design). Here each binding is
+ * a service binding to a Worker in the same runtime with that in-memory behaviour: a fixed
+ * window per key of the configured `period`, at most `limit` calls in it. The router's code is
+ * the same in both places; only what stands behind the binding differs.
+ */
+function rateLimitShim(ratelimits: Record<string, RateLimitConfig>): { worker: Record<string, unknown>; bindings: Record<string, { name: string; entrypoint: string }> } {
+  const classes = Object.entries(ratelimits).map(([name, c]) => `
+export class ${name} extends WorkerEntrypoint {
+  limit({ key }) { return count(${JSON.stringify(name)}, String(key), ${Number(c.simple.limit)}, ${Number(c.simple.period)}); }
+}`).join("\n");
+  const script = `import { WorkerEntrypoint } from "cloudflare:workers";
+const windows = new Map();
+function count(binding, key, limit, period) {
+  const now = Math.floor(Date.now() / 1000 / period);
+  const id = binding + "\\0" + key;
+  let w = windows.get(id);
+  if (!w || w.window !== now) {
+    if (windows.size > 100000) windows.clear();
+    w = { window: now, n: 0 };
+    windows.set(id, w);
+  }
+  w.n += 1;
+  return { success: w.n <= limit };
+}
+export default { fetch() { return new Response("rate-limit shim", { status: 404 }); } };
+${classes}
+`;
+  return {
+    worker: { name: "warden-local-ratelimit", modules: [{ type: "ESModule", path: "ratelimit.mjs", contents: script }], compatibilityDate: "2026-11-01" },
+    bindings: Object.fromEntries(Object.keys(ratelimits).map((name) => [name, { name: "warden-local-ratelimit", entrypoint: name }])),
+  };
+}
+
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const persistRoot = join(options.persistTo ?? join(PROJECT_ROOT, ".wrangler", "state"), "v3");
   const buildDir = join(PROJECT_ROOT, ".wrangler", "local-build", String(options.port));
@@ -114,15 +155,18 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
 
+  const { ratelimits, ...rest } = worker as typeof worker & { ratelimits?: Record<string, RateLimitConfig> };
+  const shim = rateLimitShim(ratelimits ?? {});
   const mf = new Miniflare(convertV4MiniflareOptions({
     workers: [{
-      ...worker,
+      ...rest,
+      serviceBindings: { ...(rest.serviceBindings as Record<string, unknown> | undefined), ...shim.bindings },
       name: "warden",
       modules: true,
       modulesRoot: buildDir,
       scriptPath: entry,
       bindings: { ...(worker.bindings as Record<string, string>), ...secrets, ...options.vars },
-    }],
+    }, shim.worker],
     host: "127.0.0.1",
     port: options.port,
     // The same layout as `wrangler dev --persist-to`: `{dir}/v3/{d1,do,...}`.
@@ -135,7 +179,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       out.pipe(stdout, { end: false });
       err.pipe(stderr, { end: false });
     },
-  } as Parameters<typeof convertV4MiniflareOptions>[0]));
+  } as unknown as Parameters<typeof convertV4MiniflareOptions>[0]));
   const ready = await mf.ready;
   const url = `http://127.0.0.1:${ready.port}`;
 

@@ -19,8 +19,3 @@ export function portFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return port;
 }
 
-/**
- * The wrangler.toml environment that local runs (`npm start`, the end-to-end tests, the
- * benchmark) serve; undefined is the top level.
- */
-export const LOCAL_ENV: string | undefined = undefined;

@@ -1,7 +1,8 @@
 /// <reference types="node" />
 /**
  * @module `npm start`: `.dev.vars`, local D1 migrations, then the Worker in Miniflare on port
- * 8787 (or `PORT`) without wrangler's reload proxy (src/cli/local-server.ts), the cron
+ * 8787 (or `PORT`), in wrangler.toml's `[env.development]` (the top level is production),
+ * without wrangler's reload proxy (src/cli/local-server.ts), the cron
  * triggers on their schedule, and the admin token with a first curl. Runs until Ctrl-C or
  * SIGTERM. The end-to-end tests and the benchmark start the server through this same file
  * (src/cli/dev-server.ts `startServer`), with flags that isolate it:
@@ -14,9 +15,9 @@
  *   --quiet           no banner
  */
 import { parseArgs } from "node:util";
-import { applyLocalMigrations, ensureDevVars, type OutputListener } from "./dev-server.ts";
+import { applyLocalMigrations, ensureDevVars, LOCAL_ENV, type OutputListener } from "./dev-server.ts";
 import { startLocalServer, type LocalServer } from "./local-server.ts";
-import { DEFAULT_PORT, LOCAL_ENV, PROJECT_ROOT, portFromEnv } from "./project.ts";
+import { DEFAULT_PORT, PROJECT_ROOT, portFromEnv } from "./project.ts";
 import { reapStaleRun, removeRunRecord, startWatcher, writeRunRecord } from "./reaper.ts";
 
 const stream: OutputListener = (chunk, which) => (which === "stdout" ? process.stdout : process.stderr).write(chunk);

@@ -24,14 +24,16 @@ export const DELIVERY = { delivery: { webhook_url: HOOK_URL, webhook_secret: HOO
 export interface Received {
   headers: Headers;
   body: string;
+  /** The request's redirect mode: Warden's must be "manual". */
+  redirect: Request["redirect"];
 }
 
 export interface Outbound {
   /** How siteverify answers: success, rejection, a network error, or a 5xx. */
   siteverify: "pass" | "fail" | "down" | "5xx";
   siteverifyCalls: Record<string, string>[];
-  /** How the webhook receiver answers. */
-  receiver: "ok" | "fail";
+  /** How the webhook receiver answers: 204, 503, a 307 to elsewhere, or never (ignoring the abort signal). */
+  receiver: "ok" | "fail" | "redirect" | "hang";
   attempts: Received[];
   delivered: Received[];
 }
@@ -65,9 +67,11 @@ function mockOutbound(o: Outbound): void {
       return Response.json({ success, "error-codes": success ? [] : ["invalid-input-response"] });
     }
     if (req.url === HOOK_URL) {
-      const r = { headers: req.headers, body: await req.text() };
+      const r = { headers: req.headers, body: await req.text(), redirect: req.redirect };
       o.attempts.push(r);
       if (o.receiver === "fail") return new Response("unavailable", { status: 503 });
+      if (o.receiver === "redirect") return new Response(null, { status: 307, headers: { location: "http://169.254.169.254/latest/meta-data/" } });
+      if (o.receiver === "hang") return new Promise<Response>(() => {});
       o.delivered.push(r);
       return new Response(null, { status: 204 });
     }
@@ -75,11 +79,15 @@ function mockOutbound(o: Outbound): void {
   });
 }
 
-/** Runs the tenant object's outbox now (twice: a drain already in flight may predate the newest rows). */
+/**
+ * Runs the tenant object's outbox now (twice: a drain already in flight may predate the
+ * newest rows), then waits for the webhook attempts it started, which the drain does not.
+ */
 export async function flush(slug: string): Promise<void> {
   await runInDurableObject(stub(slug), async (o) => {
     await o.drain();
     await o.drain();
+    await o.deliveriesSettled();
   });
 }
 
@@ -119,6 +127,17 @@ export async function tenantWithUser(settings: Record<string, unknown> = {}): Pr
   const email = `${uniq("u")}@example.com`;
   const s = await signup(t, { email });
   return { t, email, user: s.user, access: s.access_token, refresh: s.refresh_token };
+}
+
+/**
+ * Verifies the user's current address the way an owner does: a requested link, used with their
+ * own session. A magic link or reset on a verified account is an ordinary sign-in or reset,
+ * not a claim (which would remove the user's TOTP and end their sessions).
+ */
+export async function verifyOwnEmail(out: Outbound, t: string, email: string, access: string): Promise<void> {
+  expect((await call("POST", `/v1/${t}/email/verify/request`, { token: access })).status).toBe(202);
+  const v = await call("POST", `/v1/${t}/email/verify`, { token: access, body: { token: (await lastMessage(out, t, "email_verify", email)).token } });
+  expect(v.status, JSON.stringify(v.body)).toBe(204);
 }
 
 /** Enrolls and confirms TOTP with the given access token; returns the base32 secret and the first recovery codes. */

@@ -15,9 +15,10 @@ import { jwks } from "../keys.ts";
 import { logMessage, mustVerifyEmail, queueEmailVerification, UNVERIFIED_MESSAGE, type Message } from "../messages.ts";
 import { mfaChallenge } from "../mfa.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
-import { createSession, getSession, isLive, parseRefreshToken, refreshHash, revokeSession, rotateRefreshToken, type SessionRow } from "../sessions.ts";
-import { one } from "../sql.ts";
-import { buildClaims, checkLive } from "../tokens.ts";
+import { chainTokenState, parseChainToken } from "../refresh-chain.ts";
+import { createSession, getSession, isLive, revokeSession, rotateRefreshToken, type SessionRow } from "../sessions.ts";
+import { authTimeOf } from "../step-up.ts";
+import { accessOf, audienceOf, buildClaims, checkLive } from "../tokens.ts";
 import { findUserByLogin, getCredential, getUser, identifierTaken, insertUser, mfaEnabled, rotateSecret, setCredential, toPublicUser, type UserRow } from "../users.ts";
 
 export interface SignupInput {
@@ -189,7 +190,7 @@ export async function refresh(rt: Runtime, i: RefreshInput): Promise<Result<Toke
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
-  const sid = parseRefreshToken(i.refreshToken);
+  const sid = parseChainToken(i.refreshToken)?.chainId;
   if (!sid) return fail("invalid_token");
   // Everything happens in one transaction with the user secret from memory. When it is not in
   // memory, the transaction stops before writing anything, the secret is unsealed (an await,
@@ -208,7 +209,7 @@ export async function refresh(rt: Runtime, i: RefreshInput): Promise<Result<Toke
         audit(ctx, { type: "refresh.reuse", userId: user.id, sessionId: session.id, meta: i.meta });
         return fail("invalid_token", "Refresh token reuse detected; the session is revoked.");
       }
-      audit(ctx, { type: "refresh", userId: user.id, sessionId: session.id, meta: i.meta });
+      audit(ctx, { type: "refresh", userId: user.id, sessionId: session.id, meta: i.meta, ...(out.grace ? { data: { grace: true } } : {}) });
       return ok({ claims: buildClaims(ctx, user, out.session), refreshToken: out.refreshToken, user: toPublicUser(ctx.sql, user), secret });
     });
     if ("unseal" in r) {
@@ -263,16 +264,16 @@ export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<
   if (!b.ok) return b;
   const ctx = b.value;
   let target: { sid: string; check: (s: SessionRow) => boolean } | null = null;
-  const sid = parseRefreshToken(i.token);
+  const sid = parseChainToken(i.token)?.chainId;
   if (sid) {
     const s = getSession(ctx.sql, sid);
     const u = s ? getUser(ctx.sql, s.user_id) : null;
     if (s && u) {
       const secret = await rt.userSecret(u);
-      const hash = refreshHash(secret, i.token);
+      // Any token of the chain revokes (a superseded one is reuse anyway); a forged one does not.
       target = {
         sid,
-        check: () => getUser(ctx.sql, u.id)?.secret_version === u.secret_version && one(ctx.sql, "SELECT 1 AS x FROM refresh_tokens WHERE session_id = ? AND hash = ?", sid, hash) !== null,
+        check: () => getUser(ctx.sql, u.id)?.secret_version === u.secret_version && chainTokenState(ctx, sid, secret, i.token).kind !== "unknown",
       };
     }
   } else {
@@ -295,30 +296,58 @@ export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<
 
 export type IntrospectResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
-/** RFC 7662, checked against live state: session, user status and secret version. */
+/**
+ * RFC 7662, answered from live state: the session, the user's status, `secret_version`,
+ * roles and scope as they are now; `auth_time` is the earlier of the token's and the
+ * session's (as for step-up). Only `jti`, `iat` and `exp` come from the token, so a
+ * validly signed token (anyone holding an `HS256` tenant's shared secret can sign one) cannot
+ * widen what it grants, and one whose lifetime exceeds `access_ttl_s` is refused in
+ * `verifyAccessToken`.
+ */
 export async function introspect(rt: Runtime, i: { apiKey: string; token: string }): Promise<Result<IntrospectResponse>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
   const key = checkApiKey(ctx.sql, i.apiKey, "introspect", ctx.now);
   if (!key.ok) return key.reason === "scope" ? fail("forbidden", "The API key lacks the introspect scope.") : fail("invalid_token", "Invalid API key.");
-  const sid = parseRefreshToken(i.token);
+  const sid = parseChainToken(i.token)?.chainId;
   if (sid) {
     const s = getSession(ctx.sql, sid);
     const u = s ? getUser(ctx.sql, s.user_id) : null;
     if (!s || !u) return ok({ active: false });
-    const hash = refreshHash(await rt.userSecret(u), i.token);
+    const secret = await rt.userSecret(u);
     const user = getUser(ctx.sql, u.id);
-    const row = one<{ rotated_at: number | null }>(ctx.sql, "SELECT rotated_at FROM refresh_tokens WHERE session_id = ? AND hash = ?", sid, hash);
     const session = getSession(ctx.sql, sid);
-    if (!row || row.rotated_at !== null || !session || !isLive(session, ctx.now) || !user || user.status !== "active" || user.secret_version !== u.secret_version) return ok({ active: false });
+    if (!session || !isLive(session, ctx.now) || !user || user.status !== "active" || user.secret_version !== u.secret_version) return ok({ active: false });
+    if (chainTokenState(ctx, sid, secret, i.token).kind !== "current") return ok({ active: false });
     return ok({ active: true, token_type: "refresh_token", sub: user.id, sid, tid: ctx.slug, iss: ctx.issuer, exp: Math.floor(Math.min(session.expires_at, session.idle_expires_at) / 1000), iat: Math.floor(session.last_refreshed_at / 1000) });
   }
   const claims = await rt.verifyAccess(ctx, i.token);
   if (!claims) return ok({ active: false });
   const live = checkLive(ctx, claims);
   if (!live.ok) return ok({ active: false });
-  return ok({ active: true, token_type: "access_token", client_id: ctx.slug, ...claims });
+  const { user, session } = live.value;
+  const { roles, scope } = accessOf(ctx, user);
+  return ok({
+    active: true,
+    token_type: "access_token",
+    client_id: ctx.slug,
+    iss: ctx.issuer,
+    aud: audienceOf(ctx.slug, ctx.settings),
+    sub: user.id,
+    tid: ctx.slug,
+    sid: session.id,
+    ver: user.secret_version,
+    roles,
+    scope,
+    amr: JSON.parse(session.amr),
+    auth_time: Math.floor(authTimeOf(claims, session) / 1000),
+    email: user.email,
+    username: user.username,
+    jti: claims.jti,
+    iat: claims.iat,
+    exp: claims.exp,
+  });
 }
 
 export async function jwksOf(rt: Runtime): Promise<Result<{ keys: Record<string, unknown>[] }>> {
