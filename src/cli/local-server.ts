@@ -117,7 +117,7 @@ interface RateLimitConfig {
  * window per key of the configured `period`, at most `limit` calls in it. The router's code is
  * the same in both places; only what stands behind the binding differs.
  */
-function rateLimitShim(ratelimits: Record<string, RateLimitConfig>): { worker: Record<string, unknown>; bindings: Record<string, { name: string; entrypoint: string }> } {
+export function rateLimitShim(ratelimits: Record<string, RateLimitConfig>): { worker: Record<string, unknown>; bindings: Record<string, { name: string; entrypoint: string }> } {
   const classes = Object.entries(ratelimits).map(([name, c]) => `
 export class ${name} extends WorkerEntrypoint {
   limit({ key }) { return count(${JSON.stringify(name)}, String(key), ${Number(c.simple.limit)}, ${Number(c.simple.period)}); }
