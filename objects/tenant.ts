@@ -33,6 +33,7 @@ import * as auditLog from "./tenant/flows/audit.ts";
 import * as transfer from "./tenant/flows/transfer.ts";
 import * as seeding from "./tenant/flows/seed.ts";
 import * as clients from "./tenant/flows/clients.ts";
+import * as discovery from "./tenant/flows/oauth/discovery.ts";
 
 const SECRET_CACHE_MAX = 10_000;
 /** Outbox rows delivered from memory are deleted this many at a time. */
@@ -388,6 +389,10 @@ export class TenantObject extends Server<Env> implements Runtime {
   auditVerify(i: { by: Operator }) { return auditLog.auditVerify(this, i); }
   importUsers(i: { users: transfer.ImportUser[]; meta: RequestMeta }) { return transfer.importUsers(this, i); }
   exportUsers(i: { cursor: string | null; meta: RequestMeta }) { return transfer.exportUsers(this, i); }
+
+  // ---- RPC: the OAuth / OpenID Connect provider
+
+  discovery() { return discovery.discovery(this); }
 
   // ---- RPC: OAuth clients (ADMIN_TOKEN or a manage key: `by`)
 

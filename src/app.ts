@@ -21,6 +21,7 @@ import { adminOperatorRoutes, operatorRoutes } from "./routes/admin/operator.ts"
 import { authRoutes } from "./routes/auth.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
+import { discoveryRoutes, rootDiscoveryRoutes } from "./routes/oauth/discovery.ts";
 
 export function errorResponse(e: AuthError): Response {
   const headers: Record<string, string> = { "Cache-Control": "no-store", "Content-Type": "application/json" };
@@ -47,6 +48,7 @@ export function buildApp(): Hono<AppEnv> {
   );
 
   app.get("/health", (c) => c.json({ status: "healthy", message: "API is running" }));
+  app.route("/", rootDiscoveryRoutes);
 
   const admin = new Hono<AppEnv>();
   admin.use("*", adminAuth());
@@ -74,6 +76,7 @@ export function buildApp(): Hono<AppEnv> {
   t.route("/", mfaRoutes);
   t.route("/", accountRoutes);
   t.route("/", eventRoutes);
+  t.route("/", discoveryRoutes);
   // Users, roles and audit of this tenant for its `manage` API keys: the admin's handlers, see routes/admin/operator.ts.
   t.route("/admin", operatorRoutes(asManageKey));
   app.route("/v1/:tenant", t);
