@@ -34,6 +34,7 @@ import * as transfer from "./tenant/flows/transfer.ts";
 import * as seeding from "./tenant/flows/seed.ts";
 import * as clients from "./tenant/flows/clients.ts";
 import * as discovery from "./tenant/flows/oauth/discovery.ts";
+import * as oauthToken from "./tenant/flows/oauth/token.ts";
 
 const SECRET_CACHE_MAX = 10_000;
 /** Outbox rows delivered from memory are deleted this many at a time. */
@@ -393,6 +394,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   // ---- RPC: the OAuth / OpenID Connect provider
 
   discovery() { return discovery.discovery(this); }
+  oauthToken(i: oauthToken.TokenInput) { return oauthToken.token(this, i); }
 
   // ---- RPC: OAuth clients (ADMIN_TOKEN or a manage key: `by`)
 

@@ -22,10 +22,12 @@ import { authRoutes } from "./routes/auth.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
 import { discoveryRoutes, rootDiscoveryRoutes } from "./routes/oauth/discovery.ts";
+import { tokenRoutes } from "./routes/oauth/token.ts";
 
 export function errorResponse(e: AuthError): Response {
   const headers: Record<string, string> = { "Cache-Control": "no-store", "Content-Type": "application/json" };
   if (e.retryAfter !== undefined) headers["Retry-After"] = String(Math.max(1, Math.ceil(e.retryAfter)));
+  if (e.challenge) headers["WWW-Authenticate"] = e.challenge;
   return new Response(JSON.stringify(e.toBody()), { status: e.status, headers });
 }
 
@@ -77,6 +79,7 @@ export function buildApp(): Hono<AppEnv> {
   t.route("/", accountRoutes);
   t.route("/", eventRoutes);
   t.route("/", discoveryRoutes);
+  t.route("/", tokenRoutes);
   // Users, roles and audit of this tenant for its `manage` API keys: the admin's handlers, see routes/admin/operator.ts.
   t.route("/admin", operatorRoutes(asManageKey));
   app.route("/v1/:tenant", t);
