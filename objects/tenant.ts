@@ -35,6 +35,9 @@ import * as seeding from "./tenant/flows/seed.ts";
 import * as clients from "./tenant/flows/clients.ts";
 import * as discovery from "./tenant/flows/oauth/discovery.ts";
 import * as oauthToken from "./tenant/flows/oauth/token.ts";
+import * as oauthIntrospection from "./tenant/flows/oauth/introspection.ts";
+import * as oauthRevocation from "./tenant/flows/oauth/revocation.ts";
+import type { PresentedClient } from "./tenant/oauth/client-auth.ts";
 
 const SECRET_CACHE_MAX = 10_000;
 /** Outbox rows delivered from memory are deleted this many at a time. */
@@ -395,6 +398,8 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   discovery() { return discovery.discovery(this); }
   oauthToken(i: oauthToken.TokenInput) { return oauthToken.token(this, i); }
+  clientIntrospect(i: { client: PresentedClient; token: string }) { return oauthIntrospection.clientIntrospect(this, i); }
+  clientRevoke(i: { client: PresentedClient; token: string }) { return oauthRevocation.clientRevoke(this, i); }
 
   // ---- RPC: OAuth clients (ADMIN_TOKEN or a manage key: `by`)
 

@@ -13,6 +13,7 @@ import { buildClaims, checkLive } from "../tokens.ts";
 import { getCredential, getUser, identifierTaken, rotateSecret, setCredential, syncDirectory, toPublicUser, type PublicUser } from "../users.ts";
 import { due } from "../context.ts";
 import { randomToken } from "../../../src/crypto/random.ts";
+import { grantsBySession, type PublicGrant } from "../oauth/grants.ts";
 
 export async function getMe(rt: Runtime, i: { accessToken: string }): Promise<Result<PublicUser>> {
   const a = await beginWithToken(rt, i.accessToken);
@@ -139,13 +140,17 @@ export function softDeleteUser(ctx: Parameters<typeof rotateSecret>[0], user: Pa
   due(ctx, ctx.now + ctx.settings.retention.deleted_users_days * 86_400_000);
 }
 
-export async function listSessions(rt: Runtime, i: { accessToken: string }): Promise<Result<{ sessions: PublicSession[] }>> {
+/** Each live session with the OAuth grants it holds (the apps signed in under it). */
+export async function listSessions(rt: Runtime, i: { accessToken: string }): Promise<Result<{ sessions: (PublicSession & { grants: PublicGrant[] })[] }>> {
   const a = await beginWithToken(rt, i.accessToken);
   if (!a.ok) return a;
   const { ctx, claims } = a.value;
   const p = checkLive(ctx, claims);
   if (!p.ok) return p;
-  return ok({ sessions: listLiveSessions(ctx.sql, claims.sub, ctx.now).map((s) => toPublicSession(s, claims.sid, rt.isOnline(s.id))) });
+  const live = listLiveSessions(ctx.sql, claims.sub, ctx.now);
+  const grants = grantsBySession(ctx.sql, live.map((s) => s.id));
+  // A first-party client's token names its grant as `sid`; its session is the current one.
+  return ok({ sessions: live.map((s) => ({ ...toPublicSession(s, p.value.session.id, rt.isOnline(s.id)), grants: grants.get(s.id) ?? [] })) });
 }
 
 export async function revokeOwnSession(rt: Runtime, i: { accessToken: string; sessionId: string }): Promise<Result<null>> {
