@@ -131,7 +131,8 @@ export async function updateUser(rt: Runtime, i: UpdateUserInput): Promise<Resul
     const verified = i.email_verified ?? (email ? false : undefined);
     const sets: string[] = [];
     const args: SqlStorageValue[] = [];
-    if (i.email) sets.push("email = ?", "email_norm = ?"), args.push(i.email.raw, i.email.norm);
+    // Operators are trusted: the address changes at once, and replaces any change the user left pending.
+    if (i.email) sets.push("email = ?", "email_norm = ?", "pending_email = NULL", "pending_email_norm = NULL"), args.push(i.email.raw, i.email.norm);
     if (i.username) sets.push("username = ?", "username_norm = ?"), args.push(i.username.raw, i.username.norm);
     if (verified !== undefined) sets.push("email_verified = ?"), args.push(verified ? 1 : 0);
     if (i.metadata) sets.push("metadata = ?"), args.push(JSON.stringify(i.metadata));
