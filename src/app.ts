@@ -24,6 +24,7 @@ import { meRoutes } from "./routes/me.ts";
 import { discoveryRoutes, rootDiscoveryRoutes } from "./routes/oauth/discovery.ts";
 import { tokenRoutes } from "./routes/oauth/token.ts";
 import { userinfoRoutes } from "./routes/oauth/userinfo.ts";
+import { registerRoutes } from "./routes/oauth/register.ts";
 import { CLIENT_CORS_PATH, clientCors } from "./middleware/client-cors.ts";
 
 export function errorResponse(e: AuthError): Response {
@@ -83,6 +84,7 @@ export function buildApp(): Hono<AppEnv> {
   t.route("/", discoveryRoutes);
   t.route("/", tokenRoutes);
   t.route("/", userinfoRoutes);
+  t.route("/", registerRoutes);
   // Users, roles and audit of this tenant for its `manage` API keys: the admin's handlers, see routes/admin/operator.ts.
   t.route("/admin", operatorRoutes(asManageKey));
   app.route("/v1/:tenant", t);
