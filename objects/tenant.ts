@@ -40,6 +40,7 @@ import * as oauthRevocation from "./tenant/flows/oauth/revocation.ts";
 import * as oauthUserinfo from "./tenant/flows/oauth/userinfo.ts";
 import * as oauthRegistration from "./tenant/flows/oauth/registration.ts";
 import type { PresentedClient } from "./tenant/oauth/client-auth.ts";
+import { drainBackchannel } from "./tenant/oauth/backchannel.ts";
 
 const SECRET_CACHE_MAX = 10_000;
 /** Outbox rows delivered from memory are deleted this many at a time. */
@@ -262,6 +263,7 @@ export class TenantObject extends Server<Env> implements Runtime {
           this.#drainAgain = false;
           this.flushSent();
           await drainOutbox(this.ctx.storage.sql, this.delivery, clock.now());
+          if (this.#ring && this.#loaded) await drainBackchannel({ sql: this.ctx.storage.sql, ring: this.#ring, issuer: this.context(this.#loaded.slug, this.#loaded.name, this.#loaded.settings).issuer, now: () => clock.now() });
         } while (this.#drainAgain);
       } catch (e) {
         console.error(JSON.stringify({ level: "error", msg: "outbox drain failed", error: String(e) }));

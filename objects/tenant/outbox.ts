@@ -6,9 +6,11 @@
  */
 import { webhookHeaders } from "../../src/crypto/webhook-signature.ts";
 import { due, type TenantCtx } from "./context.ts";
+import type { BackchannelPayload } from "./oauth/backchannel.ts";
 import { all, one } from "./sql.ts";
 
-export type OutboxKind = "d1" | "analytics" | "webhook";
+/** `backchannel`: an OIDC back-channel logout, sent by its own drain (oauth/backchannel.ts). */
+export type OutboxKind = "d1" | "analytics" | "webhook" | "backchannel";
 
 export interface D1Statement {
   sql: string;
@@ -31,6 +33,7 @@ export interface Delivery {
 export function enqueue(ctx: TenantCtx, kind: "d1", payload: D1Statement[]): void;
 export function enqueue(ctx: TenantCtx, kind: "analytics", payload: AnalyticsEngineDataPoint): void;
 export function enqueue(ctx: TenantCtx, kind: "webhook", payload: WebhookDelivery): void;
+export function enqueue(ctx: TenantCtx, kind: "backchannel", payload: BackchannelPayload): void;
 export function enqueue(ctx: TenantCtx, kind: OutboxKind, payload: unknown): void {
   const { id } = one<{ id: number }>(
     ctx.sql,
@@ -69,7 +72,7 @@ interface OutboxRow {
  * deletes what went out and reschedules what failed. Returns how many are still pending.
  */
 export async function drainOutbox(sql: SqlStorage, deliver: Delivery, now: number): Promise<{ delivered: number; failed: number }> {
-  const rows = all<OutboxRow>(sql, "SELECT id, kind, payload, attempts FROM outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?", now, BATCH);
+  const rows = all<OutboxRow>(sql, "SELECT id, kind, payload, attempts FROM outbox WHERE next_attempt_at <= ? AND kind != 'backchannel' ORDER BY id LIMIT ?", now, BATCH);
   const done: number[] = [];
   const failed: { id: number; attempts: number; error: string }[] = [];
 

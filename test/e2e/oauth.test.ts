@@ -58,7 +58,7 @@ test("oauth4webapi: discovery, client_credentials, then introspection and revoca
   const bad = await oauth.clientCredentialsGrantRequest(as, c, oauth.ClientSecretBasic("wrong"), {}, insecure);
   assert.equal(bad.status, 401);
   assert.match(bad.headers.get("www-authenticate") ?? "", /^Basic /);
-  assert.equal((await bad.clone().json()).error, "invalid_client");
+  assert.equal(((await bad.clone().json()) as { error: string }).error, "invalid_client");
   await assert.rejects(async () => oauth.processClientCredentialsResponse(as, c, bad), (e: any) => e instanceof oauth.WWWAuthenticateChallengeError && e.status === 401);
   // Revocation by the client: the token is dead for everyone, API keys included.
   await oauth.processRevocationResponse(await oauth.revocationRequest(as, c, auth, tokens.access_token, insecure));

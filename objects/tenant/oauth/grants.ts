@@ -7,6 +7,8 @@
  * ending a grant leaves the session and the other grants alone. A machine client's
  * `client_credentials` tokens live on a grant without session or user.
  *
+ * Grants ended with their session send OIDC back-channel logouts (backchannel.ts).
+ *
  * One live grant per session and client: redeeming a new code for the same pair supersedes
  * the previous grant (its tokens die), so a session never piles up copies of one app.
  */
@@ -16,6 +18,7 @@ import { due, type TenantCtx } from "../context.ts";
 import { appendEvent } from "../events.ts";
 import { getSession, isLive } from "../sessions.ts";
 import { all, one } from "../sql.ts";
+import { queueBackchannelLogout } from "./backchannel.ts";
 
 export interface GrantRow {
   id: string;
@@ -118,6 +121,7 @@ export function endGrantsOfSessions(ctx: TenantCtx, sessionIds: string[], reason
     ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", g.id);
     if (event) appendEvent(ctx, event, { sub: g.user_id!, sid: g.id, reason });
   }
+  queueBackchannelLogout(ctx, ended);
   return ended;
 }
 
@@ -126,8 +130,9 @@ export function endGrantsOfSessions(ctx: TenantCtx, sessionIds: string[], reason
  * caller logs `user.revoked`, whose newer `ver` covers every token of the user.
  */
 export function endGrantsOfUser(ctx: TenantCtx, userId: string, reason: string): void {
-  const ended = all<{ id: string }>(ctx.sql, "UPDATE grants SET revoked_at = ?, revoke_reason = ? WHERE user_id = ? AND revoked_at IS NULL RETURNING id", ctx.now, reason, userId);
+  const ended = all<GrantRow>(ctx.sql, "UPDATE grants SET revoked_at = ?, revoke_reason = ? WHERE user_id = ? AND revoked_at IS NULL RETURNING *", ctx.now, reason, userId);
   for (const g of ended) ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", g.id);
+  queueBackchannelLogout(ctx, ended);
 }
 
 /** Every live grant of a client (deleting it), or only its machine grants (rotating its secret). */
