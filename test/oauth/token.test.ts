@@ -130,3 +130,13 @@ describe("authorization_code", () => {
     expectOAuthError(await redeem(t, client, code, verifier), 400, "invalid_grant");
   });
 });
+
+describe("scope at redemption", () => {
+  it("a code whose scope the client may no longer ask for is invalid_scope, and the code is not spent", async () => {
+    const t = await newTenant();
+    const client = await newClient(t);
+    const { code, verifier } = await codeFor(t, client.client_id, { scope: ["openid", "email", "reports:read"] });
+    expectOAuthError(await redeem(t, client, code, verifier), 400, "invalid_scope");
+    expect(await count(t, "grants")).toBe(0);
+  });
+});

@@ -57,6 +57,9 @@ export async function authorizationCodeGrant(g: GrantContext): Promise<OAuthResu
     if (redirectUri !== row.redirect_uri) return oauthFail("invalid_grant", "redirect_uri does not match the authorization request.");
     if (!pkceMatches(verifier, row.code_challenge)) return oauthFail("invalid_grant", "PKCE verification failed.");
     if (resource.value !== null && resource.value !== row.resource) return oauthFail("invalid_target", "resource differs from the authorization request.");
+    // The authorization endpoint checked the scope; the client's registration may have narrowed since.
+    const allowed = client.scope.split(" ");
+    if (row.scope && row.scope.split(" ").some((s) => !allowed.includes(s))) return oauthFail("invalid_scope", "The code's scope is no longer allowed for this client.");
     const session = getSession(ctx.sql, row.session_id);
     const user = getUser(ctx.sql, row.user_id);
     if (!session || !isLive(session, ctx.now) || session.user_id !== row.user_id) return oauthFail("invalid_grant", "The session the code was issued under has ended.");

@@ -50,7 +50,9 @@ export async function refreshTokenGrant(g: GrantContext): Promise<OAuthResult<To
     ctx.sql.exec("UPDATE sessions SET last_refreshed_at = ?, idle_expires_at = ? WHERE id = ?", ctx.now, idle, session.id);
     ctx.sql.exec("UPDATE grants SET last_refreshed_at = ? WHERE id = ?", ctx.now, grant.id);
     audit(ctx, { type: "oauth.token", userId: user.id, sessionId: session.id, meta: g.meta, data: { grant_type: "refresh_token", client_id: client.client_id, grant: grant.id } });
-    const claims = grantClaims(ctx, user, { ...session, idle_expires_at: idle }, grant, requested.value ?? scopes);
+    // A scope the client's registration no longer allows drops out of the new token.
+    const allowed = client.scope.split(" ");
+    const claims = grantClaims(ctx, user, { ...session, idle_expires_at: idle }, grant, (requested.value ?? scopes).filter((s) => allowed.includes(s)));
     return {
       ok: true,
       value: {
