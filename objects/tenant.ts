@@ -25,8 +25,10 @@ import * as me from "./tenant/flows/me.ts";
 import * as admin from "./tenant/flows/admin.ts";
 import * as alarm from "./tenant/flows/alarm.ts";
 import * as subscribers from "./tenant/flows/subscribers.ts";
+import * as subscriberCredentials from "./tenant/flows/subscriber-credentials.ts";
 import * as mfa from "./tenant/flows/mfa.ts";
 import * as account from "./tenant/flows/account.ts";
+import * as stepUp from "./tenant/flows/reauth.ts";
 import * as usersAdmin from "./tenant/flows/users-admin.ts";
 import * as roles from "./tenant/flows/roles.ts";
 import * as auditLog from "./tenant/flows/audit.ts";
@@ -58,6 +60,7 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   readonly #secrets = new Map<string, { version: number; bytes: Uint8Array }>();
   #loaded: Loaded | null = null;
+  #loading: Promise<Loaded | null> | null = null;
   #sealer: Sealer | null = null;
   #ring: KeyRing | null = null;
   #draining: Promise<void> | null = null;
@@ -123,17 +126,30 @@ export class TenantObject extends Server<Env> implements Runtime {
     return settingsSchema(defaultAccessTtl(this.env.JWT_EXPIRATION_MINUTES));
   }
 
-  /** Loads (once) what every operation needs: settings, the sealer and the signing keys. */
-  async #load(): Promise<Loaded | null> {
+  /** Loads (once, however many requests ask at the same time) what every operation needs. */
+  #load(): Promise<Loaded | null> | Loaded {
     if (this.#loaded) return this.#loaded;
+    return (this.#loading ??= this.#loadNow().finally(() => (this.#loading = null)));
+  }
+
+  /** Settings, the sealer and the signing keys. */
+  async #loadNow(): Promise<Loaded | null> {
     if (!this.exists()) return null;
     const row = one<{ slug: string; name: string; status: string; settings: string }>(this.ctx.storage.sql, "SELECT slug, name, status, settings FROM settings WHERE id = 1")!;
     this.#sealer ??= await Sealer.create(this.env.MASTER_KEY, this.env.MASTER_KEY_PREVIOUS);
     const ring = new KeyRing(this.#sealer, row.slug);
     await ring.load(this.ctx.storage.sql);
+    const loaded: Loaded = { slug: row.slug, name: row.name, status: row.status, settings: this.settingsSchema().parse(JSON.parse(row.settings)) };
+    // A tenant made before keys had purposes signed its SETs with its EdDSA access-token key
+    // (see the key-purpose migration): it gets its own SET key now, once.
+    if (!ring.current("set") && row.status === "active") {
+      const key = await ring.prepare("set", "EdDSA");
+      const ctx = this.context(loaded.slug, loaded.name, loaded.settings);
+      this.ctx.storage.transactionSync(() => ring.install(ctx, key));
+    }
     this.#ring = ring;
-    this.#loaded = { slug: row.slug, name: row.name, status: row.status, settings: this.settingsSchema().parse(JSON.parse(row.settings)) };
-    return this.#loaded;
+    this.#loaded = loaded;
+    return loaded;
   }
 
   /** Called by flows that change the settings row, so the next operation sees them. */
@@ -342,16 +358,20 @@ export class TenantObject extends Server<Env> implements Runtime {
   // ------------------------------------------------------------------ RPC: the signed-in user
 
   me(i: { accessToken: string }) { return me.getMe(this, i); }
-  credentialStart(i: { accessToken: string }) { return me.credentialStart(this, i); }
+  credentialStart(i: { accessToken: string; reserve?: boolean }) { return me.credentialStart(this, i); }
   updateMe(i: me.UpdateMeInput) { return me.updateMe(this, i); }
   deleteMe(i: me.DeleteMeInput) { return me.deleteMe(this, i); }
   listSessions(i: { accessToken: string }) { return me.listSessions(this, i); }
-  revokeOwnSession(i: { accessToken: string; sessionId: string }) { return me.revokeOwnSession(this, i); }
+  revokeOwnSession(i: { accessToken: string; sessionId: string; meta: RequestMeta }) { return me.revokeOwnSession(this, i); }
+  /** Step-up (objects/tenant/step-up.ts): a fresh `auth_time` for this session. */
+  reauth(i: stepUp.ReauthInput) { return stepUp.reauth(this, i); }
+  requestReauthLink(i: { accessToken: string; meta: RequestMeta }) { return stepUp.requestReauthLink(this, i); }
+  createEventTicket(i: { accessToken: string }) { return subscriberCredentials.createTicket(this, i); }
 
   // ---- RPC: account security (MFA, magic links, password reset, email verification, unlock)
 
   loginMfa(i: mfa.LoginMfaInput) { return mfa.loginMfa(this, i); }
-  enrollTotp(i: { accessToken: string }) { return mfa.enrollTotp(this, i); }
+  enrollTotp(i: { accessToken: string; meta: RequestMeta }) { return mfa.enrollTotp(this, i); }
   confirmTotp(i: mfa.ConfirmTotpInput) { return mfa.confirmTotp(this, i); }
   disableTotp(i: mfa.DisableTotpInput) { return mfa.disableTotp(this, i); }
   regenerateRecoveryCodes(i: { accessToken: string; meta: RequestMeta }) { return mfa.regenerateRecoveryCodes(this, i); }
@@ -388,6 +408,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   deleteUser(i: usersAdmin.UserActionInput) { return usersAdmin.deleteUser(this, i); }
   revokeUser(i: usersAdmin.UserActionInput) { return usersAdmin.revokeUser(this, i); }
   forcePasswordReset(i: usersAdmin.UserActionInput) { return usersAdmin.forcePasswordReset(this, i); }
+  resetMfa(i: usersAdmin.UserActionInput) { return usersAdmin.resetMfa(this, i); }
   listRoles(i: { by: Operator }) { return roles.listRoles(this, i); }
   createRole(i: roles.CreateRoleInput) { return roles.createRole(this, i); }
   deleteRole(i: { by: Operator; name: string; meta: RequestMeta }) { return roles.deleteRole(this, i); }
@@ -434,6 +455,10 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   override async onConnect(connection: Parameters<Server["onConnect"]>[0], context: Parameters<Server["onConnect"]>[1]): Promise<void> {
     await subscribers.onConnect(this, connection, context.request);
+  }
+
+  override async onMessage(connection: Parameters<Server["onMessage"]>[0], message: Parameters<Server["onMessage"]>[1]): Promise<void> {
+    await subscriberCredentials.onMessage(this, connection as Parameters<typeof subscriberCredentials.onMessage>[1], message);
   }
 }
 

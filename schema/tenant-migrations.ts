@@ -193,7 +193,22 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN pending_email TEXT;
   ALTER TABLE users ADD COLUMN pending_email_norm TEXT;
   `,
-  // 4: the OAuth / OpenID Connect provider: registered clients (secret hashed), authorization
+  // 4: sessions remember when their user last proved a factor (`auth_time`, ms): set at sign-in
+  // and by a step-up (POST /reauth), never by a refresh; existing sessions count from creation
+  `
+  ALTER TABLE sessions ADD COLUMN auth_time INTEGER NOT NULL DEFAULT 0;
+  UPDATE sessions SET auth_time = created_at;
+  `,
+  // 5: a purpose per signing key (access_token, set; the JWKS publishes it as `warden_use`), so
+  // a key signs one kind of JWT only. Until now the EdDSA key signed the Security Event Tokens
+  // and, on EdDSA tenants, the access tokens too: it stays the access-token key there (a new SET
+  // key is made on the object's next start); on other tenants it only ever signed SETs.
+  `
+  ALTER TABLE signing_keys ADD COLUMN purpose TEXT NOT NULL DEFAULT 'access_token';
+  UPDATE signing_keys SET purpose = 'set'
+    WHERE alg = 'EdDSA' AND (SELECT json_extract(settings, '$.token_alg') FROM settings WHERE id = 1) IS NOT 'EdDSA';
+  `,
+  // 6: the OAuth / OpenID Connect provider: registered clients (secret hashed), authorization
   // codes (hashed, single use, 60 s), and grants (one client's authorization under a Warden
   // session, or a machine client's own for client_credentials; their refresh tokens live in
   // refresh_tokens with the grant id as the chain id)

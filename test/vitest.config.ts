@@ -15,7 +15,9 @@ export default defineConfig(async () => {
     root,
     plugins: [
       cloudflareTest({
-        wrangler: { configPath: `${root}/wrangler.toml` },
+        // The top level of wrangler.toml is production; the tests run with the development
+        // environment's vars and bindings, as `npm start` does.
+        wrangler: { configPath: `${root}/wrangler.toml`, environment: "development" },
         miniflare: {
           bindings: {
             ADMIN_TOKEN: "test-admin-token-0123456789abcdef",

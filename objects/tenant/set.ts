@@ -2,7 +2,8 @@
  * @module Security Event Tokens (RFC 8417) for `?format=set` subscribers, with the OpenID
  * CAEP event types: `session-revoked` for session events and `credential-change` for events
  * that rotate the user secret. Subjects use RFC 9493 complex identifiers (user + session).
- * Signed with the tenant's EdDSA key, so the JWKS verifies them.
+ * Signed with the tenant's SET key (EdDSA, `warden_use: "set"` in the JWKS), never with an
+ * access-token key, so a SET cannot pass as an access token nor the reverse.
  */
 import { signJwt } from "../../src/crypto/jwt.ts";
 import { randomToken } from "../../src/crypto/random.ts";
@@ -36,7 +37,7 @@ export function setPayload(e: EventRecord, issuer: string, audience: string): Re
 }
 
 export async function signSet(ring: KeyRing, e: EventRecord, issuer: string, audience: string): Promise<string> {
-  const key = ring.current("EdDSA");
-  if (!key) throw new Error("no EdDSA key for Security Event Tokens");
+  const key = ring.current("set", "EdDSA");
+  if (!key) throw new Error("no key for Security Event Tokens");
   return signJwt(setPayload(e, issuer, audience), { alg: "EdDSA", kid: key.kid, typ: "secevent+jwt" }, key.sign);
 }

@@ -37,6 +37,7 @@ export function buildClaims(ctx: TenantCtx, user: UserRow, session: SessionRow):
     roles,
     scope: scopes.join(" "),
     amr: JSON.parse(session.amr),
+    auth_time: Math.floor(session.auth_time / 1000),
     email: user.email,
     username: user.username,
     jti: randomToken(16),
@@ -48,7 +49,7 @@ export function buildClaims(ctx: TenantCtx, user: UserRow, session: SessionRow):
 export async function signAccessToken(ring: KeyRing, settings: Settings, claims: AccessClaims, userSecret: Uint8Array): Promise<string> {
   const alg = settings.token_alg;
   if (alg === "user-HS512") return signJwt(claims, { alg: "HS512", typ: "at+jwt" }, userSecret);
-  const key = ring.current(alg);
+  const key = ring.current("access_token", alg);
   if (!key) throw new Error(`no current ${alg} signing key`);
   return signJwt(claims, { alg: jwsAlg(alg), kid: key.kid, typ: "at+jwt" }, key.sign);
 }
@@ -61,8 +62,9 @@ export type UserSecretLookup = (userId: string) => Promise<{ secret: Uint8Array;
 
 /**
  * Step one: signature and registered claims. Refuses `alg: none`, any algorithm other than
- * the tenant's, header-supplied keys (`jku`, `jwk`, `x5u`, `x5c`), wrong `iss`/`aud`/`typ`,
- * expired and not-yet-valid tokens, and tokens of another tenant.
+ * the tenant's, keys that do not sign access tokens (the SET key), header-supplied keys
+ * (`jku`, `jwk`, `x5u`, `x5c`), wrong `iss`/`aud`/`typ`, expired and not-yet-valid tokens,
+ * and tokens of another tenant.
  */
 export async function verifyAccessToken(
   token: string,
@@ -83,7 +85,7 @@ export async function verifyAccessToken(
   } else {
     if (typeof header.kid !== "string") return null;
     const k = o.ring.get(header.kid);
-    if (!k || k.alg !== o.settings.token_alg) return null;
+    if (!k || k.purpose !== "access_token" || k.alg !== o.settings.token_alg) return null;
     key = k.verify;
   }
   // A client's token may carry an RFC 8707 resource as `aud`; `checkGrantLive` holds it to its grant's.

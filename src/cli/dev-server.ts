@@ -19,6 +19,11 @@ export { ensureDevVars, parseDevVars, readDevVars, type DevVars } from "./dev-va
 
 /** The D1 database name in wrangler.toml. */
 export const D1_DATABASE = "warden";
+/**
+ * The wrangler.toml environment every local server runs in. The top level is production-safe
+ * (what a plain `wrangler deploy` ships); development values live in `[env.development]`.
+ */
+export const LOCAL_ENV = "development";
 const WRANGLER_BIN = join(PROJECT_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const DEFAULT_READY_TIMEOUT_MS = 60_000;
 const MIGRATIONS_TIMEOUT_MS = 120_000;
@@ -95,12 +100,12 @@ export interface ApplyMigrationsOptions {
 }
 
 /**
- * `wrangler d1 migrations apply warden --local`. The command has no "yes" flag: it asks for
+ * `wrangler d1 migrations apply warden --local --env development`. The command has no "yes" flag: it asks for
  * confirmation only when stdin and stdout are a TTY and CI is unset, so it runs with stdin
  * closed, piped output and `CI=true`, and takes the default answer (yes).
  */
 export async function applyLocalMigrations(options: ApplyMigrationsOptions = {}): Promise<string> {
-  const args = [WRANGLER_BIN, "d1", "migrations", "apply", D1_DATABASE, "--local"];
+  const args = [WRANGLER_BIN, "d1", "migrations", "apply", D1_DATABASE, "--local", "--env", LOCAL_ENV];
   if (options.persistTo) args.push("--persist-to", options.persistTo);
   const proc = spawn(process.execPath, args, {
     cwd: options.cwd ?? PROJECT_ROOT,
@@ -157,7 +162,7 @@ export interface RunningServer {
 }
 
 /**
- * Spawns `wrangler dev` on 127.0.0.1 and resolves once `GET /health` answers 200. Wrangler
+ * Spawns `wrangler dev --env development` on 127.0.0.1 and resolves once `GET /health` answers 200. Wrangler
  * runs in its own process group so that `stop` can signal it together with its workerd.
  */
 export async function startWrangler(options: StartWranglerOptions): Promise<RunningServer> {
@@ -168,6 +173,7 @@ export async function startWrangler(options: StartWranglerOptions): Promise<Runn
     "--port", String(port),
     "--ip", "127.0.0.1",
     "--local",
+    "--env", LOCAL_ENV,
     "--show-interactive-dev-session=false",
   ];
   if (options.persistTo) args.push("--persist-to", options.persistTo);

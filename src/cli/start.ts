@@ -1,13 +1,15 @@
 /// <reference types="node" />
 /**
  * @module `npm start` (SPEC section 10): `.dev.vars`, local D1 migrations, `wrangler dev`
- * on port 8787 (or `PORT`), then the admin token and a first curl. Wrangler's output is
+ * on port 8787 (or `PORT`) in wrangler.toml's `[env.development]` (the top level is
+ * production), then the admin token and a first curl. Wrangler's output is
  * streamed until Ctrl-C; signals are forwarded and the exit code is wrangler's.
  */
 import { constants } from "node:os";
 import {
   applyLocalMigrations,
   ensureDevVars,
+  LOCAL_ENV,
   startWrangler,
   type OutputListener,
   type RunningServer,
@@ -51,8 +53,8 @@ async function main(): Promise<number> {
   console.log("Applying the D1 migrations locally...");
   await applyLocalMigrations({ onOutput: stream });
 
-  console.log(`Starting wrangler dev on port ${port}...`);
-  // wrangler.toml's PUBLIC_URL (the token issuer) names port 8787; follow PORT unless
+  console.log(`Starting wrangler dev --env ${LOCAL_ENV} on port ${port}...`);
+  // [env.development]'s PUBLIC_URL (the token issuer) names port 8787; follow PORT unless
   // .dev.vars sets its own.
   const vars: Record<string, string> =
     port !== DEFAULT_PORT && !devVars.vars.PUBLIC_URL ? { PUBLIC_URL: `http://localhost:${port}` } : {};

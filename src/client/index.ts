@@ -3,9 +3,10 @@
  * Warden access tokens locally and apply pushed revocations at once. Runs in Workers (inside
  * a Durable Object, since a socket cannot outlive a request elsewhere) and in Node 24.
  */
-export { createVerifier, type InactiveReason, type Verifier, type VerifierOptions, type VerifyResult } from "./verifier.ts";
+export { createVerifier, type InactiveReason, type TokenAlgorithm, type Verifier, type VerifierOptions, type VerifyResult } from "./verifier.ts";
 export { wardenAuth, type WardenVariables } from "./middleware.ts";
 export { createJwks, JwksUnavailableError, type Jwks, type JwksOptions } from "./jwks.ts";
+export { PURPOSE_MEMBER } from "./types.ts";
 export { Revocations, type RevocationOptions, type RevocationVerdict } from "./revocations.ts";
 export { defaultConnect, Subscriber, SubscribeRefusedError, type SubscriberOptions } from "./subscriber.ts";
-export type { AccessTokenClaims, Clock, Connect, FetchLike, Hello, WardenEvent, WebSocketLike } from "./types.ts";
+export type { AccessTokenClaims, Clock, Connect, FetchLike, Hello, KeyPurpose, WardenEvent, WebSocketLike } from "./types.ts";

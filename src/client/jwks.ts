@@ -5,9 +5,14 @@
  * made-up `kid`s cannot make us hammer the endpoint; the set is also refreshed when older
  * than `maxAgeMs` (the endpoint allows caching for 5 minutes) and when a `key.rotated`
  * event arrives. A failed refresh keeps the keys we have.
+ *
+ * Only the keys for one purpose are kept: those whose Warden member `warden_use` names it
+ * (`access_token` by default), with `use: "sig"`, a `kid`, and an `alg` among `algorithms`
+ * (RFC 7517 sections 4.2 to 4.5; jose then holds each key to its own `alg`). A token whose
+ * `kid` the set gives to another purpose (the SET key) is refused at once, without a refetch.
  */
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
-import { systemClock, type Clock, type FetchLike } from "./types.ts";
+import { createLocalJWKSet, errors, type JWK, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { PURPOSE_MEMBER, systemClock, type Clock, type FetchLike, type KeyPurpose } from "./types.ts";
 
 export interface JwksOptions {
   url: string;
@@ -17,6 +22,10 @@ export interface JwksOptions {
   cooldownMs?: number;
   /** Refetch when the set is older than this. Default 5 minutes. */
   maxAgeMs?: number;
+  /** Which keys to use, by their `warden_use`. Default `access_token`. */
+  purpose?: KeyPurpose;
+  /** Accepted key algorithms (`alg` of the JWK). Default EdDSA, ES256, RS256. */
+  algorithms?: string[];
 }
 
 /** The key set could not be fetched and we have none: the verifier cannot decide locally. */
@@ -36,7 +45,11 @@ export function createJwks(o: JwksOptions): Jwks {
   const clock = o.clock ?? systemClock;
   const cooldownMs = o.cooldownMs ?? 30_000;
   const maxAgeMs = o.maxAgeMs ?? 300_000;
+  const purpose = o.purpose ?? "access_token";
+  const algorithms = o.algorithms ?? ["EdDSA", "ES256", "RS256"];
   let local: JWTVerifyGetKey | null = null;
+  /** kids the set publishes for something else: never ours, and no reason to refetch. */
+  let foreign = new Set<string>();
   let fetchedAt = 0;
   let lastAttempt = -Infinity;
   let inflight: Promise<void> | null = null;
@@ -49,7 +62,11 @@ export function createJwks(o: JwksOptions): Jwks {
         if (!res.ok) throw new JwksUnavailableError(`JWKS answered ${res.status}`);
         const set = (await res.json()) as JSONWebKeySet;
         if (!set || !Array.isArray(set.keys)) throw new JwksUnavailableError("JWKS is not a key set");
-        local = createLocalJWKSet(set);
+        const ours = (k: JWK & Record<string, unknown>) =>
+          k[PURPOSE_MEMBER] === purpose && k.use === "sig" && typeof k.kid === "string" && typeof k.alg === "string" && algorithms.includes(k.alg);
+        const keys = set.keys as (JWK & Record<string, unknown>)[];
+        local = createLocalJWKSet({ keys: keys.filter(ours) });
+        foreign = new Set(keys.filter((k) => !ours(k) && typeof k.kid === "string").map((k) => k.kid!));
         fetchedAt = clock.now();
       } catch (e) {
         throw e instanceof JwksUnavailableError ? e : new JwksUnavailableError(`JWKS fetch failed: ${String(e)}`);
@@ -61,6 +78,7 @@ export function createJwks(o: JwksOptions): Jwks {
   }
 
   const getKey: JWTVerifyGetKey = async (header, token) => {
+    if (header.kid !== undefined && foreign.has(header.kid)) throw new errors.JWKSNoMatchingKey();
     if (!local) {
       // with no keys at all, retry at most once a second rather than once per token
       if (!inflight && clock.now() - lastAttempt < 1000) throw new JwksUnavailableError("JWKS fetch failed recently");

@@ -24,6 +24,17 @@ export interface Hello {
   server_time: string;
 }
 
+/**
+ * What a key of the tenant JWKS signs, in the Warden member `warden_use` of each JWK:
+ * `access_token` (access tokens, `typ: at+jwt`), `set` (Security Event Tokens of
+ * `?format=set` subscribers), `id_token` (OIDC ID tokens). A verifier uses only the keys of
+ * the kind of token it checks.
+ */
+export type KeyPurpose = "access_token" | "set" | "id_token";
+
+/** The JWK member that carries a key's purpose (a Warden extension: RFC 7517 section 4 allows members beyond the registered ones). */
+export const PURPOSE_MEMBER = "warden_use";
+
 /** The claims of a Warden access token (`typ: at+jwt`). */
 export interface AccessTokenClaims {
   iss: string;
@@ -35,6 +46,11 @@ export interface AccessTokenClaims {
   roles: string[];
   scope: string;
   amr: string[];
+  /**
+   * When the user last proved a factor in this session, seconds (OIDC Core section 2): the
+   * sign-in or a step-up (`POST /reauth`); a refresh carries it over unchanged.
+   */
+  auth_time: number;
   email: string | null;
   username: string | null;
   jti: string;

@@ -8,8 +8,14 @@
  * unreachable, or the tenant signs with a shared secret — it applies `onDisconnect`:
  * `"introspect"` (default: ask `POST /introspect`, reject if that fails too), `"reject"`
  * (fail closed) or `"accept"` (fail open: trust the signature and what is known).
+ *
+ * Keys: only the JWKS keys marked `warden_use: "access_token"`, each with its own `alg`, and
+ * only the algorithms in `algorithms` (the tenant's `token_alg`). A header with any other
+ * algorithm is refused here, with no call to Warden: a shared-secret header (`HS*`) goes to
+ * introspection only when the verifier is configured for it, so forged `HS256` tokens cannot
+ * make a resource server of an asymmetric tenant call `/introspect` once each.
  */
-import { decodeProtectedHeader, errors, jwtVerify } from "jose";
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from "jose";
 import { createJwks, JwksUnavailableError } from "./jwks.ts";
 import { Revocations, type RevocationOptions } from "./revocations.ts";
 import { VerifiedTokens } from "./verified-cache.ts";
@@ -31,8 +37,12 @@ export interface VerifierOptions extends RevocationOptions {
   /** Full control over how the subscriber socket is opened (tests, proxies). */
   connect?: Connect;
   clock?: Clock;
-  /** Accepted signature algorithms. Default the asymmetric ones Warden uses. */
-  algorithms?: ("EdDSA" | "ES256" | "RS256")[];
+  /**
+   * The tenant's `token_alg`, as JWS algorithms: `EdDSA`, `ES256` or `RS256` (verified locally
+   * with the JWKS), `HS256` or `HS512` for `user-HS512` (shared secrets: introspected).
+   * Default the three asymmetric ones; a token with any other `alg` is invalid at once.
+   */
+  algorithms?: TokenAlgorithm[];
   backoff?: { initialMs?: number; maxMs?: number };
   pingIntervalMs?: number;
   onError?(e: unknown): void;
@@ -71,7 +81,9 @@ export interface Verifier {
   stats(): { live: boolean; cursor: number; sessions: number; users: number; unknownBefore: number | null };
 }
 
-const ALGORITHMS = ["EdDSA", "ES256", "RS256"] as const;
+export type TokenAlgorithm = "EdDSA" | "ES256" | "RS256" | "HS256" | "HS512";
+
+const ASYMMETRIC: readonly TokenAlgorithm[] = ["EdDSA", "ES256", "RS256"];
 
 export function createVerifier(o: VerifierOptions): Verifier {
   const base = o.baseUrl.replace(/\/+$/, "");
@@ -80,10 +92,11 @@ export function createVerifier(o: VerifierOptions): Verifier {
   const clock = o.clock ?? systemClock;
   const mode = o.onDisconnect ?? "introspect";
   const audience = o.audience ?? o.tenant;
-  const algorithms = o.algorithms ?? [...ALGORITHMS];
+  const algorithms: TokenAlgorithm[] = o.algorithms ?? [...ASYMMETRIC];
+  const asymmetric = algorithms.filter((a) => ASYMMETRIC.includes(a));
   const revocations = new Revocations(o);
   const verified = new VerifiedTokens(o.cacheSize ?? 10_000);
-  const jwks = createJwks({ url: `${tenantUrl}/.well-known/jwks.json`, fetch: fetchFn, clock });
+  const jwks = createJwks({ url: `${tenantUrl}/.well-known/jwks.json`, fetch: fetchFn, clock, purpose: "access_token", algorithms: asymmetric });
   const subscriber = new Subscriber({
     url: `${tenantUrl}/events`,
     apiKey: o.apiKey,
@@ -131,20 +144,38 @@ export function createVerifier(o: VerifierOptions): Verifier {
     return { active: false, reason: "unavailable" };
   }
 
-  async function verify(token: string): Promise<VerifyResult> {
-    revocations.prune(clock.now()); // rate-limited inside; here so that memory is released even if every token is expired
-    let alg: unknown;
+  /**
+   * HS256 and user-HS512 tenants: no public key to verify with, so introspection decides. The
+   * claims any caller can read are checked first, so that what is plainly not a live token of
+   * this tenant costs Warden nothing.
+   */
+  function shared(token: string): Promise<VerifyResult> | VerifyResult {
+    let c: ReturnType<typeof decodeJwt>;
     try {
-      alg = decodeProtectedHeader(token).alg;
+      c = decodeJwt(token);
     } catch {
       return { active: false, reason: "invalid" };
     }
-    // HS256 and user-HS512 tenants: no public key to verify with (SPEC section 5)
-    if (typeof alg === "string" && alg.startsWith("HS")) return mode === "introspect" ? introspect(token, null) : { active: false, reason: "unavailable" };
+    if (c.iss !== tenantUrl || c.tid !== o.tenant || typeof c.exp !== "number") return { active: false, reason: "invalid" };
+    if (c.exp * 1000 <= clock.now()) return { active: false, reason: "expired" };
+    return mode === "introspect" ? introspect(token, null) : { active: false, reason: "unavailable" };
+  }
+
+  async function verify(token: string): Promise<VerifyResult> {
+    revocations.prune(clock.now()); // rate-limited inside; here so that memory is released even if every token is expired
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      return { active: false, reason: "invalid" };
+    }
+    const alg = header.alg as TokenAlgorithm;
+    if (!algorithms.includes(alg) || header.typ !== "at+jwt") return { active: false, reason: "invalid" };
+    if (!asymmetric.includes(alg)) return shared(token);
     let claims = verified.get(token, clock.now());
     if (!claims) {
       try {
-        const { payload } = await jwtVerify(token, jwks.getKey, { issuer: tenantUrl, audience, typ: "at+jwt", algorithms, currentDate: new Date(clock.now()), requiredClaims: ["sub", "exp", "iat"] });
+        const { payload } = await jwtVerify(token, jwks.getKey, { issuer: tenantUrl, audience, typ: "at+jwt", algorithms: asymmetric, currentDate: new Date(clock.now()), requiredClaims: ["sub", "exp", "iat"] });
         claims = payload as AccessTokenClaims;
       } catch (e) {
         if (e instanceof JwksUnavailableError) return fallback(token, null);

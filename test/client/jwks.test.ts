@@ -5,7 +5,7 @@ import { createJwks, JwksUnavailableError } from "../../src/client/jwks.ts";
 
 async function key(kid: string) {
   const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
-  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" } };
+  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig", warden_use: "access_token" } };
 }
 
 const sign = (k: Awaited<ReturnType<typeof key>>) => new SignJWT({ sub: "x" }).setProtectedHeader({ alg: "EdDSA", kid: k.kid }).sign(k.privateKey);
@@ -49,6 +49,24 @@ describe("createJwks", () => {
     now = 62_000;
     await expect(jwks.getKey({ alg: "EdDSA", kid: "nope" }, {} as never)).rejects.toThrow();
     expect(s.calls).toBe(3);
+  });
+
+  it("keeps only keys of its purpose, use sig and an accepted alg", async () => {
+    const ok = await key("ok");
+    const set = await key("set");
+    const noUse = await key("nouse");
+    const encryption = await key("enc");
+    const untagged = await key("untagged");
+    const { s, fetch } = server();
+    s.keys = [ok.jwk, { ...set.jwk, warden_use: "set" }, { ...noUse.jwk, use: undefined }, { ...encryption.jwk, use: "enc" }, { ...untagged.jwk, warden_use: undefined }];
+    const jwks = createJwks({ url: "https://x/jwks.json", fetch });
+    await expect(jwks.getKey({ alg: "EdDSA", kid: "ok" }, {} as never)).resolves.toBeTruthy();
+    for (const kid of ["set", "nouse", "enc", "untagged"]) await expect(jwks.getKey({ alg: "EdDSA", kid }, {} as never)).rejects.toThrow();
+    const setOnly = createJwks({ url: "https://x/jwks.json", fetch, purpose: "set" });
+    await expect(setOnly.getKey({ alg: "EdDSA", kid: "set" }, {} as never)).resolves.toBeTruthy();
+    await expect(setOnly.getKey({ alg: "EdDSA", kid: "ok" }, {} as never)).rejects.toThrow();
+    const es256Only = createJwks({ url: "https://x/jwks.json", fetch, algorithms: ["ES256"] });
+    await expect(es256Only.getKey({ alg: "EdDSA", kid: "ok" }, {} as never)).rejects.toThrow();
   });
 
   it("keeps the keys it has when a refresh fails; with none, reports unavailable", async () => {

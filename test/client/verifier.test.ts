@@ -57,9 +57,9 @@ describe("local verification", () => {
     h.v.close();
   });
 
-  it("sends shared-secret (HS256) tokens to introspection: there is no public key", async () => {
+  it("sends shared-secret (HS256) tokens to introspection when configured for HS256: there is no public key", async () => {
     const t = await newTenant({ token_alg: "HS256" });
-    const h = harness(t, await apiKey(t));
+    const h = harness(t, await apiKey(t), { algorithms: ["HS256"] });
     await h.v.ready;
     const u = await signup(t);
     expect(await h.v.verify(u.access_token)).toMatchObject({ active: true, via: "introspection", claims: { sub: u.user.id } });

@@ -43,8 +43,8 @@ describe("discovery", () => {
     expectError(await call("GET", `/.well-known/oauth-authorization-server/v1/${t}`), 404, "tenant_not_found");
   });
 
-  it("an ES256 tenant offers ES256 ID tokens besides RS256 and EdDSA", async () => {
-    const t = await newTenant({ token_alg: "ES256" });
+  it("every tenant offers RS256, EdDSA and ES256 ID tokens, each with its own id_token key", async () => {
+    const t = await newTenant({ token_alg: "HS256" });
     const a = await call("GET", `/v1/${t}/.well-known/openid-configuration`);
     expect(a.body.id_token_signing_alg_values_supported).toEqual(["RS256", "EdDSA", "ES256"]);
     const r = await admin("POST", `/tenants/${t}/clients`, { redirect_uris: ["https://a.example/cb"], id_token_signed_response_alg: "ES256" });

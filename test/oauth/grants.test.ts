@@ -143,3 +143,16 @@ describe("client tokens at Warden's account routes", () => {
     expect(me.status, JSON.stringify(me.body)).toBe(200);
   });
 });
+
+describe("key purposes", () => {
+  it("an ID token is not an access token: its key is an id_token key, refused at introspection and /me", async () => {
+    const t = await newTenant({ token_alg: "RS256" });
+    const key = await apiKey(t, ["introspect"]);
+    const { tokens } = await signedIn(t, { first_party: true });
+    expect((await introspect(t, key, tokens.id_token)).active).toBe(false);
+    expect((await call("GET", `/v1/${t}/me`, { token: tokens.id_token })).status).toBe(401);
+    const jwks = (await call("GET", `/v1/${t}/.well-known/jwks.json`)).body.keys;
+    const kid = JSON.parse(atob(tokens.id_token.split(".")[0])).kid;
+    expect(jwks.find((k: { kid: string }) => k.kid === kid).warden_use).toBe("id_token");
+  });
+});

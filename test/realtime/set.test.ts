@@ -90,11 +90,16 @@ describe("Security Event Tokens", () => {
 
   it("after a signing-key rotation, SETs use the new key and the JWKS has it", async () => {
     const t = await newTenant();
+    const setKeys = async () => (await call("GET", `/v1/${t}/.well-known/jwks.json`)).body.keys.filter((k: any) => k.warden_use === "set").map((k: any) => k.kid);
+    const [before] = await setKeys();
     const { sub } = await hello(t, { key: await apiKey(t), format: "set" });
     const rotated = await admin("POST", `/tenants/${t}/signing-keys/rotate`);
     expect(rotated.status).toBeLessThan(300);
     const k = await sub.next();
-    expect(decodeProtectedHeader(k).kid).toBe(rotated.body.kid);
+    const kid = decodeProtectedHeader(k).kid;
+    expect(kid).not.toBe(before);
+    expect(kid).not.toBe(rotated.body.kid); // the access-token key, rotated with it
+    expect(await setKeys()).toEqual([kid, before]); // the old one stays published
     expect((await verifySet(t, k)).events).toHaveProperty("urn:warden:event-type:key-rotated");
     sub.close();
   });

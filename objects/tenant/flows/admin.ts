@@ -11,7 +11,7 @@ import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyScope, type PublicA
 import { audit } from "../audit.ts";
 import { due, type TenantCtx } from "../context.ts";
 import { appendEvent, latestSeq } from "../events.ts";
-import { describeKey, KeyRing } from "../keys.ts";
+import { describeKey, KeyRing, type KeyPurpose } from "../keys.ts";
 import { enqueue, outboxStats } from "../outbox.ts";
 import { one } from "../sql.ts";
 import { subscriberCounts } from "./subscribers.ts";
@@ -68,10 +68,13 @@ export function syncTenantRow(ctx: TenantCtx, o: { status: string; createdAt: nu
   ]);
 }
 
-/** Every tenant gets an EdDSA key (it signs Security Event Tokens) plus one for its token_alg. */
-function keyAlgs(settings: Settings): TokenAlg[] {
+/**
+ * Every tenant gets an EdDSA key for its Security Event Tokens, plus an access-token key of its
+ * token_alg (user-HS512 signs with each user's own secret: no tenant key).
+ */
+function tenantKeys(settings: Settings): [KeyPurpose, TokenAlg][] {
   const a = settings.token_alg;
-  return a === "EdDSA" || a === "user-HS512" ? ["EdDSA"] : ["EdDSA", a];
+  return a === "user-HS512" ? [["set", "EdDSA"]] : [["set", "EdDSA"], ["access_token", a]];
 }
 
 export interface CreateTenantInput {
@@ -87,7 +90,7 @@ export async function createTenant(o: TenantObject, i: CreateTenantInput): Promi
   const settings = parsed.data;
   const sealer = await o.prepareSealer();
   const ring = new KeyRing(sealer, i.slug);
-  const keys = await Promise.all(keyAlgs(settings).map((a) => ring.prepare(a)));
+  const keys = await Promise.all(tenantKeys(settings).map(([purpose, alg]) => ring.prepare(purpose, alg)));
   o.migrate();
   const ctx = o.context(i.slug, i.name, settings);
   const r = o.tx(ctx, (): Result<TenantView> => {
@@ -148,8 +151,8 @@ export async function updateTenant(o: TenantObject, i: UpdateTenantInput): Promi
   const parsed = o.settingsSchema().safeParse(deepMerge(ctx.settings, i.settings ?? {}));
   if (!parsed.success) return fail("invalid_request", "Invalid settings.", { details: parsed.error.issues.map((x) => ({ path: ["settings", ...x.path].join("."), message: x.message })) });
   const settings = parsed.data;
-  const needKey = settings.token_alg !== "user-HS512" && !o.ring.current(settings.token_alg);
-  const prepared = needKey ? await o.ring.prepare(settings.token_alg) : null;
+  const needKey = settings.token_alg !== "user-HS512" && !o.ring.current("access_token", settings.token_alg);
+  const prepared = needKey ? await o.ring.prepare("access_token", settings.token_alg) : null;
   const name = i.name ?? ctx.name;
   o.tx(ctx, () => {
     ctx.sql.exec("UPDATE settings SET name = ?, settings = ?, updated_at = ? WHERE id = 1", name, JSON.stringify(settings), ctx.now);
@@ -229,14 +232,16 @@ export async function rotateSigningKey(o: TenantObject): Promise<Result<ReturnTy
   const b = await o.begin();
   if (!b.ok) return b;
   const ctx = b.value;
-  const alg = ctx.settings.token_alg === "user-HS512" ? "EdDSA" : ctx.settings.token_alg;
-  const prepared = await o.ring.prepare(alg);
+  // Both the access-token key and the SET key: a rotation answers a suspected leak, of either.
+  // The answer describes the access-token key (the SET key on user-HS512 tenants, which have none).
+  const prepared = await Promise.all(tenantKeys(ctx.settings).map(([purpose, alg]) => o.ring.prepare(purpose, alg)));
+  const main = prepared[prepared.length - 1];
   o.tx(ctx, () => {
-    o.ring.install(ctx, prepared);
+    for (const p of prepared) o.ring.install(ctx, p);
     appendEvent(ctx, "key.rotated", { sub: ctx.slug, reason: "rotation" });
-    audit(ctx, { type: "signing_key.rotated", actor: "admin", data: { kid: prepared.gen.kid, alg } });
+    audit(ctx, { type: "signing_key.rotated", actor: "admin", data: { kid: main.gen.kid, alg: main.gen.alg, keys: prepared.map((p) => ({ kid: p.gen.kid, alg: p.gen.alg, purpose: p.purpose })) } });
   });
   await o.commit(ctx);
-  return ok(describeKey(prepared.gen, ctx.now));
+  return ok(describeKey(main.gen, ctx.now));
 }
 

@@ -1,7 +1,7 @@
 /**
  * @module The tenant's one alarm. Each run does bounded batches (≤ 500 rows a job) of every
  * due job — session expiry, purges, trims, outbox retries, a page of a pending directory
- * reconcile — then sets the alarm to the earliest job still due. Every job is idempotent,
+ * reconcile, closing user subscribers whose access token has expired — then sets the alarm to the earliest job still due. Every job is idempotent,
  * since alarms are at-least-once.
  */
 import { clock, iso } from "../../../src/clock.ts";
@@ -15,6 +15,7 @@ import { CODE_KEPT_MS, purgeCodes } from "../oauth/codes.ts";
 import { purgeGrants } from "../oauth/grants.ts";
 import { all, one, run as exec } from "../sql.ts";
 import { syncTenantRow, TENANT_PURGE_GRACE_MS } from "./admin.ts";
+import { closeExpired, earliestExpiry } from "./subscriber-credentials.ts";
 
 export const BATCH = 500;
 /**
@@ -37,6 +38,7 @@ export async function run(o: TenantObject): Promise<void> {
   const b = await o.begin({ allowDeleted: true });
   if (!b.ok) return; // nothing stored: nothing to do
   const ctx = b.value;
+  closeExpired(o, ctx.now);
   const t = tenantState(o, ctx);
   if (t.status === "deleted" && t.deleted_at !== null && ctx.now >= t.deleted_at + TENANT_PURGE_GRACE_MS) {
     await purgeTenant(o, ctx);
@@ -105,11 +107,13 @@ interface TenantState {
   created_at: number;
   /** A directory reconcile is pending (reconcileDirectory). */
   reconciling: boolean;
+  /** The earliest access-token expiry among user subscribers (they are closed then). */
+  subscribersDue: number | null;
 }
 
 function tenantState(o: TenantObject, ctx: TenantCtx): TenantState {
   const t = one<{ status: string; deleted_at: number | null; created_at: number }>(ctx.sql, "SELECT status, deleted_at, created_at FROM settings WHERE id = 1")!;
-  return { ...t, reconciling: o.storage.kv.get(RECONCILE) !== undefined };
+  return { ...t, reconciling: o.storage.kv.get(RECONCILE) !== undefined, subscribersDue: earliestExpiry(o) };
 }
 
 const min = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
@@ -131,6 +135,7 @@ export function nextDue(sql: SqlStorage, ctx: TenantCtx, t: Omit<TenantState, "c
     plus(one<{ v: number | null }>(sql, `SELECT MIN(updated_at) AS v FROM attempts WHERE ${PURGEABLE_ATTEMPT}`, ctx.settings.lockout.hard_limit)?.v, ATTEMPTS_KEPT_MS),
     t.status === "deleted" && t.deleted_at !== null ? t.deleted_at + TENANT_PURGE_GRACE_MS : null,
     t.reconciling ? ctx.now : null,
+    t.subscribersDue,
   ];
   const due = candidates.filter((v): v is number => v !== null);
   return due.length ? Math.max(ctx.now + 50, Math.min(...due)) : null;

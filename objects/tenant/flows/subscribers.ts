@@ -18,10 +18,9 @@ import type { TenantObject } from "../../tenant.ts";
 import { checkApiKey } from "../api-keys.ts";
 import type { EventRecord, TenantCtx } from "../context.ts";
 import { eventsAfter, latestSeq, oldestSeq } from "../events.ts";
-import { getSession, isLive } from "../sessions.ts";
 import { signSet } from "../set.ts";
 import { audienceOf, checkLive } from "../tokens.ts";
-import { getUser } from "../users.ts";
+import { credentialLive, redeemTicket } from "./subscriber-credentials.ts";
 
 /** Set by the router after it has checked the ADMIN_TOKEN (stripped from client requests). */
 export const ADMIN_HEADER = "x-warden-admin";
@@ -30,19 +29,24 @@ export const CLOSE_REVOKED = 4001;
 /** A subscriber further behind than this gets `reset` rather than a replay that would stall the object. */
 export const REPLAY_MAX = 10_000;
 
-interface Identity {
+export interface Identity {
   kind: "service" | "user";
   keyId?: string;
   sub?: string;
   sid?: string;
   ver?: number;
+  /** A user subscriber's access-token expiry, ms (see subscriber-credentials.ts). */
+  exp?: number;
 }
 
-interface ConnState {
+/** Kept in the connection's attachment, so it survives hibernation. */
+export interface ConnState {
   kind: "service" | "user";
   sub?: string;
   sid?: string;
   format: "json" | "set";
+  /** A user subscriber is closed with 4003 at this time (ms) unless it renews. */
+  exp?: number;
 }
 
 /** Per object: connection id → events broadcast while its hello and replay were being prepared. */
@@ -78,24 +82,32 @@ export async function admit(o: TenantObject, request: Request): Promise<Response
   let id: Identity;
   const bearer = /^Bearer (.+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
   const accessToken = url.searchParams.get("access_token");
+  const ticket = url.searchParams.get("ticket");
   if (request.headers.get(ADMIN_HEADER) === "1") {
     id = { kind: "service", keyId: "admin" };
   } else if (bearer) {
     const k = checkApiKey(ctx.sql, bearer, "subscribe", ctx.now);
     if (!k.ok) return k.reason === "scope" ? refuse("forbidden", "The API key lacks the subscribe scope.") : refuse("invalid_token", "Invalid API key.");
     id = { kind: "service", keyId: k.id };
+  } else if (ticket !== null) {
+    const redeemed = o.tx(ctx, () => redeemTicket(ctx, ticket));
+    if (!redeemed) return refuse("invalid_token", "Invalid, used or expired ticket.");
+    id = redeemed;
   } else if (accessToken) {
     const claims = await o.verifyAccess(ctx, accessToken);
     const live = claims ? checkLive({ ...ctx, now: clock.now() }, claims) : null;
     if (!claims || !live?.ok) return refuse("invalid_token");
-    id = { kind: "user", sub: claims.sub, sid: claims.sid, ver: claims.ver };
+    id = { kind: "user", sub: claims.sub, sid: claims.sid, ver: claims.ver, exp: claims.exp * 1000 };
   } else {
-    return refuse("unauthorized", "Send an API key with the subscribe scope, or ?access_token=.");
+    return refuse("unauthorized", "Send an API key with the subscribe scope, ?ticket= or ?access_token=.");
   }
   // partyserver takes the connection id from `?_pk=` and its props from `x-partykit-props`:
   // neither may come from a client (an id of `service` would be the `service` tag, and bad
   // props would answer with a stack trace).
   url.searchParams.delete("_pk");
+  // The credential has done its work: nothing after this point needs to see it.
+  url.searchParams.delete("access_token");
+  url.searchParams.delete("ticket");
   const headers = new Headers(request.headers);
   headers.delete(ADMIN_HEADER);
   headers.delete("x-partykit-props");
@@ -112,13 +124,6 @@ export function tags(request: Request): string[] {
   return id.kind === "service" ? ["service", `key:${id.keyId}`] : ["user", `user:${id.sub}`, `sid:${id.sid}`];
 }
 
-/** Is a user subscriber's own credential still alive (it may have died between `admit` and now)? */
-function credentialLive(ctx: TenantCtx, id: Identity): boolean {
-  const s = getSession(ctx.sql, id.sid!);
-  const u = getUser(ctx.sql, id.sub!);
-  return !!s && isLive(s, ctx.now) && s.user_id === id.sub && !!u && u.status === "active" && u.secret_version === id.ver;
-}
-
 /**
  * `hello`, then the replay after `since`, then whatever was broadcast meanwhile (parked by
  * `broadcast` while this connection is in `replaying`), then live events.
@@ -126,7 +131,7 @@ function credentialLive(ctx: TenantCtx, id: Identity): boolean {
 export async function onConnect(o: TenantObject, conn: Connection, request: Request): Promise<void> {
   const id = identityOf(request);
   const url = new URL(request.url);
-  const state: ConnState = { kind: id.kind, sub: id.sub, sid: id.sid, format: url.searchParams.get("format") === "set" ? "set" : "json" };
+  const state: ConnState = { kind: id.kind, sub: id.sub, sid: id.sid, format: url.searchParams.get("format") === "set" ? "set" : "json", exp: id.exp };
   conn.setState(state);
   const buffers = buffersOf(o);
   const parked: EventRecord[] = [];
@@ -161,11 +166,13 @@ export async function onConnect(o: TenantObject, conn: Connection, request: Requ
       if (!batch.length) break;
       last = batch[batch.length - 1].seq;
     }
-    if (dead) conn.close(CLOSE_REVOKED, "revoked");
+    if (dead) return conn.close(CLOSE_REVOKED, "revoked");
   } finally {
     // Reached synchronously after the last check of `parked`: nothing can be parked and lost.
     buffers.delete(conn.id);
   }
+  // The socket closes with 4003 when its access token expires (subscriber-credentials.ts).
+  if (state.exp !== undefined) await o.armAlarm(state.exp);
 }
 
 function concerns(s: ConnState, e: EventRecord): boolean {

@@ -49,7 +49,8 @@ export function queueBackchannelLogout(ctx: TenantCtx, ended: GrantRow[]): void 
 }
 
 export async function signLogoutToken(ring: KeyRing, issuer: string, alg: "RS256" | "EdDSA" | "ES256", p: BackchannelPayload, now: number): Promise<string | null> {
-  const key = ring.current(alg);
+  // An ID-token key: RPs validate logout tokens as they validate ID tokens (section 2.6).
+  const key = ring.current("id_token", alg);
   if (!key) return null;
   const iat = Math.floor(now / 1000);
   return signJwt(

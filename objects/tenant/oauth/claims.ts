@@ -53,6 +53,8 @@ export function machineClaims(ctx: TenantCtx, grant: GrantRow): AccessClaims {
     email: null,
     username: null,
     client_id: grant.client_id,
+    // The client authenticated just now; there is no user.
+    auth_time: iat,
     jti: randomToken(16),
     iat,
     exp: iat + ctx.settings.access_ttl_s,

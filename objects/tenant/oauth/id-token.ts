@@ -1,8 +1,9 @@
 /**
  * @module ID tokens (OpenID Connect Core 1.0 section 2) and the `id_token_hint` check of
- * RP-initiated logout. Signed with the tenant's RS256 key (made when first needed and published
- * in the JWKS; OIDC Discovery section 3 requires RS256) or its EdDSA / ES256 key, per client
- * (`id_token_signed_response_alg`); never the shared HS256 secret (section 10.1).
+ * RP-initiated logout. Signed with the tenant's ID-token key of the client's
+ * `id_token_signed_response_alg`: RS256 (OIDC Discovery section 3 requires it), EdDSA or
+ * ES256, made when first needed and published in the JWKS; never the shared HS256 secret
+ * (section 10.1), and never a key of another purpose.
  */
 import { compactVerify } from "jose";
 import { b64url, utf8 } from "../../../src/crypto/bytes.ts";
@@ -31,24 +32,25 @@ export interface IdTokenInput {
 }
 
 /**
- * The key for `alg`, made and installed when the tenant has none yet (only RS256 can be
- * missing: every tenant has EdDSA, and ES256 is offered only where the tenant signs with it).
- * The key is committed before anything it signs leaves, so the JWKS already lists it.
+ * The tenant's ID-token key for `alg` (purpose `id_token`, `warden_use: "id_token"` in the
+ * JWKS: it signs ID tokens and back-channel logout tokens, never access tokens or SETs), made
+ * and installed the first time a client needs it. The key is committed before anything it
+ * signs leaves, so the JWKS already lists it.
  */
-export async function idTokenKey(rt: Runtime, ctx: TenantCtx, alg: IdTokenAlg): Promise<LoadedKey | null> {
-  const have = rt.ring.current(alg);
-  if (have || alg !== "RS256") return have;
-  const prepared = await rt.ring.prepare("RS256");
+export async function idTokenKey(rt: Runtime, ctx: TenantCtx, alg: IdTokenAlg): Promise<LoadedKey> {
+  const have = rt.ring.current("id_token", alg);
+  if (have) return have;
+  const prepared = await rt.ring.prepare("id_token", alg);
   rt.tx(ctx, () => {
-    if (!rt.ring.current("RS256")) rt.ring.install(ctx, prepared);
+    if (!rt.ring.current("id_token", alg)) rt.ring.install(ctx, prepared);
   });
   await rt.commit(ctx);
-  return rt.ring.current("RS256");
+  return rt.ring.current("id_token", alg)!;
 }
 
-/** Algorithms this tenant can sign ID tokens with (for discovery and client validation). */
-export function idTokenAlgs(tokenAlg: string): IdTokenAlg[] {
-  return tokenAlg === "ES256" ? ["RS256", "EdDSA", "ES256"] : ["RS256", "EdDSA"];
+/** Algorithms any tenant can sign ID tokens with (each its own `id_token` key, made when first needed). */
+export function idTokenAlgs(_tokenAlg?: string): IdTokenAlg[] {
+  return ["RS256", "EdDSA", "ES256"];
 }
 
 /** OIDC Core section 3.1.3.6: the left half of the hash named by the JWS algorithm. */
@@ -59,7 +61,6 @@ export async function atHash(token: string, alg: IdTokenAlg): Promise<string> {
 
 export async function signIdToken(rt: Runtime, ctx: TenantCtx, i: IdTokenInput): Promise<string> {
   const key = await idTokenKey(rt, ctx, i.alg);
-  if (!key) throw new Error(`no ${i.alg} key for ID tokens`);
   const iat = Math.floor(ctx.now / 1000);
   const claims: Record<string, unknown> = {
     ...i.extra,
@@ -99,7 +100,7 @@ export async function verifyIdTokenHint(rt: Runtime, ctx: TenantCtx, token: stri
   const { header } = peek;
   if (typeof header.kid !== "string" || header.typ !== "JWT" || "jku" in header || "jwk" in header || "x5u" in header || "x5c" in header || "crit" in header) return null;
   const key = rt.ring.get(header.kid);
-  if (!key || key.alg === "HS256" || header.alg !== key.alg) return null;
+  if (!key || key.purpose !== "id_token" || header.alg !== key.alg) return null;
   let payload: Record<string, unknown>;
   try {
     const v = await compactVerify(token, key.verify as CryptoKey, { algorithms: [key.alg] });
