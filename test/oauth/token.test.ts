@@ -140,3 +140,23 @@ describe("scope at redemption", () => {
     expect(await count(t, "grants")).toBe(0);
   });
 });
+
+describe("the alarm", () => {
+  it("purges codes past their keeping time and grants ended as long ago as revoked sessions", async () => {
+    const { runDurableObjectAlarm } = await import("cloudflare:test");
+    const { stub } = await import("../helpers.ts");
+    const t = await newTenant({ retention: { revoked_sessions_days: 1 } });
+    const client = await newClient(t);
+    const used = await codeFor(t, client.client_id);
+    const r = await redeem(t, client, used.code, used.verifier);
+    expect(r.status).toBe(200);
+    await codeFor(t, client.client_id, { user: used.user }); // never redeemed
+    await call("POST", `/v1/${t}/logout`, { token: used.user.access_token });
+    expect(await count(t, "authorization_codes")).toBe(2);
+    expect(await count(t, "grants", "revoked_at IS NOT NULL")).toBe(1);
+    clock.advance(2 * 86_400_000);
+    await runDurableObjectAlarm(stub(t));
+    expect(await count(t, "authorization_codes")).toBe(0);
+    expect(await count(t, "grants")).toBe(0);
+  });
+});

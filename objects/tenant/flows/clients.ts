@@ -2,16 +2,16 @@
  * @module Operator flows on the tenant's OAuth clients: register, list, show, update (a
  * partial object merged over the stored metadata, validated whole), delete (ends every grant
  * of the client) and rotate the secret. Open to the admin and to the tenant's `manage` keys.
- * Metadata is validated here, next to the tenant it must fit (its ID-token algorithms).
+ * Metadata is validated here, once, for the admin API and dynamic registration alike.
  */
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { clientMetadataSchema, type ClientMetadata } from "../../../schema/clients.ts";
 import { deepMerge } from "../../../schema/settings.ts";
 import { audit } from "../audit.ts";
-import type { RequestMeta, TenantCtx } from "../context.ts";
+import type { RequestMeta } from "../context.ts";
 import { deleteClient, getClient, insertClient, isPublicClient, listClients as allClients, rotateClientSecret, toPublicClient, updateClient, type PublicClient } from "../clients.ts";
 import { endGrantsOfClient } from "../oauth/grants.ts";
-import { idTokenAlgs, idTokenKey } from "../oauth/id-token.ts";
+import { idTokenKey } from "../oauth/id-token.ts";
 import { beginAs, type Operator } from "../operator.ts";
 import type { Runtime } from "../runtime.ts";
 
@@ -20,22 +20,18 @@ const noSuchClient = () => fail("not_found", "No such client.");
 /** The metadata schema for this deployment (development accepts loopback http anywhere). */
 export const metadataSchemaFor = (rt: Runtime) => clientMetadataSchema({ development: rt.bindings.ENVIRONMENT === "development" });
 
-/** Validates metadata against the schema and the tenant; issues → invalid_request with details. */
-export function validateMetadata(rt: Runtime, ctx: TenantCtx, raw: unknown): Result<ClientMetadata> {
+/** Validates metadata against the schema; issues → invalid_request with details. */
+export function validateMetadata(rt: Runtime, raw: unknown): Result<ClientMetadata> {
   const parsed = metadataSchemaFor(rt).safeParse(raw);
   if (!parsed.success) return fail("invalid_request", "Invalid client metadata.", { details: parsed.error.issues.map((x) => ({ path: x.path.map(String).join("."), code: x.code, message: x.message })) });
-  const m = parsed.data;
-  if (!idTokenAlgs(ctx.settings.token_alg).includes(m.id_token_signed_response_alg)) {
-    return fail("invalid_request", "Invalid client metadata.", { details: [{ path: "id_token_signed_response_alg", code: "custom", message: `this tenant signs ID tokens with ${idTokenAlgs(ctx.settings.token_alg).join(", ")}` }] });
-  }
-  return ok(m);
+  return ok(parsed.data);
 }
 
 export async function createClient(rt: Runtime, i: { by: Operator; metadata: unknown; meta: RequestMeta }): Promise<Result<PublicClient>> {
   const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
   const { ctx, actor } = b.value;
-  const m = validateMetadata(rt, ctx, i.metadata);
+  const m = validateMetadata(rt, i.metadata);
   if (!m.ok) return m;
   // The ID-token key exists before the first code is redeemed, and before it is in any JWKS cache.
   await idTokenKey(rt, ctx, m.value.id_token_signed_response_alg);
@@ -73,7 +69,7 @@ export async function updateClientFlow(rt: Runtime, i: { by: Operator; clientId:
   const { ctx, actor } = b.value;
   const before = getClient(ctx.sql, i.clientId);
   if (!before) return noSuchClient();
-  const m = validateMetadata(rt, ctx, deepMerge(metadataOf(before as never), i.patch));
+  const m = validateMetadata(rt, deepMerge(metadataOf(before as never), i.patch));
   if (!m.ok) return m;
   await idTokenKey(rt, ctx, m.value.id_token_signed_response_alg);
   const r = rt.tx(ctx, (): Result<PublicClient> => {

@@ -9,7 +9,7 @@ import { compactVerify } from "jose";
 import { b64url, utf8 } from "../../../src/crypto/bytes.ts";
 import { peekJwt, signJwt } from "../../../src/crypto/jwt.ts";
 import { randomToken } from "../../../src/crypto/random.ts";
-import type { IdTokenAlg } from "../../../schema/clients.ts";
+import { ID_TOKEN_ALGS, type IdTokenAlg } from "../../../schema/clients.ts";
 import type { TenantCtx } from "../context.ts";
 import type { LoadedKey } from "../../../src/crypto/jwt.ts";
 import type { Runtime } from "../runtime.ts";
@@ -48,10 +48,8 @@ export async function idTokenKey(rt: Runtime, ctx: TenantCtx, alg: IdTokenAlg): 
   return rt.ring.current("id_token", alg)!;
 }
 
-/** Algorithms any tenant can sign ID tokens with (each its own `id_token` key, made when first needed). */
-export function idTokenAlgs(_tokenAlg?: string): IdTokenAlg[] {
-  return ["RS256", "EdDSA", "ES256"];
-}
+/** Algorithms any tenant signs ID tokens with (each its own `id_token` key, made when first needed). */
+export const idTokenAlgs = (): IdTokenAlg[] => [...ID_TOKEN_ALGS];
 
 /** OIDC Core section 3.1.3.6: the left half of the hash named by the JWS algorithm. */
 export async function atHash(token: string, alg: IdTokenAlg): Promise<string> {

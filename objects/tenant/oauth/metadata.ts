@@ -29,7 +29,7 @@ export function providerMetadata(ctx: TenantCtx): Record<string, unknown> {
     response_modes_supported: ["query", "form_post"],
     grant_types_supported: [...GRANT_TYPES],
     subject_types_supported: ["public"],
-    id_token_signing_alg_values_supported: idTokenAlgs(ctx.settings.token_alg),
+    id_token_signing_alg_values_supported: idTokenAlgs(),
     token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     // Public clients revoke their own tokens with just their client_id (RFC 7009 section 2.1).
     revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
