@@ -15,11 +15,13 @@ import { TENANT_MIGRATIONS } from "../schema/tenant-migrations.ts";
 import { newEffects, newMemo, type Queued, type RequestMeta, type TenantCtx } from "./tenant/context.ts";
 import { KeyRing } from "./tenant/keys.ts";
 import type { Operator } from "./tenant/operator.ts";
-import { deleteDelivered, liveDelivery, drainOutbox, type Delivery } from "./tenant/outbox.ts";
+import { deleteDelivered, drainOutbox, insertSealedMessages, liveDelivery, openMessage, sealMessages, type Delivery, type WebhookDelivery } from "./tenant/outbox.ts";
 import type { Issued, Runtime, TokenResponse } from "./tenant/runtime.ts";
 import { audienceOf, signAccessToken, verifyAccessToken, type AccessClaims } from "./tenant/tokens.ts";
 import { getUser, type UserRow } from "./tenant/users.ts";
 import { one } from "./tenant/sql.ts";
+import { auditKeys } from "./tenant/audit.ts";
+import { openSettings, sealSettings, writeSettings } from "./tenant/settings-store.ts";
 import * as auth from "./tenant/flows/auth.ts";
 import * as me from "./tenant/flows/me.ts";
 import * as admin from "./tenant/flows/admin.ts";
@@ -70,6 +72,8 @@ export class TenantObject extends Server<Env> implements Runtime {
   #turn: Promise<void> | null = null;
   /** Outbox rows delivered straight after their commit and not deleted yet (see `#send`). */
   #sent: number[] = [];
+  /** Webhook attempts under way; each settles on its own (see drainOutbox). */
+  readonly #attempts = new Set<Promise<void>>();
   /** Outside services; tests swap in failing ones. */
   delivery: Delivery;
 
@@ -135,11 +139,18 @@ export class TenantObject extends Server<Env> implements Runtime {
   /** Settings, the sealer and the signing keys. */
   async #loadNow(): Promise<Loaded | null> {
     if (!this.exists()) return null;
-    const row = one<{ slug: string; name: string; status: string; settings: string }>(this.ctx.storage.sql, "SELECT slug, name, status, settings FROM settings WHERE id = 1")!;
+    const row = one<{ slug: string; name: string; status: string; settings: string; webhook_secret_sealed: string | null }>(this.ctx.storage.sql, "SELECT slug, name, status, settings, webhook_secret_sealed FROM settings WHERE id = 1")!;
     this.#sealer ??= await Sealer.create(this.env.MASTER_KEY, this.env.MASTER_KEY_PREVIOUS);
     const ring = new KeyRing(this.#sealer, row.slug);
     await ring.load(this.ctx.storage.sql);
-    const loaded: Loaded = { slug: row.slug, name: row.name, status: row.status, settings: this.settingsSchema().parse(JSON.parse(row.settings)) };
+    const opened = await openSettings(this.#sealer, row.slug, row);
+    const settings = this.settingsSchema().parse(opened.raw);
+    // A webhook secret stored in clear before sealing existed is sealed the first time it is read.
+    if (opened.legacy) {
+      const stored = await sealSettings(this.#sealer, row.slug, settings);
+      this.ctx.storage.transactionSync(() => writeSettings(this.ctx.storage.sql, stored));
+    }
+    const loaded: Loaded = { slug: row.slug, name: row.name, status: row.status, settings };
     // A tenant made before keys had purposes signed its SETs with its EdDSA access-token key
     // (see the key-purpose migration): it gets its own SET key now, once.
     if (!ring.current("set") && row.status === "active") {
@@ -186,7 +197,7 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   context(slug: string, name: string, settings: Settings): TenantCtx {
     const base = (this.env.PUBLIC_URL ?? "http://localhost:8787").replace(/\/+$/, "");
-    return { sql: this.ctx.storage.sql, slug, name, settings, now: clock.now(), issuer: `${base}/v1/${slug}`, effects: newEffects(), memo: this.#memo };
+    return { sql: this.ctx.storage.sql, slug, name, settings, now: clock.now(), issuer: `${base}/v1/${slug}`, effects: newEffects(), memo: this.#memo, auditKeys: auditKeys(() => this.#sealer, slug) };
   }
 
   tx<T>(_ctx: TenantCtx, fn: () => T): T {
@@ -214,6 +225,7 @@ export class TenantObject extends Server<Env> implements Runtime {
     ctx.effects = newEffects();
     // First, before any await, so no drain can read these rows in between and send them twice.
     if (fx.outbox.length) this.#send(fx.outbox);
+    if (fx.messages.length) await this.#queueMessages(ctx, fx.messages);
     if (fx.events.length) await subscribers.broadcast(this, fx.events, ctx.issuer, audienceOf(ctx.slug, ctx.settings));
     if (fx.dueAt !== null) await this.armAlarm(fx.dueAt);
   }
@@ -241,6 +253,30 @@ export class TenantObject extends Server<Env> implements Runtime {
     }
     if (drain) void this.drain();
     else if (this.#sent.length >= SENT_BATCH) this.flushSent();
+  }
+
+  /**
+   * Seals webhook bodies and writes their outbox rows, in a transaction of their own right
+   * after the flow's (WebCrypto is async, `transactionSync` is not). The associated data binds
+   * each body to its tenant, its row reference and its purpose, like every sealed secret.
+   */
+  async #queueMessages(ctx: TenantCtx, bodies: string[]): Promise<void> {
+    const sealed = await sealMessages(await this.prepareSealer(), ctx.slug, bodies);
+    this.ctx.storage.transactionSync(() => insertSealedMessages(this.ctx.storage.sql, ctx.now, sealed));
+    void this.drain();
+  }
+
+  /** Opens a webhook row for sending, addressed and signed with the settings of now. */
+  async #openWebhook(payload: string): Promise<WebhookDelivery | null> {
+    const l = await this.#load();
+    const d = l?.settings.delivery;
+    if (!l || !d?.webhook_url || !d.webhook_secret) return null;
+    return { url: d.webhook_url, secret: d.webhook_secret, body: await openMessage(this.sealer, l.slug, payload) };
+  }
+
+  /** Resolves once every webhook and back-channel attempt started so far has settled (tests, and anything that must see their outcome). */
+  async deliveriesSettled(): Promise<void> {
+    while (this.#attempts.size) await Promise.all([...this.#attempts]);
   }
 
   /** Deletes the rows already sent from memory; called before anything reads the outbox. */
@@ -278,8 +314,29 @@ export class TenantObject extends Server<Env> implements Runtime {
         do {
           this.#drainAgain = false;
           this.flushSent();
-          await drainOutbox(this.ctx.storage.sql, this.delivery, clock.now());
-          if (this.#ring && this.#loaded) await drainBackchannel({ sql: this.ctx.storage.sql, ring: this.#ring, issuer: this.context(this.#loaded.slug, this.#loaded.name, this.#loaded.settings).issuer, now: () => clock.now() });
+          await drainOutbox({
+            sql: this.ctx.storage.sql,
+            deliver: this.delivery,
+            now: clock.now(),
+            openWebhook: (p) => this.#openWebhook(p),
+            started: (attempt) => {
+              const p = attempt.catch((e) => console.error(JSON.stringify({ level: "error", msg: "webhook attempt failed", error: String(e) }))).finally(() => this.#attempts.delete(p));
+              this.#attempts.add(p);
+            },
+          });
+          if (this.#ring && this.#loaded) {
+            drainBackchannel({
+              sql: this.ctx.storage.sql,
+              ring: this.#ring,
+              issuer: this.context(this.#loaded.slug, this.#loaded.name, this.#loaded.settings).issuer,
+              env: this.env,
+              now: () => clock.now(),
+              started: (attempt) => {
+                const p = attempt.catch((e) => console.error(JSON.stringify({ level: "error", msg: "back-channel logout attempt failed", error: String(e) }))).finally(() => this.#attempts.delete(p));
+                this.#attempts.add(p);
+              },
+            });
+          }
         } while (this.#drainAgain);
       } catch (e) {
         console.error(JSON.stringify({ level: "error", msg: "outbox drain failed", error: String(e) }));

@@ -208,10 +208,57 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   UPDATE signing_keys SET purpose = 'set'
     WHERE alg = 'EdDSA' AND (SELECT json_extract(settings, '$.token_alg') FROM settings WHERE id = 1) IS NOT 'EdDSA';
   `,
-  // 6: the OAuth / OpenID Connect provider: registered clients (secret hashed), authorization
+  // 6: secrets at rest and a keyed audit chain. The webhook secret moves out of the settings
+  // JSON into a sealed column (the object seals a clear one the first time it loads). Audit
+  // rows record the master key that keyed their HMAC (NULL: an unkeyed SHA-256 row written
+  // before this migration); audit_head keeps the chain's newest link, its row count and the
+  // anchor the oldest retained row links to, under an HMAC; audit_checkpoints records each
+  // retention purge, keyed, so a purge is told apart from a deletion
+  `
+  ALTER TABLE settings ADD COLUMN webhook_secret_sealed TEXT;
+  ALTER TABLE audit_log ADD COLUMN key_id TEXT;
+  CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    keyed_from INTEGER NOT NULL,
+    first_id INTEGER NOT NULL,
+    anchor TEXT NOT NULL,
+    head_id INTEGER NOT NULL,
+    head_hash TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    key_id TEXT NOT NULL,
+    mac TEXT NOT NULL
+  );
+  CREATE TABLE audit_checkpoints (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts INTEGER NOT NULL,
+    through_id INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    purged INTEGER NOT NULL,
+    key_id TEXT NOT NULL,
+    mac TEXT NOT NULL
+  );
+  `,
+  // 7: one refresh chain per session (objects/tenant/refresh-chain.ts) instead of a row per
+  // token: the current generation, the one it (re)started at, its token's hash and when it was
+  // issued. Each session's newest current token is kept as generation 0, so existing refresh
+  // tokens go on working; older rotated rows and extra grace siblings are dropped (a sibling is
+  // then unknown).
+  `
+  CREATE TABLE refresh_chains (
+    chain_id TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    first_generation INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    issued_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO refresh_chains (chain_id, generation, first_generation, hash, issued_at)
+    SELECT session_id, 0, 0, hash, MAX(issued_at) FROM refresh_tokens WHERE rotated_at IS NULL GROUP BY session_id;
+  DROP TABLE refresh_tokens;
+  `,
+  // 8: the OAuth / OpenID Connect provider: registered clients (secret hashed), authorization
   // codes (hashed, single use, 60 s), and grants (one client's authorization under a Warden
-  // session, or a machine client's own for client_credentials; their refresh tokens live in
-  // refresh_tokens with the grant id as the chain id)
+  // session, or a machine client's own for client_credentials; their refresh tokens are refresh_chains
+  // rows with the grant id as the chain id)
   `
   CREATE TABLE clients (
     client_id TEXT PRIMARY KEY,

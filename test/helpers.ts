@@ -2,6 +2,7 @@
 import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import { rememberPolicy } from "../src/passwords.ts";
+import { verifyAudit, type AuditVerification } from "../objects/tenant/audit.ts";
 
 /** The test bindings (typed as the Worker's own Env by test/env.d.ts). */
 export { env };
@@ -97,13 +98,13 @@ export async function count(slug: string, table: string, where = "1 = 1", ...arg
   return (await rows<{ n: number }>(slug, `SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, ...args))[0].n;
 }
 
-/** Users, sessions, live sessions, refresh tokens, events: what a refused request must not change. */
+/** Users, sessions, live sessions, refresh chains, events: what a refused request must not change. */
 export async function snapshot(slug: string): Promise<Record<string, number>> {
   const [r] = await rows<Record<string, number>>(
     slug,
     `SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM sessions) AS sessions,
             (SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL) AS live_sessions,
-            (SELECT COUNT(*) FROM refresh_tokens) AS refresh_tokens, (SELECT COUNT(*) FROM events) AS events,
+            (SELECT COUNT(*) FROM refresh_chains) AS refresh_chains, (SELECT COUNT(*) FROM events) AS events,
             (SELECT COUNT(*) FROM credentials) AS credentials, (SELECT MAX(secret_version) FROM users) AS max_ver`,
   );
   return r;
@@ -141,4 +142,13 @@ export async function loginHalfway(slug: string, email: string) {
   if (!start.ok) throw new Error(`loginStart failed: ${JSON.stringify(start)}`);
   const { userId, attemptKey, secretVersion } = start.value;
   return { o, attemptKey, finish: () => o.loginFinish({ userId, attemptKey, verified: true, secretVersion, rehash: null, meta }) };
+}
+
+/** Walks the tenant's audit chain in the object, with its keys (what `GET .../audit/verify` answers). */
+export function verifyChain(slug: string): Promise<AuditVerification> {
+  return runInDurableObject(stub(slug), async (o) => {
+    const b = await o.begin({ allowDeleted: true });
+    if (!b.ok) throw new Error(b.error.code);
+    return verifyAudit(b.value.sql, b.value.auditKeys);
+  });
 }

@@ -6,6 +6,7 @@
  */
 import type { WardenEvent } from "../../src/client/types.ts";
 import type { Settings } from "../../schema/settings.ts";
+import type { AuditHead, AuditKeys } from "./audit.ts";
 import type { OutboxKind } from "./outbox.ts";
 
 /** A revocation-log event as subscribers receive it: one definition, the client library's. */
@@ -26,11 +27,13 @@ export interface TenantCtx {
   effects: Effects;
   /** What the object remembers between operations; forgotten when a transaction rolls back. */
   memo: Memo;
+  /** The HMAC keys of this tenant's audit chain (derived from MASTER_KEY, see audit.ts). */
+  auditKeys: AuditKeys;
 }
 
 export interface Memo {
-  /** The newest audit row, so appending one does not first read it back. */
-  auditHead: { id: number; hash: string } | null;
+  /** The audit chain's state, so appending a row does not first read it back. */
+  auditHead: AuditHead | null;
 }
 
 export const newMemo = (): Memo => ({ auditHead: null });
@@ -45,10 +48,12 @@ export interface Queued {
 export interface Effects {
   events: EventRecord[];
   outbox: Queued[];
+  /** Webhook bodies to seal and queue after the commit (see `enqueue` in outbox.ts). */
+  messages: string[];
   dueAt: number | null;
 }
 
-export const newEffects = (): Effects => ({ events: [], outbox: [], dueAt: null });
+export const newEffects = (): Effects => ({ events: [], outbox: [], messages: [], dueAt: null });
 
 /** Records that a job falls due at `at`, so the alarm can be moved earlier if needed. */
 export function due(ctx: TenantCtx, at: number): void {

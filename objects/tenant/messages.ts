@@ -1,7 +1,7 @@
 /**
  * @module Messages to users (SPEC section 9): magic links, password resets and email
  * verification, handed to the tenant's own mailer as a signed POST to `delivery.webhook_url`
- * through the outbox (retried with backoff until it succeeds). In local development
+ * through the outbox (sealed at rest, retried with backoff until it succeeds). In local development
  * (`ENVIRONMENT=development`) each message is also logged, so a developer can use the token
  * without a mailer. Also the rule that gates sign-in on a verified email.
  */
@@ -41,7 +41,7 @@ const CONSUMED_AT: Record<MessageType, string> = {
 export function sendMessage(ctx: TenantCtx, type: MessageType, email: string, t: { token: string; expiresAt: number }): Message {
   const msg: Message = { type, tenant: ctx.slug, email, token: t.token, expires_at: iso(t.expiresAt)! };
   const d = ctx.settings.delivery;
-  if (d.webhook_url && d.webhook_secret) enqueue(ctx, "webhook", { url: d.webhook_url, secret: d.webhook_secret, body: JSON.stringify(msg) });
+  if (d.webhook_url && d.webhook_secret) enqueue(ctx, "webhook", JSON.stringify(msg));
   return msg;
 }
 

@@ -1,15 +1,15 @@
 /**
- * @module Sessions and their refresh tokens. A refresh token is `{session id}.{256 random
- * bits}`; only HMAC-SHA256(user secret, token) is stored, so rotating the user secret kills
- * every refresh token at once. Each refresh rotates the token; a rotated token presented again
- * within `refresh_reuse_grace_s` gets a fresh sibling (concurrent tabs), after that it is reuse
- * and the whole session is revoked.
+ * @module Sessions. Each session owns one refresh chain (`refresh-chain.ts`, chain id = session
+ * id): every refresh rotates it, a rotated token presented again within
+ * `refresh_reuse_grace_s` gets the same successor back (concurrent tabs), and any other use
+ * of a superseded token is reuse, which revokes the whole session. Ending a session ends its
+ * OAuth grants (oauth/grants.ts).
  */
 import { iso } from "../../src/clock.ts";
-import { hmacSha256B64 } from "../../src/crypto/digest.ts";
-import { randomToken, sessionId } from "../../src/crypto/random.ts";
+import { sessionId } from "../../src/crypto/random.ts";
 import { due, type RequestMeta, type TenantCtx } from "./context.ts";
 import { appendEvent } from "./events.ts";
+import { dropChains, restartChain, rotateChain, startChain } from "./refresh-chain.ts";
 import { endGrantsOfSessions, endGrantsOfUser } from "./oauth/grants.ts";
 import { all, one, run } from "./sql.ts";
 
@@ -30,22 +30,6 @@ export interface SessionRow {
   revoke_reason: string | null;
 }
 
-/** Tokens kept per session besides the newest, for reuse detection; older rotated ones are simply unknown. */
-export const ROTATED_KEPT = 32;
-/**
- * How far past ROTATED_KEPT + 1 a session may grow before it is trimmed back: the trim is the
- * dearest statement of a refresh, so it runs on one refresh in TRIM_SLACK, decided by the count.
- */
-export const TRIM_SLACK = 8;
-
-export const refreshHash = (secret: Uint8Array, token: string): string => hmacSha256B64(secret, token);
-
-/** `{sid}.{secret}` → the session id, or null when the token is not shaped like ours. */
-export function parseRefreshToken(token: string): string | null {
-  const m = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  return m ? m[1] : null;
-}
-
 export function getSession(sql: SqlStorage, id: string): SessionRow | null {
   return one<SessionRow>(sql, "SELECT * FROM sessions WHERE id = ?", id);
 }
@@ -54,20 +38,13 @@ export function isLive(s: SessionRow, now: number): boolean {
   return s.revoked_at === null && now < s.expires_at && now < s.idle_expires_at;
 }
 
-/** A new current refresh token of the chain `sid` (a session, or an OAuth grant). */
-export function newRefreshToken(ctx: TenantCtx, sid: string, secret: Uint8Array): string {
-  const token = `${sid}.${randomToken(32)}`;
-  ctx.sql.exec("INSERT INTO refresh_tokens (session_id, hash, issued_at) VALUES (?, ?, ?)", sid, refreshHash(secret, token), ctx.now);
-  return token;
-}
-
 /**
- * Replaces every refresh token of a live session with one new token keyed to `secret`: for a
- * session that carries on after its user's secret rotated, or after a step-up.
+ * Starts a live session's refresh chain again with a new token keyed to `secret`: for a
+ * session that carries on after its user's secret rotated, or after a step-up. Every earlier
+ * token of the session is dead, and (retired, not stolen) unknown rather than reuse.
  */
 export function replaceRefreshToken(ctx: TenantCtx, sid: string, secret: Uint8Array): string {
-  ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", sid);
-  return newRefreshToken(ctx, sid, secret);
+  return restartChain(ctx, sid, secret);
 }
 
 export function createSession(ctx: TenantCtx, userId: string, secret: Uint8Array, amr: string[], meta: RequestMeta): { session: SessionRow; refreshToken: string } {
@@ -81,60 +58,40 @@ export function createSession(ctx: TenantCtx, userId: string, secret: Uint8Array
     id, userId, ctx.now, ctx.now, expires, idle, idle, JSON.stringify(amr), ctx.now, meta.ip?.slice(0, 64) ?? null, meta.userAgent?.slice(0, 512) ?? null,
   );
   due(ctx, idle);
-  const refreshToken = newRefreshToken(ctx, id, secret);
+  const refreshToken = startChain(ctx, id, secret);
   return { session: getSession(ctx.sql, id)!, refreshToken };
 }
 
 export type RefreshOutcome =
-  | { kind: "rotated"; session: SessionRow; refreshToken: string }
+  | { kind: "rotated"; session: SessionRow; refreshToken: string; grace: boolean }
   | { kind: "unknown" }
   | { kind: "reuse"; session: SessionRow };
 
 /**
  * The heart of refresh, synchronous inside one transaction. The caller has checked that the
  * session is live and the user active, and passes the secret for the user's current version.
+ * A grace answer (the same successor again) slides the idle expiry like a rotation.
  */
 export function rotateRefreshToken(ctx: TenantCtx, session: SessionRow, secret: Uint8Array, token: string): RefreshOutcome {
-  const hash = refreshHash(secret, token);
-  const row = one<{ rotated_at: number | null; n: number }>(
-    ctx.sql,
-    "SELECT rotated_at, (SELECT COUNT(*) FROM refresh_tokens WHERE session_id = ?1) AS n FROM refresh_tokens WHERE session_id = ?1 AND hash = ?2",
-    session.id, hash,
-  );
-  if (!row) return { kind: "unknown" };
-  // With no grace, any second use is reuse: the clock may not have moved since the rotation
-  // (Workers freeze Date.now() within an I/O turn), and a request that began before the
-  // rotation can even see a negative age.
-  const grace = ctx.settings.refresh_reuse_grace_s * 1000;
-  if (row.rotated_at !== null && (grace === 0 || ctx.now - row.rotated_at > grace)) {
+  const out = rotateChain(ctx, session.id, secret, token);
+  if (out.kind === "unknown") return out;
+  if (out.kind === "reuse") {
     revokeSession(ctx, session, "refresh_reuse");
     return { kind: "reuse", session };
   }
-  if (row.rotated_at === null) ctx.sql.exec("UPDATE refresh_tokens SET rotated_at = ? WHERE session_id = ? AND hash = ?", ctx.now, session.id, hash);
-  const refreshToken = newRefreshToken(ctx, session.id, secret);
   const idle = Math.min(session.expires_at, ctx.now + ctx.settings.refresh_idle_ttl_s * 1000);
   // `due_at` stays: moving it would rewrite the alarm's index on every refresh. The alarm finds
   // the session due at its old idle expiry and moves `due_at` on then (`expireDueSessions`).
   ctx.sql.exec("UPDATE sessions SET last_refreshed_at = ?, idle_expires_at = ? WHERE id = ?", ctx.now, idle, session.id);
-  // With the new one, the session holds row.n + 1 tokens. Past the slack, rotated tokens issued
-  // before the newest ROTATED_KEPT + 1 go (a sort of the session's few rows); tokens issued in
-  // the same millisecond as the cut stay.
-  if (row.n + 1 > ROTATED_KEPT + 1 + TRIM_SLACK) {
-    ctx.sql.exec(
-      `DELETE FROM refresh_tokens WHERE session_id = ?1 AND rotated_at IS NOT NULL AND issued_at <
-         (SELECT issued_at FROM refresh_tokens WHERE session_id = ?1 ORDER BY issued_at DESC LIMIT 1 OFFSET ?2)`,
-      session.id, ROTATED_KEPT,
-    );
-  }
   // The row as just written, without reading it back.
-  return { kind: "rotated", session: { ...session, last_refreshed_at: ctx.now, idle_expires_at: idle }, refreshToken };
+  return { kind: "rotated", session: { ...session, last_refreshed_at: ctx.now, idle_expires_at: idle }, refreshToken: out.token, grace: out.kind === "grace" };
 }
 
 /** Revokes one live session and logs `session.revoked` (or `session.expired`). No-op if already revoked. */
 export function revokeSession(ctx: TenantCtx, s: SessionRow, reason: string, type: "session.revoked" | "session.expired" = "session.revoked"): boolean {
   const n = run(ctx.sql, "UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL", ctx.now, reason, s.id);
   if (n === 0) return false;
-  ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", s.id);
+  dropChains(ctx.sql, [s.id]);
   appendEvent(ctx, type, { sub: s.user_id, sid: s.id, reason });
   endGrantsOfSessions(ctx, [s.id], reason, type);
   due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
@@ -151,7 +108,7 @@ export function revokeUserSessions(ctx: TenantCtx, userId: string, reason: strin
     "UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE user_id = ? AND revoked_at IS NULL AND id != ? RETURNING id",
     ctx.now, reason, userId, keep ?? "",
   ).map((r) => r.id);
-  for (const id of ids) ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", id);
+  dropChains(ctx.sql, ids);
   // Every grant of the user, the kept session's too: the secret rotation around this call has
   // killed their refresh tokens (keyed with the old secret) and access tokens (older `ver`).
   endGrantsOfUser(ctx, userId, reason);
@@ -213,7 +170,7 @@ export function expireDueSessions(ctx: TenantCtx, limit: number): number {
   if (ended.length) {
     const ids = JSON.stringify(ended.map((r) => r.id));
     ctx.sql.exec("UPDATE sessions SET revoked_at = ?, revoke_reason = 'expired' WHERE id IN (SELECT value FROM json_each(?))", ctx.now, ids);
-    ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id IN (SELECT value FROM json_each(?))", ids);
+    dropChains(ctx.sql, ended.map((r) => r.id));
     for (const r of ended) appendEvent(ctx, "session.expired", { sub: r.user_id, sid: r.id, reason: "expired" });
     endGrantsOfSessions(ctx, ended.map((r) => r.id), "expired", "session.expired");
     due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);

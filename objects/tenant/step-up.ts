@@ -80,10 +80,15 @@ export function stepUpMethods(sql: SqlStorage, user: Pick<UserRow, "id" | "email
   return user.email_norm ? ["magic_link"] : [];
 }
 
+/** When the user last authenticated as both the token and the session say (ms): the earlier. */
+export function authTimeOf(claims: AccessClaims, session: SessionRow): number {
+  const claimed = typeof claims.auth_time === "number" ? claims.auth_time * 1000 : 0;
+  return Math.min(claimed, session.auth_time);
+}
+
 /** True when the session and the token both say the user authenticated within the window. */
 export function isRecent(ctx: TenantCtx, claims: AccessClaims, session: SessionRow): boolean {
-  const claimed = typeof claims.auth_time === "number" ? claims.auth_time * 1000 : 0;
-  return ctx.now - Math.min(claimed, session.auth_time) <= STEP_UP_WINDOW_S * 1000;
+  return ctx.now - authTimeOf(claims, session) <= STEP_UP_WINDOW_S * 1000;
 }
 
 /**

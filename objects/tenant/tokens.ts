@@ -24,8 +24,18 @@ export type AccessClaims = AccessTokenClaims & { aud: string };
 
 export const audienceOf = (slug: string, s: Settings): string => s.audience ?? slug;
 
-export function buildClaims(ctx: TenantCtx, user: UserRow, session: SessionRow): AccessClaims {
+/**
+ * What the user's tokens grant now: their current roles and the union of those roles'
+ * scopes. The one place scope is computed, for signing and for introspection alike (an OAuth
+ * grant will narrow it to the intersection with what the grant allows).
+ */
+export function accessOf(ctx: TenantCtx, user: UserRow): { roles: string[]; scope: string } {
   const { roles, scopes } = rolesOf(ctx.sql, user.id);
+  return { roles, scope: scopes.join(" ") };
+}
+
+export function buildClaims(ctx: TenantCtx, user: UserRow, session: SessionRow): AccessClaims {
+  const { roles, scope } = accessOf(ctx, user);
   const iat = Math.floor(ctx.now / 1000);
   return {
     iss: ctx.issuer,
@@ -35,7 +45,7 @@ export function buildClaims(ctx: TenantCtx, user: UserRow, session: SessionRow):
     sid: session.id,
     ver: user.secret_version,
     roles,
-    scope: scopes.join(" "),
+    scope,
     amr: JSON.parse(session.amr),
     auth_time: Math.floor(session.auth_time / 1000),
     email: user.email,
@@ -94,6 +104,9 @@ export async function verifyAccessToken(
   if (!claims) return null;
   // jose checks `iat` only against a maxTokenAge; a token issued in the future is not valid yet.
   if (typeof claims.iat !== "number" || claims.iat * 1000 > o.now + IAT_LEEWAY_MS) return null;
+  // Warden signs exactly `exp = iat + access_ttl_s`: a longer lifetime was signed by someone
+  // else holding the key (an HS256 tenant's shared secret), or before the TTL was shortened.
+  if (typeof claims.exp !== "number" || claims.exp - claims.iat > o.settings.access_ttl_s) return null;
   if (claims.tid !== o.slug || typeof claims.sid !== "string" || typeof claims.ver !== "number") return null;
   return claims as AccessClaims;
 }

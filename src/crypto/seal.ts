@@ -6,14 +6,23 @@
  *
  *   v1.<key fingerprint>.<iv b64url>.<ciphertext+tag b64url>
  */
+import { hkdf } from "@noble/hashes/hkdf.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { b64url, fromB64url, hex, utf8 } from "./bytes.ts";
 
-export type SealPurpose = "user-secret" | "signing-key" | "totp-secret";
+export type SealPurpose = "user-secret" | "signing-key" | "totp-secret" | "webhook-secret" | "outbox-message";
+
+/** A MAC key derived from one master key, named by that key's fingerprint. */
+export interface MacKey {
+  id: string;
+  key: Uint8Array;
+}
 
 interface MasterKey {
   id: string;
   raw: Uint8Array;
   derived: Map<string, Promise<CryptoKey>>;
+  macs: Map<string, Uint8Array>;
 }
 
 export class Sealer {
@@ -26,7 +35,7 @@ export class Sealer {
     const load = async (s: string): Promise<MasterKey> => {
       const raw = utf8(s);
       const fp = new Uint8Array(await crypto.subtle.digest("SHA-256", raw));
-      return { id: hex(fp.subarray(0, 4)), raw, derived: new Map() };
+      return { id: hex(fp.subarray(0, 4)), raw, derived: new Map(), macs: new Map() };
     };
     const current = await load(masterKey);
     const all = [current];
@@ -85,6 +94,22 @@ export class Sealer {
       fromB64url(ct),
     );
     return new Uint8Array(pt);
+  }
+
+  /**
+   * A 256-bit HMAC key for `label`, derived with HKDF-SHA256 (RFC 5869) from the current
+   * master key, or from the one whose fingerprint is `id` (null when that key is not
+   * configured). Synchronous (@noble/hashes) so a transaction can MAC what it writes.
+   */
+  macKey(label: string, id: string = this.#current.id): MacKey | null {
+    const mk = this.#all.get(id);
+    if (!mk) return null;
+    let key = mk.macs.get(label);
+    if (!key) {
+      key = hkdf(sha256, mk.raw, utf8("warden/mac/v1"), utf8(label), 32);
+      mk.macs.set(label, key);
+    }
+    return { id: mk.id, key };
   }
 
   /** True when the value was sealed under an older master key and should be re-sealed. */

@@ -24,14 +24,16 @@ export const DELIVERY = { delivery: { webhook_url: HOOK_URL, webhook_secret: HOO
 export interface Received {
   headers: Headers;
   body: string;
+  /** The request's redirect mode: Warden's must be "manual". */
+  redirect: Request["redirect"];
 }
 
 export interface Outbound {
   /** How siteverify answers: success, rejection, a network error, or a 5xx. */
   siteverify: "pass" | "fail" | "down" | "5xx";
   siteverifyCalls: Record<string, string>[];
-  /** How the webhook receiver answers. */
-  receiver: "ok" | "fail";
+  /** How the webhook receiver answers: 204, 503, a 307 to elsewhere, or never (ignoring the abort signal). */
+  receiver: "ok" | "fail" | "redirect" | "hang";
   attempts: Received[];
   delivered: Received[];
 }
@@ -65,9 +67,11 @@ function mockOutbound(o: Outbound): void {
       return Response.json({ success, "error-codes": success ? [] : ["invalid-input-response"] });
     }
     if (req.url === HOOK_URL) {
-      const r = { headers: req.headers, body: await req.text() };
+      const r = { headers: req.headers, body: await req.text(), redirect: req.redirect };
       o.attempts.push(r);
       if (o.receiver === "fail") return new Response("unavailable", { status: 503 });
+      if (o.receiver === "redirect") return new Response(null, { status: 307, headers: { location: "http://169.254.169.254/latest/meta-data/" } });
+      if (o.receiver === "hang") return new Promise<Response>(() => {});
       o.delivered.push(r);
       return new Response(null, { status: 204 });
     }
@@ -75,11 +79,15 @@ function mockOutbound(o: Outbound): void {
   });
 }
 
-/** Runs the tenant object's outbox now (twice: a drain already in flight may predate the newest rows). */
+/**
+ * Runs the tenant object's outbox now (twice: a drain already in flight may predate the
+ * newest rows), then waits for the webhook attempts it started, which the drain does not.
+ */
 export async function flush(slug: string): Promise<void> {
   await runInDurableObject(stub(slug), async (o) => {
     await o.drain();
     await o.drain();
+    await o.deliveriesSettled();
   });
 }
 

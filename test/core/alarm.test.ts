@@ -4,9 +4,8 @@ import { abortAllDurableObjects, evictDurableObject, runDurableObjectAlarm, runI
 import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import type { Result } from "../../src/errors.ts";
-import { verifyAudit } from "../../objects/tenant/audit.ts";
 import type { TokenResponse } from "../../objects/tenant/runtime.ts";
-import { admin, apiKey, call, count, d1, d1Eventually, expectError, introspect, login, loginHalfway, newTenant, PASSWORD, refresh, rows, signup, stub, tenantWith } from "../helpers.ts";
+import { admin, apiKey, call, count, d1, d1Eventually, expectError, introspect, login, loginHalfway, newTenant, PASSWORD, refresh, rows, signup, stub, tenantWith, verifyChain } from "../helpers.ts";
 
 afterEach(() => clock.reset());
 
@@ -118,7 +117,7 @@ describe("alarm", () => {
     clock.advance(DAY + 60_000);
     await runDurableObjectAlarm(stub(t));
     expect(await count(t, "sessions", "id = ?", s.session_id)).toBe(0);
-    expect(await count(t, "refresh_tokens", "session_id = ?", s.session_id)).toBe(0);
+    expect(await count(t, "refresh_chains", "chain_id = ?", s.session_id)).toBe(0);
     expect(await count(t, "sessions", "id = ?", other.body.session_id)).toBe(1);
   });
 
@@ -144,7 +143,7 @@ describe("alarm", () => {
     await runDurableObjectAlarm(stub(t));
     const types = (await rows<{ type: string }>(t, "SELECT type FROM audit_log ORDER BY id")).map((r) => r.type);
     expect(types).toEqual(["signup"]);
-    expect(await runInDurableObject(stub(t), (_o, state) => verifyAudit(state.storage.sql))).toEqual({ ok: true, checked: 1 });
+    expect(await verifyChain(t)).toEqual({ ok: true, checked: 1, keyed_from: 1, purged: 2 });
   });
 
   it("keeps a hard-locked account's counter, drops stale IP counters, and does not spin on what it keeps", async () => {

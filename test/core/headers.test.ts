@@ -2,7 +2,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
+import { Hono } from "hono";
 import { buildApp } from "../../src/app.ts";
+import { API_CSP, HSTS, securityHeaders } from "../../src/middleware/security-headers.ts";
 import { admin, apiKey, BASE, call, env, expectError, newTenant, PASSWORD, signup, stub, uniq } from "../helpers.ts";
 
 afterEach(() => clock.reset());
@@ -10,10 +12,11 @@ afterEach(() => clock.reset());
 function expectSecurityHeaders(r: { headers: Headers }) {
   expect(r.headers.get("x-content-type-options")).toBe("nosniff");
   expect(r.headers.get("referrer-policy")).toBe("no-referrer");
+  expect(r.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
 }
 
 describe("headers", () => {
-  it("every response carries nosniff and no-referrer: successes, errors, 404s, 204s, preflights", async () => {
+  it("every response carries nosniff, no-referrer and the API content policy: successes, errors, 404s, 204s, preflights", async () => {
     const t = await newTenant();
     const s = await signup(t);
     const key = await apiKey(t);
@@ -84,6 +87,29 @@ describe("headers", () => {
     expect(a.headers.get("x-request-id")).toBe("req-123");
     const b = await call("GET", "/health", { headers: { "x-request-id": "bad id\u0001" } });
     expect(b.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("transport and content policy", () => {
+  const app = buildApp();
+
+  it("Strict-Transport-Security is sent outside development, on errors too, and not in development", async () => {
+    for (const ENVIRONMENT of ["production", "staging", undefined]) {
+      for (const path of ["/health", "/nope"]) {
+        const r = await app.request(`${BASE}${path}`, {}, { ...env, ENVIRONMENT });
+        expect(r.headers.get("strict-transport-security"), `${ENVIRONMENT} ${path}`).toBe(HSTS);
+      }
+    }
+    const dev = await app.request(`${BASE}/health`, {}, { ...env, ENVIRONMENT: "development" });
+    expect(dev.headers.get("strict-transport-security")).toBeNull();
+    expect(dev.headers.get("content-security-policy")).toBe(API_CSP);
+  });
+
+  it("a response that brings its own Content-Security-Policy keeps it", async () => {
+    const page = new Hono().use(securityHeaders()).get("/page", (c) => c.html("<p>hi</p>", 200, { "content-security-policy": "default-src 'self'" }));
+    const r = await page.request("http://localhost/page");
+    expect(r.headers.get("content-security-policy")).toBe("default-src 'self'");
+    expect(r.headers.get("x-content-type-options")).toBe("nosniff");
   });
 });
 

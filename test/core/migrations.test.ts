@@ -34,4 +34,23 @@ describe("tenant migrations", () => {
       expect(sql.exec("SELECT id, auth_time, last_refreshed_at FROM sessions").toArray()).toEqual([{ id: "s1", auth_time: 1000, last_refreshed_at: 5000 }]);
     });
   });
+
+  it("the refresh-chain migration keeps each session's newest current token as generation 0 and drops the rest", async () => {
+    const chains = TENANT_MIGRATIONS.findIndex((m) => m.includes("CREATE TABLE refresh_chains"));
+    expect(chains).toBeGreaterThan(1);
+    await runInDurableObject(stub(uniq("m")), (_o, state) => {
+      const sql = state.storage.sql;
+      for (let v = 0; v < chains; v++) state.storage.transactionSync(() => sql.exec(TENANT_MIGRATIONS[v]));
+      sql.exec(
+        `INSERT INTO refresh_tokens (session_id, hash, issued_at, rotated_at) VALUES
+           ('s1', 'old', 1, 2), ('s1', 'sibling', 2, NULL), ('s1', 'newest', 3, NULL), ('s2', 'only', 4, NULL), ('s3', 'spent', 5, 6)`,
+      );
+      state.storage.transactionSync(() => sql.exec(TENANT_MIGRATIONS[chains]));
+      expect(sql.exec("SELECT chain_id, generation, first_generation, hash, issued_at FROM refresh_chains ORDER BY chain_id").toArray()).toEqual([
+        { chain_id: "s1", generation: 0, first_generation: 0, hash: "newest", issued_at: 3 },
+        { chain_id: "s2", generation: 0, first_generation: 0, hash: "only", issued_at: 4 },
+      ]);
+      expect(sql.exec("SELECT name FROM sqlite_master WHERE name = 'refresh_tokens'").toArray()).toEqual([]);
+    });
+  });
 });

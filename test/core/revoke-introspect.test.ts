@@ -1,8 +1,9 @@
 /** @module RFC 7009 revocation and RFC 7662 introspection. */
-import { decodeJwt } from "jose";
+import { decodeJwt, SignJWT, type JWTPayload } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { apiKey, BASE, call, expectError, introspect, login, newTenant, refresh, rows, signup, snapshot, tenantWith } from "../helpers.ts";
+import { fromB64url } from "../../src/crypto/bytes.ts";
+import { admin, apiKey, BASE, call, expectError, introspect, login, newTenant, refresh, rows, signup, snapshot, tenantWith, uniq } from "../helpers.ts";
 
 afterEach(() => clock.reset());
 
@@ -23,6 +24,18 @@ describe("POST /revoke (RFC 7009)", () => {
     const [session] = await rows(t, "SELECT revoke_reason FROM sessions WHERE id = ?", s.session_id);
     expect(session.revoke_reason).toBe("revoked");
     expect(await rows(t, "SELECT type FROM events")).toEqual([{ type: "session.revoked" }]);
+  });
+
+  it("a superseded refresh token also revokes its session; one forged with a real session id does not", async () => {
+    const t = await tenantWith({ refresh_reuse_grace_s: 0 });
+    const s = await signup(t);
+    const next = await refresh(t, s.refresh_token);
+    const forged = `${s.session_id}.0.${"D".repeat(64)}`;
+    expect((await revoke(t, { token: forged })).status).toBe(200);
+    expect((await refresh(t, next.body.refresh_token)).status).toBe(200);
+    expect((await revoke(t, { token: s.refresh_token })).status).toBe(200);
+    const [session] = await rows(t, "SELECT revoke_reason FROM sessions WHERE id = ?", s.session_id);
+    expect(session.revoke_reason).toBe("revoked");
   });
 
   it("an access token revokes its session", async () => {
@@ -164,5 +177,53 @@ describe("POST /introspect (RFC 7662)", () => {
     const key = await apiKey(t);
     const r = await call("POST", `/v1/${t}/introspect`, { token: key, raw: `token=${s.access_token}`, headers: { "content-type": "application/x-www-form-urlencoded" } });
     expect(r.body.active).toBe(true);
+  });
+});
+
+describe("POST /introspect answers from live state, not from the token", () => {
+  /** An HS256 tenant and its shared secret, which anyone the operator gave it to can sign with. */
+  async function hs256(): Promise<{ t: string; secret: Uint8Array; kid: string }> {
+    const t = uniq("hs");
+    const r = await admin("POST", "/tenants", { slug: t, name: "hs", settings: { token_alg: "HS256", password: { hash: "pbkdf2-sha256" } } });
+    expect(r.status).toBe(201);
+    return { t, secret: fromB64url(r.body.signing_key.secret), kid: r.body.signing_key.kid };
+  }
+  const sign = (claims: JWTPayload, secret: Uint8Array, kid: string) => new SignJWT(claims).setProtectedHeader({ alg: "HS256", kid, typ: "at+jwt" }).sign(secret);
+
+  it("a validly signed HS256 token with extra roles and scope gets the user's real ones, and its other claims are not echoed", async () => {
+    const { t, secret, kid } = await hs256();
+    const s = await signup(t);
+    const key = await apiKey(t);
+    const real = decodeJwt(s.access_token);
+    const forged = await sign({ ...real, roles: ["admin"], scope: "admin:all users:delete", amr: ["mfa"], auth_time: real.iat! + 100, email: "boss@example.com", is_admin: true }, secret, kid);
+    const r = await introspect(t, key, forged);
+    expect(r).toMatchObject({ active: true, sub: s.user.id, sid: s.session_id, roles: [], scope: "", amr: ["pwd"], auth_time: real.auth_time, email: s.user.email });
+    expect(r).not.toHaveProperty("is_admin");
+  });
+
+  it("a validly signed HS256 token living longer than access_ttl_s is inactive", async () => {
+    const { t, secret, kid } = await hs256();
+    const s = await signup(t);
+    const key = await apiKey(t);
+    const real = decodeJwt(s.access_token);
+    const ttl = real.exp! - real.iat!;
+    expect((await introspect(t, key, await sign({ ...real, exp: real.iat! + ttl }, secret, kid))).active).toBe(true);
+    expect(await introspect(t, key, await sign({ ...real, exp: real.iat! + ttl + 1 }, secret, kid))).toEqual({ active: false });
+    expect(await introspect(t, key, await sign({ ...real, exp: real.iat! + 365 * 86_400 }, secret, kid))).toEqual({ active: false });
+    // The same rule holds for every Bearer route of the object.
+    expectError(await call("GET", `/v1/${t}/me`, { token: await sign({ ...real, exp: real.iat! + 86_400 }, secret, kid) }), 401, "invalid_token");
+  });
+
+  it("roles and scope are the user's current ones: a role removed after signing no longer shows", async () => {
+    const t = await newTenant();
+    expect((await admin("POST", `/tenants/${t}/roles`, { name: "editor", scopes: ["posts:write"] })).status).toBe(201);
+    const s = await signup(t);
+    expect((await admin("PUT", `/tenants/${t}/users/${s.user.id}/roles/editor`)).status).toBe(204);
+    const r = await refresh(t, s.refresh_token);
+    expect(decodeJwt(r.body.access_token)).toMatchObject({ roles: ["editor"], scope: "posts:write" });
+    const key = await apiKey(t);
+    expect(await introspect(t, key, r.body.access_token)).toMatchObject({ active: true, roles: ["editor"], scope: "posts:write" });
+    expect((await admin("DELETE", `/tenants/${t}/users/${s.user.id}/roles/editor`)).status).toBe(204);
+    expect(await introspect(t, key, r.body.access_token)).toMatchObject({ active: true, roles: [], scope: "" });
   });
 });

@@ -10,6 +10,9 @@ import { ensureDevVars, parseDevVars } from "../../src/cli/dev-server.ts";
 import { ndjsonChunks } from "../../src/cli/admin/ndjson-chunks.ts";
 import { eventsUrl } from "../../src/cli/admin/commands/events.ts";
 import { adminUrl } from "../../src/cli/admin/http.ts";
+import { openPrivateFile } from "../../src/cli/admin/commands/transfer.ts";
+import { maskSecrets } from "../../src/cli/admin/commands/tenants.ts";
+import { finished } from "node:stream/promises";
 
 async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];
@@ -146,4 +149,30 @@ test("events resumes after a dropped connection with since = the last seq seen",
     "2026-01-01T00:00:04Z  #8  user.disabled  sub=u2  reason=admin",
   ]);
   assert.match(stderr, /reconnecting in 0.5 s from seq 7/);
+});
+
+test("an export file is written with mode 0600, and an existing file is narrowed to it", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "warden-export-"));
+  try {
+    const fresh = join(dir, "fresh.ndjson");
+    const existing = join(dir, "existing.ndjson");
+    await writeFile(existing, "old contents that are longer\n", { mode: 0o644 });
+    for (const path of [fresh, existing]) {
+      const out = await openPrivateFile(path);
+      out.end('{"email":"a@example.com","password_hash":"$argon2id$..."}\n');
+      await finished(out);
+      assert.equal((await stat(path)).mode & 0o777, 0o600, path);
+      assert.equal(await readFile(path, "utf8"), '{"email":"a@example.com","password_hash":"$argon2id$..."}\n');
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("tenant output never shows a webhook secret", () => {
+  const tenant = { slug: "acme", settings: { delivery: { webhook_url: "https://hooks.example.com/", webhook_secret: "whsec-0123456789abcdef" }, lockout: { threshold: 5 } } };
+  assert.deepEqual(maskSecrets(tenant).settings, { delivery: { webhook_url: "https://hooks.example.com/", webhook_secret: "set" }, lockout: { threshold: 5 } });
+  assert.equal(tenant.settings.delivery.webhook_secret, "whsec-0123456789abcdef"); // the input is left alone
+  const unset = { slug: "acme", settings: { delivery: { webhook_url: null, webhook_secret: null } } };
+  assert.equal(maskSecrets(unset), unset);
 });

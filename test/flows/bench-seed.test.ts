@@ -99,7 +99,7 @@ describe("the alarm expiring a backlog of sessions", () => {
       state.storage.sql.exec<{ type: string; n: number }>("SELECT type, COUNT(*) AS n FROM events GROUP BY type").toArray());
     expect(kinds).toEqual([{ type: "session.expired", n: EXPIRY_BATCH * 2 + 30 }]);
     const tokens = await runInDurableObject(stub(t), (_o: TenantObject, state: DurableObjectState) =>
-      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM refresh_tokens").one().n);
+      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM refresh_chains").one().n);
     expect(tokens).toBe(3);
   });
 });

@@ -40,6 +40,17 @@ describe("refresh_token", () => {
     expect(await snapshot(t)).toEqual(before);
   });
 
+  it("inside the grace a rotated token gets the same successor back (one chain per grant)", async () => {
+    const t = await newTenant();
+    const { client, tokens } = await signedIn(t);
+    const a = await tokenRequest(t, client, { grant_type: "refresh_token", refresh_token: tokens.refresh_token });
+    const b = await tokenRequest(t, client, { grant_type: "refresh_token", refresh_token: tokens.refresh_token });
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect(b.body.refresh_token).toBe(a.body.refresh_token);
+    expect(await count(t, "refresh_chains", "chain_id = ?", payload(tokens.access_token).sid)).toBe(1);
+  });
+
   it("reuse past the grace ends the grant, not the session", async () => {
     const t = await newTenant({ refresh_reuse_grace_s: 0 });
     const key = await apiKey(t, ["introspect"]);

@@ -16,7 +16,7 @@ describe("authorization_code", () => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.headers.get("cache-control")).toBe("no-store");
     expect(r.body).toMatchObject({ token_type: "Bearer", scope: "openid email profile offline_access" });
-    expect(r.body.refresh_token).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
+    expect(r.body.refresh_token).toMatch(/^grt_[A-Za-z0-9_-]{22}\.0\.[A-Za-z0-9_-]{64}$/); // the grant's chain, generation 0
     const at = payload(r.body.access_token);
     expect(at).toMatchObject({ iss: `${BASE}/v1/${t}`, aud: t, sub: user.user.id, client_id: client.client_id, email: user.user.email, scope: "openid email profile offline_access" });
     expect(at.sid).not.toBe(user.session_id); // the grant

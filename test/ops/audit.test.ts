@@ -51,12 +51,12 @@ describe("the audit log", () => {
     await signup(t);
     await signup(t);
     await signup(t);
-    expect((await admin("GET", "/audit/verify")).body).toEqual({ ok: true, checked: 4 });
+    expect((await admin("GET", "/audit/verify")).body).toEqual({ ok: true, checked: 4, keyed_from: 1, purged: 0 });
 
     await runInDurableObject(stub(t), (_o, state) => {
       state.storage.sql.exec("UPDATE audit_log SET data = ? WHERE id = 3", JSON.stringify({ by: "someone else" }));
     });
-    expect((await admin("GET", "/audit/verify")).body).toEqual({ ok: false, checked: 2, broken_at: 3 });
+    expect((await admin("GET", "/audit/verify")).body).toEqual({ ok: false, checked: 2, broken_at: 3, reason: "altered", keyed_from: 1, purged: 0 });
   });
 
   it("finds a row deleted from the middle of the chain", async () => {
@@ -66,6 +66,6 @@ describe("the audit log", () => {
     await runInDurableObject(stub(t), (_o, state) => {
       state.storage.sql.exec("DELETE FROM audit_log WHERE id = 2");
     });
-    expect((await operator(t)("GET", "/audit/verify")).body).toEqual({ ok: false, checked: 1, broken_at: 3 });
+    expect((await operator(t)("GET", "/audit/verify")).body).toEqual({ ok: false, checked: 1, broken_at: 3, reason: "altered", keyed_from: 1, purged: 0 });
   });
 });

@@ -49,8 +49,10 @@ describe("roles", () => {
     expect((await admin("PUT", `/users/${s.user.id}/roles/editor`)).status).toBe(204);
     expect((await admin("PUT", `/users/${s.user.id}/roles/viewer`)).status).toBe(204);
     expect((await admin("PUT", `/users/${s.user.id}/roles/viewer`)).status).toBe(204); // idempotent
-    // The old token keeps its claims and stays valid until it expires or is refreshed.
-    expect((await introspect(t, key, s.access_token)).roles).toEqual([]);
+    // The old token keeps its claims and stays valid until it expires or is refreshed;
+    // introspection answers the user's roles as they are now.
+    expect(claims(s.access_token)).toMatchObject({ roles: [], scope: "" });
+    expect(await introspect(t, key, s.access_token)).toMatchObject({ active: true, roles: ["editor", "viewer"], scope: "docs:read docs:write profile" });
     const next = await refresh(t, s.refresh_token);
     expect(claims(next.access_token)).toMatchObject({ roles: ["editor", "viewer"], scope: "docs:read docs:write profile" });
     expect(await introspect(t, key, next.access_token)).toMatchObject({ active: true, roles: ["editor", "viewer"], scope: "docs:read docs:write profile" });

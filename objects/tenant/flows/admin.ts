@@ -13,7 +13,10 @@ import { due, type TenantCtx } from "../context.ts";
 import { appendEvent, latestSeq } from "../events.ts";
 import { describeKey, KeyRing, type KeyPurpose } from "../keys.ts";
 import { enqueue, outboxStats } from "../outbox.ts";
+import { sealSettings, settingsView, writeSettings } from "../settings-store.ts";
 import { one } from "../sql.ts";
+import { checkDestination } from "../../../src/http/outbound.ts";
+import type { Env } from "../../../src/env.ts";
 import { subscriberCounts } from "./subscribers.ts";
 
 /** A deleted tenant's storage is purged by its alarm after this grace period. */
@@ -41,7 +44,22 @@ interface SettingsRow {
 
 function view(sql: SqlStorage): TenantView {
   const r = one<SettingsRow>(sql, "SELECT * FROM settings WHERE id = 1")!;
-  return { slug: r.slug, name: r.name, status: r.status, settings: JSON.parse(r.settings), created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)!, deleted_at: iso(r.deleted_at) };
+  return { slug: r.slug, name: r.name, status: r.status, settings: settingsView(sql) as Settings, created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)!, deleted_at: iso(r.deleted_at) };
+}
+
+const invalidSettings = (issues: { path: PropertyKey[]; message: string }[]) =>
+  fail("invalid_request", "Invalid settings.", { details: issues.map((x) => ({ path: ["settings", ...x.path].join("."), message: x.message })) });
+
+/**
+ * A new or changed `delivery.webhook_url` must be a destination Warden may call (see
+ * src/http/outbound.ts); delivery checks it again before every attempt. An unchanged URL is
+ * not re-judged here, so a PATCH of another setting never fails on it.
+ */
+function checkWebhookUrl(env: Env, next: Settings, current: Settings | null): Result<null> {
+  const url = next.delivery.webhook_url;
+  if (url === null || url === current?.delivery.webhook_url) return ok(null);
+  const c = checkDestination(url, env);
+  return c.ok ? ok(null) : invalidSettings([{ path: ["delivery", "webhook_url"], message: c.message }]);
 }
 
 /**
@@ -86,16 +104,19 @@ export interface CreateTenantInput {
 export async function createTenant(o: TenantObject, i: CreateTenantInput): Promise<Result<TenantView & { signing_key?: ReturnType<typeof describeKey> }>> {
   if (o.exists()) return fail("conflict", "A tenant with that slug already exists.");
   const parsed = o.settingsSchema().safeParse(i.settings ?? {});
-  if (!parsed.success) return fail("invalid_request", "Invalid settings.", { details: parsed.error.issues.map((x) => ({ path: ["settings", ...x.path].join("."), message: x.message })) });
+  if (!parsed.success) return invalidSettings(parsed.error.issues);
   const settings = parsed.data;
+  const url = checkWebhookUrl(o.bindings, settings, null);
+  if (!url.ok) return url;
   const sealer = await o.prepareSealer();
+  const stored = await sealSettings(sealer, i.slug, settings);
   const ring = new KeyRing(sealer, i.slug);
   const keys = await Promise.all(tenantKeys(settings).map(([purpose, alg]) => ring.prepare(purpose, alg)));
   o.migrate();
   const ctx = o.context(i.slug, i.name, settings);
   const r = o.tx(ctx, (): Result<TenantView> => {
     if (one(ctx.sql, "SELECT 1 AS x FROM settings WHERE id = 1")) return fail("conflict", "A tenant with that slug already exists.");
-    ctx.sql.exec("INSERT INTO settings (id, slug, name, status, settings, created_at, updated_at) VALUES (1, ?, ?, 'active', ?, ?, ?)", i.slug, i.name, JSON.stringify(settings), ctx.now, ctx.now);
+    ctx.sql.exec("INSERT INTO settings (id, slug, name, status, settings, webhook_secret_sealed, created_at, updated_at) VALUES (1, ?, ?, 'active', ?, ?, ?, ?)", i.slug, i.name, stored.json, stored.sealedSecret, ctx.now, ctx.now);
     for (const k of keys) ring.install(ctx, k);
     audit(ctx, { type: "tenant.created", actor: "admin", data: { name: i.name } });
     syncTenantRow(ctx, { status: "active", createdAt: ctx.now, deletedAt: null });
@@ -149,13 +170,18 @@ export async function updateTenant(o: TenantObject, i: UpdateTenantInput): Promi
   if (!b.ok) return b;
   const ctx = b.value;
   const parsed = o.settingsSchema().safeParse(deepMerge(ctx.settings, i.settings ?? {}));
-  if (!parsed.success) return fail("invalid_request", "Invalid settings.", { details: parsed.error.issues.map((x) => ({ path: ["settings", ...x.path].join("."), message: x.message })) });
+  if (!parsed.success) return invalidSettings(parsed.error.issues);
   const settings = parsed.data;
+  const url = checkWebhookUrl(o.bindings, settings, ctx.settings);
+  if (!url.ok) return url;
+  const sealed = one<{ s: string | null }>(ctx.sql, "SELECT webhook_secret_sealed AS s FROM settings WHERE id = 1")!.s;
+  const stored = await sealSettings(o.sealer, ctx.slug, settings, { secret: ctx.settings.delivery.webhook_secret, sealed });
   const needKey = settings.token_alg !== "user-HS512" && !o.ring.current("access_token", settings.token_alg);
   const prepared = needKey ? await o.ring.prepare("access_token", settings.token_alg) : null;
   const name = i.name ?? ctx.name;
   o.tx(ctx, () => {
-    ctx.sql.exec("UPDATE settings SET name = ?, settings = ?, updated_at = ? WHERE id = 1", name, JSON.stringify(settings), ctx.now);
+    ctx.sql.exec("UPDATE settings SET name = ?, updated_at = ? WHERE id = 1", name, ctx.now);
+    writeSettings(ctx.sql, stored);
     if (prepared) o.ring.install(ctx, prepared);
     audit(ctx, { type: "tenant.updated", actor: "admin", data: { name: i.name !== undefined, settings: Object.keys(i.settings ?? {}) } });
     ctx.name = name;

@@ -7,9 +7,11 @@
 import { clock, iso } from "../../../src/clock.ts";
 import type { TenantObject } from "../../tenant.ts";
 import { type TenantCtx } from "../context.ts";
+import { auditPurgeDueAt, purgeAudit } from "../audit.ts";
 import { trimEvents } from "../events.ts";
 import { RETIRED_KEY_PUBLISHED_MS } from "../keys.ts";
 import { enqueue } from "../outbox.ts";
+import { dropChains } from "../refresh-chain.ts";
 import { expireDueSessions } from "../sessions.ts";
 import { CODE_KEPT_MS, purgeCodes } from "../oauth/codes.ts";
 import { purgeGrants } from "../oauth/grants.ts";
@@ -76,13 +78,13 @@ function jobs(o: TenantObject, ctx: TenantCtx): boolean {
 
   const revokedBefore = ctx.now - r.revoked_sessions_days * DAY;
   const gone = all<{ id: string }>(ctx.sql, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE revoked_at IS NOT NULL AND revoked_at < ? LIMIT ?) RETURNING id", revokedBefore, BATCH);
-  for (const g of gone) ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", g.id);
+  dropChains(ctx.sql, gone.map((g) => g.id));
   more = gone.length === BATCH || more;
 
   const usersBefore = ctx.now - r.deleted_users_days * DAY;
   const users = all<{ id: string }>(ctx.sql, "SELECT id FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ? LIMIT ?", usersBefore, BATCH);
   for (const u of users) {
-    for (const s of all<{ id: string }>(ctx.sql, "SELECT id FROM sessions WHERE user_id = ?", u.id)) ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", s.id);
+    dropChains(ctx.sql, all<{ id: string }>(ctx.sql, "SELECT id FROM sessions WHERE user_id = ?", u.id).map((s) => s.id));
     for (const q of ["sessions", "credentials", "mfa_totp", "recovery_codes", "memberships", "one_time_tokens", "grants"]) ctx.sql.exec(`DELETE FROM ${q} WHERE user_id = ?`, u.id);
     ctx.sql.exec("DELETE FROM users WHERE id = ?", u.id);
     enqueue(ctx, "d1", [{ sql: "DELETE FROM user_directory WHERE tenant = ? AND user_id = ?", params: [ctx.slug, u.id] }]);
@@ -94,7 +96,7 @@ function jobs(o: TenantObject, ctx: TenantCtx): boolean {
   more = purgeGrants(ctx.sql, revokedBefore, BATCH) === BATCH || more;
 
   more = trimEvents(ctx.sql, ctx.now - r.events_hours * 3_600_000, BATCH) === BATCH || more;
-  more = exec(ctx.sql, "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE ts < ? ORDER BY id LIMIT ?)", ctx.now - r.audit_days * DAY, BATCH) === BATCH || more;
+  more = purgeAudit(ctx, ctx.now - r.audit_days * DAY, BATCH) === BATCH || more;
   more = exec(ctx.sql, "DELETE FROM one_time_tokens WHERE hash IN (SELECT hash FROM one_time_tokens WHERE expires_at < ? LIMIT ?)", ctx.now, BATCH) === BATCH || more;
   more = exec(ctx.sql, `DELETE FROM attempts WHERE key IN (SELECT key FROM attempts WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?) AND ${PURGEABLE_ATTEMPT} LIMIT ?)`, ctx.now - ATTEMPTS_KEPT_MS, ctx.now, ctx.settings.lockout.hard_limit, BATCH) === BATCH || more;
   o.ring.purgeRetired(ctx.sql, ctx.now);
@@ -127,7 +129,7 @@ export function nextDue(sql: SqlStorage, ctx: TenantCtx, t: Omit<TenantState, "c
     plus(one<{ v: number | null }>(sql, "SELECT MIN(deleted_at) AS v FROM users WHERE deleted_at IS NOT NULL")?.v, r.deleted_users_days * DAY),
     one<{ v: number | null }>(sql, "SELECT MIN(next_attempt_at) AS v FROM outbox")?.v ?? null,
     plus(one<{ v: number | null }>(sql, "SELECT MIN(created_at) AS v FROM events WHERE seq < (SELECT MAX(seq) FROM events)")?.v, r.events_hours * 3_600_000),
-    plus(one<{ v: number | null }>(sql, "SELECT MIN(ts) AS v FROM audit_log")?.v, r.audit_days * DAY),
+    auditPurgeDueAt(sql, r.audit_days),
     one<{ v: number | null }>(sql, "SELECT MIN(expires_at) AS v FROM one_time_tokens")?.v ?? null,
     plus(one<{ v: number | null }>(sql, "SELECT MIN(expires_at) AS v FROM authorization_codes")?.v, CODE_KEPT_MS),
     plus(one<{ v: number | null }>(sql, "SELECT MIN(revoked_at) AS v FROM grants WHERE revoked_at IS NOT NULL")?.v, r.revoked_sessions_days * DAY),

@@ -1,9 +1,10 @@
 /**
- * @module The audit log for operators: filtered pages, and a walk of the hash chain that finds
- * the first row edited, inserted or deleted after it was written (see ../audit.ts).
+ * @module The audit log for operators: filtered pages, and a walk of the keyed hash chain that
+ * finds the first row edited, inserted or deleted after it was written, the newest rows cut
+ * off, and retention purges told apart from both (see ../audit.ts).
  */
 import { ok, type Result } from "../../../src/errors.ts";
-import { queryAudit, verifyAudit, type AuditEntry } from "../audit.ts";
+import { queryAudit, verifyAudit, type AuditEntry, type AuditVerification } from "../audit.ts";
 import { beginAs, type Operator } from "../operator.ts";
 import type { Runtime } from "../runtime.ts";
 
@@ -25,8 +26,8 @@ export async function auditQuery(rt: Runtime, i: AuditQueryInput): Promise<Resul
 }
 
 /** Reads every retained row once (synchronously): an operator check, not something to poll. */
-export async function auditVerify(rt: Runtime, i: { by: Operator }): Promise<Result<{ ok: boolean; checked: number; broken_at?: number }>> {
+export async function auditVerify(rt: Runtime, i: { by: Operator }): Promise<Result<AuditVerification>> {
   const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
-  return ok(verifyAudit(b.value.ctx.sql));
+  return ok(verifyAudit(b.value.ctx.sql, b.value.ctx.auditKeys));
 }

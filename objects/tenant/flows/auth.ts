@@ -15,7 +15,8 @@ import { jwks } from "../keys.ts";
 import { logMessage, mustVerifyEmail, queueEmailVerification, UNVERIFIED_MESSAGE, type Message } from "../messages.ts";
 import { mfaChallenge } from "../mfa.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
-import { createSession, getSession, isLive, parseRefreshToken, revokeSession, rotateRefreshToken } from "../sessions.ts";
+import { parseChainToken } from "../refresh-chain.ts";
+import { createSession, getSession, isLive, revokeSession, rotateRefreshToken } from "../sessions.ts";
 import { clientOf, inspect, introspection, isActive } from "../oauth/inspect.ts";
 import { buildClaims, checkLive } from "../tokens.ts";
 import { findUserByLogin, getCredential, getUser, identifierTaken, insertUser, mfaEnabled, rotateSecret, setCredential, toPublicUser, type UserRow } from "../users.ts";
@@ -189,7 +190,7 @@ export async function refresh(rt: Runtime, i: RefreshInput): Promise<Result<Toke
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
-  const sid = parseRefreshToken(i.refreshToken);
+  const sid = parseChainToken(i.refreshToken)?.chainId;
   if (!sid) return fail("invalid_token");
   // Everything happens in one transaction with the user secret from memory. When it is not in
   // memory, the transaction stops before writing anything, the secret is unsealed (an await,
@@ -208,7 +209,7 @@ export async function refresh(rt: Runtime, i: RefreshInput): Promise<Result<Toke
         audit(ctx, { type: "refresh.reuse", userId: user.id, sessionId: session.id, meta: i.meta });
         return fail("invalid_token", "Refresh token reuse detected; the session is revoked.");
       }
-      audit(ctx, { type: "refresh", userId: user.id, sessionId: session.id, meta: i.meta });
+      audit(ctx, { type: "refresh", userId: user.id, sessionId: session.id, meta: i.meta, ...(out.grace ? { data: { grace: true } } : {}) });
       return ok({ claims: buildClaims(ctx, user, out.session), refreshToken: out.refreshToken, user: toPublicUser(ctx.sql, user), secret });
     });
     if ("unseal" in r) {
@@ -255,10 +256,10 @@ export async function logoutAll(rt: Runtime, i: { accessToken: string }): Promis
 }
 
 /**
- * RFC 7009: always 200. A refresh token revokes its session (its hash must match, so knowing
- * a session id is not enough); an access token with a valid signature revokes its session.
- * A token issued to an OAuth client is revoked only by that client (RFC 7009 section 2.1,
- * `oauth/revocation.ts`); here it is left alone.
+ * RFC 7009: always 200. A refresh token revokes its session (any token of the chain, so a
+ * superseded one too; a forgery does not); an access token with a valid signature revokes its
+ * session. A token issued to an OAuth client is revoked only by that client (RFC 7009 section
+ * 2.1, `flows/oauth/revocation.ts`); here it is left alone.
  */
 export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<null>> {
   const b = await rt.begin();
@@ -266,12 +267,12 @@ export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<
   const ctx = b.value;
   const t = await inspect(rt, ctx, i.token);
   if (!t || clientOf(t) !== null || (t.kind === "access" && typeof t.claims.client_id === "string")) return ok(null);
-  const sid = t.kind === "refresh" ? t.sid : t.claims.sid;
+  const sid = t.kind === "refresh" ? t.chainId : t.claims.sid;
   rt.tx(ctx, () => {
     const s = getSession(ctx.sql, sid);
     // Only a live token revokes: one with an older `ver` is already dead, and must not end the
     // session that continued after a credential change.
-    if (s && s.revoked_at === null && isActive(ctx, t) && revokeSession(ctx, s, "revoked")) {
+    if (s && s.revoked_at === null && isActive(ctx, t, { anyGeneration: true }) && revokeSession(ctx, s, "revoked")) {
       audit(ctx, { type: "session.revoked", userId: s.user_id, sessionId: s.id, data: { via: "revoke" } });
     }
   });
@@ -281,7 +282,14 @@ export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<
 
 export type IntrospectResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
-/** RFC 7662, checked against live state: session or grant, user status and secret version. */
+/**
+ * RFC 7662, answered from live state (`oauth/inspect.ts`): the session or grant, the user's
+ * status, `secret_version`, roles and scope as they are now; `auth_time` is the earlier of the
+ * token's and the session's (as for step-up). Only `jti`, `iat` and `exp` come from the token,
+ * so a validly signed token (anyone holding an `HS256` tenant's shared secret can sign one)
+ * cannot widen what it grants, and one whose lifetime exceeds `access_ttl_s` is refused in
+ * `verifyAccessToken`.
+ */
 export async function introspect(rt: Runtime, i: { apiKey: string; token: string }): Promise<Result<IntrospectResponse>> {
   const b = await rt.begin();
   if (!b.ok) return b;

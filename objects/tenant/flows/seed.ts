@@ -10,11 +10,11 @@
  * user's secret. Seeded users are not written to the D1 directory (the daily reconcile would
  * add them) and are not audited: they never signed up.
  */
-import { randomBytes, randomToken, sessionId } from "../../../src/crypto/random.ts";
+import { randomBytes, sessionId } from "../../../src/crypto/random.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { due } from "../context.ts";
 import type { Runtime } from "../runtime.ts";
-import { refreshHash } from "../sessions.ts";
+import { startChain } from "../refresh-chain.ts";
 
 /** Rows per call: keeps one call near a second of object time, so other requests interleave. */
 export const SEED_MAX_ROWS = 5_000;
@@ -76,7 +76,7 @@ export async function seed(rt: Runtime, i: SeedInput): Promise<Result<SeedResult
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, '127.0.0.1', 'warden-bench-seed')`,
           sid, u.id, ctx.now, ctx.now, expires, idle, idle, amr,
         );
-        ctx.sql.exec("INSERT INTO refresh_tokens (session_id, hash, issued_at) VALUES (?, ?, ?)", sid, refreshHash(u.secret, `${sid}.${randomToken(32)}`), ctx.now);
+        startChain(ctx, sid, u.secret);
       }
       if (i.sessions > 0) due(ctx, idle);
       return ok({ users: users.length, sessions: i.sessions });

@@ -6,9 +6,12 @@
  * outbox row written in the transaction that ended the session, so it is never lost; it is
  * signed when it goes out (signing is async) and re-signed on each retry with the same `jti`,
  * so a receiver can deduplicate. Network errors, timeouts and 5xx are retried with backoff
- * for BACKCHANNEL_RETRY_WINDOW_MS; a 400 is the RP's final answer (section 2.8).
+ * for BACKCHANNEL_RETRY_WINDOW_MS; a 400 is the RP's final answer (section 2.8). Sent through
+ * the outbound-request module (src/http/outbound.ts), like every request to a destination a
+ * client or an operator chose.
  */
 import { signJwt } from "../../../src/crypto/jwt.ts";
+import { OutboundError, outboundFetch, type OutboundEnv } from "../../../src/http/outbound.ts";
 import { randomToken } from "../../../src/crypto/random.ts";
 import { getClient } from "../clients.ts";
 import type { TenantCtx } from "../context.ts";
@@ -60,20 +63,25 @@ export async function signLogoutToken(ring: KeyRing, issuer: string, alg: "RS256
   );
 }
 
-/** One POST; the RP's status, or a thrown error for the network or the deadline. Redirects are not followed. */
-async function post(url: string, token: string): Promise<number> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ logout_token: token }).toString(),
-    redirect: "manual",
-    signal: AbortSignal.timeout(BACKCHANNEL_TIMEOUT_MS),
-  });
+/** What the drain needs from the object. */
+export interface BackchannelSource {
+  sql: SqlStorage;
+  ring: KeyRing;
+  issuer: string;
+  env: OutboundEnv;
+  now: () => number;
+  /** Told of every attempt started; each settles on its own and records its outcome (as webhooks do). */
+  started(attempt: Promise<void>): void;
+}
+
+/** One POST through the outbound module (destination rules, no redirects, a deadline); the RP's status. */
+async function post(src: BackchannelSource, url: string, token: string): Promise<number> {
+  const res = await outboundFetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ logout_token: token }).toString() }, { timeoutMs: BACKCHANNEL_TIMEOUT_MS, env: src.env });
   await res.body?.cancel();
   return res.status;
 }
 
-/** Section 2.8: 200 (or any 2xx) delivered; 400 refused for good; 408, 429, 5xx and network errors retried. */
+/** Section 2.8: 200 (or any 2xx) delivered; 400 refused for good; 408, 429, 5xx, network errors and timeouts retried. */
 const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
 
 interface Row {
@@ -83,36 +91,41 @@ interface Row {
 }
 
 /**
- * Sends the due back-channel rows: each is leased first (its next attempt moved past the
- * deadline), so a concurrent drain or the alarm leaves it alone, then signed and posted.
+ * Starts the due back-channel rows: each is leased first (its next attempt moved past the
+ * deadline, its attempt counted), so a concurrent drain or the alarm leaves it alone and, if
+ * the object goes away mid-attempt, the alarm sends it again; then signed and posted on its own.
  */
-export async function drainBackchannel(o: { sql: SqlStorage; ring: KeyRing; issuer: string; now: () => number }): Promise<void> {
-  const now = o.now();
-  const rows = all<Row>(o.sql, "SELECT id, payload, attempts FROM outbox WHERE kind = 'backchannel' AND next_attempt_at <= ? ORDER BY id LIMIT ?", now, BATCH);
-  for (const r of rows) o.sql.exec("UPDATE outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?", r.attempts + 1, now + BACKCHANNEL_TIMEOUT_MS + backoff(r.attempts + 1), r.id);
-  await Promise.all(rows.map((r) => attempt(o, r)));
+export function drainBackchannel(src: BackchannelSource): void {
+  const now = src.now();
+  const rows = all<Row>(src.sql, "SELECT id, payload, attempts FROM outbox WHERE kind = 'backchannel' AND next_attempt_at <= ? ORDER BY id LIMIT ?", now, BATCH);
+  for (const r of rows) {
+    src.sql.exec("UPDATE outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?", r.attempts + 1, now + BACKCHANNEL_TIMEOUT_MS + backoff(r.attempts + 1), r.id);
+    src.started(attempt(src, r));
+  }
 }
 
-async function attempt(o: { sql: SqlStorage; ring: KeyRing; issuer: string; now: () => number }, r: Row): Promise<void> {
+async function attempt(src: BackchannelSource, r: Row): Promise<void> {
   const p = JSON.parse(r.payload) as BackchannelPayload;
   const done = (msg: string | null) => {
-    o.sql.exec("DELETE FROM outbox WHERE id = ?", r.id);
+    src.sql.exec("DELETE FROM outbox WHERE id = ?", r.id);
     if (msg) console.warn(JSON.stringify({ level: "warn", msg, client_id: p.client_id, outbox_id: r.id }));
   };
-  const client = getClient(o.sql, p.client_id);
+  const client = getClient(src.sql, p.client_id);
   if (!client) return done("back-channel logout dropped: the client was deleted");
   let error: string;
   try {
-    const token = await signLogoutToken(o.ring, o.issuer, client.id_token_signed_response_alg, p, o.now());
+    const token = await signLogoutToken(src.ring, src.issuer, client.id_token_signed_response_alg, p, src.now());
     if (!token) return done("back-channel logout dropped: no signing key");
-    const status = await post(p.url, token);
+    const status = await post(src, p.url, token);
     if (status >= 200 && status < 300) return done(null);
     if (!retryable(status)) return done(`back-channel logout refused by the RP (${status})`);
     error = `RP answered ${status}`;
   } catch (e) {
+    // A refused destination (the rules tightened since registration) will not get better.
+    if (e instanceof OutboundError && e.reason === "refused") return done(`back-channel logout dropped: ${e.message}`);
     error = String(e).slice(0, 200);
   }
-  const at = o.now();
+  const at = src.now();
   if (at - p.first_at > BACKCHANNEL_RETRY_WINDOW_MS) return done(`back-channel logout given up after ${r.attempts + 1} attempts: ${error}`);
-  o.sql.exec("UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?", at + backoff(r.attempts + 1), error, r.id);
+  src.sql.exec("UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?", at + backoff(r.attempts + 1), error, r.id);
 }

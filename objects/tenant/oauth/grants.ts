@@ -1,7 +1,6 @@
 /**
  * @module Grants: one client's authorization under one Warden session, with its own scopes
- * and its own refresh chain (the grant id is the chain id, so refresh tokens are
- * `{grant id}.{secret}` in `refresh_tokens`). A client's access tokens carry the grant id as
+ * and its own refresh chain (refresh-chain.ts, with the grant id as the chain id). A client's access tokens carry the grant id as
  * `sid`, so every revoking path of Warden (events, the client library, subscribers,
  * introspection) treats a grant as the sub-session it is. Ending the session ends its grants;
  * ending a grant leaves the session and the other grants alone. A machine client's
@@ -13,9 +12,10 @@
  * the previous grant (its tokens die), so a session never piles up copies of one app.
  */
 import { iso } from "../../../src/clock.ts";
-import { sessionId } from "../../../src/crypto/random.ts";
+import { randomToken } from "../../../src/crypto/random.ts";
 import { due, type TenantCtx } from "../context.ts";
 import { appendEvent } from "../events.ts";
+import { dropChains } from "../refresh-chain.ts";
 import { getSession, isLive } from "../sessions.ts";
 import { all, one } from "../sql.ts";
 import { queueBackchannelLogout } from "./backchannel.ts";
@@ -61,8 +61,15 @@ export interface NewGrant {
   nonce: string | null;
 }
 
+/**
+ * Grant ids are `grt_` and 128 random bits: refresh chains of sessions and grants share one
+ * table and a refresh token names only its chain, so the shapes must not overlap (a session
+ * id is 22 characters).
+ */
+export const newGrantId = (): string => `grt_${randomToken(16)}`;
+
 function insertGrant(ctx: TenantCtx, n: NewGrant): GrantRow {
-  const id = sessionId();
+  const id = newGrantId();
   ctx.sql.exec(
     "INSERT INTO grants (id, session_id, user_id, client_id, scope, resource, auth_time, nonce, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     id, n.sessionId, n.userId, n.clientId, n.scope.join(" "), n.resource, n.authTime, n.nonce, ctx.now,
@@ -99,7 +106,7 @@ export function machineGrant(ctx: TenantCtx, clientId: string, scope: string[], 
 export function revokeGrant(ctx: TenantCtx, g: GrantRow, reason: string): boolean {
   const n = ctx.sql.exec("UPDATE grants SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL", ctx.now, reason, g.id).rowsWritten;
   if (n === 0) return false;
-  ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", g.id);
+  dropChains(ctx.sql, [g.id]);
   appendEvent(ctx, "session.revoked", { sub: g.user_id ?? g.client_id, sid: g.id, reason });
   due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
   return true;
@@ -118,7 +125,7 @@ export function endGrantsOfSessions(ctx: TenantCtx, sessionIds: string[], reason
     ctx.now, reason, JSON.stringify(sessionIds),
   );
   for (const g of ended) {
-    ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", g.id);
+    dropChains(ctx.sql, [g.id]);
     if (event) appendEvent(ctx, event, { sub: g.user_id!, sid: g.id, reason });
   }
   queueBackchannelLogout(ctx, ended);
@@ -131,7 +138,7 @@ export function endGrantsOfSessions(ctx: TenantCtx, sessionIds: string[], reason
  */
 export function endGrantsOfUser(ctx: TenantCtx, userId: string, reason: string): void {
   const ended = all<GrantRow>(ctx.sql, "UPDATE grants SET revoked_at = ?, revoke_reason = ? WHERE user_id = ? AND revoked_at IS NULL RETURNING *", ctx.now, reason, userId);
-  for (const g of ended) ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", g.id);
+  dropChains(ctx.sql, ended.map((g) => g.id));
   queueBackchannelLogout(ctx, ended);
 }
 

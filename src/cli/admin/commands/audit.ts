@@ -101,8 +101,8 @@ export const auditCommands: Command[] = [
   {
     path: ["audit", "verify"],
     usage: "<tenant>",
-    summary: "Check the audit log's hash chain; exits 1 if it is broken.",
-    details: "GET /v1/admin/tenants/{tenant}/audit/verify → {ok, checked, broken_at?}",
+    summary: "Check the audit log's keyed hash chain; exits 1 if it is broken or truncated.",
+    details: "GET /v1/admin/tenants/{tenant}/audit/verify → {ok, checked, broken_at?, reason?, keyed_from, purged}",
     positionals: [1, 1],
     async run(ctx, { args: [tenant] }) {
       const result = expectFields(
@@ -112,8 +112,8 @@ export const auditCommands: Command[] = [
       );
       emit(ctx, result, () =>
         result.ok
-          ? `Audit chain intact: ${result.checked} entries checked.`
-          : `Audit chain BROKEN at entry ${cell(result.broken_at)} (${result.checked} entries checked).`,
+          ? `Audit chain intact: ${result.checked} entries checked${result.purged ? `, ${result.purged} purged by retention` : ""}.`
+          : `Audit chain BROKEN (${cell(result.reason)}) at entry ${cell(result.broken_at)} (${result.checked} entries checked).`,
       );
       if (!result.ok) process.exitCode = 1;
     },

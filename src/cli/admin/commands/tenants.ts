@@ -6,6 +6,17 @@ import { seg } from "../http.ts";
 import { bytes, cell, renderFields, renderJsonBlock, renderTable } from "../table.ts";
 
 type TenantList = Page & { tenants: TenantSummary[] };
+
+/**
+ * The tenant with `settings.delivery.webhook_secret` shown only as whether it is set. The
+ * server already masks it; the CLI does too, so no version of either prints a secret.
+ */
+export function maskSecrets<T extends { settings?: unknown }>(tenant: T): T {
+  const settings = tenant.settings as { delivery?: { webhook_secret?: unknown } } | undefined;
+  const secret = settings?.delivery?.webhook_secret;
+  if (secret === undefined || secret === null || secret === "set") return tenant;
+  return { ...tenant, settings: { ...settings, delivery: { ...settings!.delivery, webhook_secret: "set" } } };
+}
 type TenantWithStats = Tenant & { stats?: TenantStats };
 
 function tenantFields(tenant: Tenant): Record<string, unknown> {
@@ -112,7 +123,8 @@ export const tenantCommands: Command[] = [
         ...(settingsText === undefined ? {} : { settings: jsonObjectArg(settingsText, "--settings") }),
       };
       const tenant = expectFields(await ctx.http.request<Tenant>("POST", "/tenants", body), ["slug"], "POST tenants");
-      emit(ctx, tenant, () => `Created tenant ${tenant.slug}.\n\n${renderTenant(tenant)}`);
+      const shown = maskSecrets(tenant);
+      emit(ctx, shown, () => `Created tenant ${shown.slug}.\n\n${renderTenant(shown)}`);
     },
   },
   {
@@ -127,7 +139,8 @@ export const tenantCommands: Command[] = [
         ["slug"],
         "GET tenants/{slug}",
       );
-      emit(ctx, tenant, () => renderTenant(tenant));
+      const shown = maskSecrets(tenant);
+      emit(ctx, shown, () => renderTenant(shown));
     },
   },
   {
@@ -153,7 +166,8 @@ export const tenantCommands: Command[] = [
         ["slug"],
         "PATCH tenants/{slug}",
       );
-      emit(ctx, tenant, () => `Updated tenant ${tenant.slug}.\n\n${renderTenant(tenant)}`);
+      const shown = maskSecrets(tenant);
+      emit(ctx, shown, () => `Updated tenant ${shown.slug}.\n\n${renderTenant(shown)}`);
     },
   },
   {

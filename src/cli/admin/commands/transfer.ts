@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /** @module `import` and `export`: a tenant's users as NDJSON, one user per line. */
-import { createReadStream, createWriteStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { createReadStream, type WriteStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
 import { once } from "node:events";
 import { finished } from "node:stream/promises";
 import type { ImportResult } from "../api-types.ts";
@@ -20,6 +20,16 @@ function errorText(error: unknown): string {
     return message ? `${String(code)}: ${String(message)}` : String(code);
   }
   return cell(error);
+}
+
+/**
+ * Opens `path` for writing readable by its owner only (0600): an export holds every user's
+ * password hash. A file that already exists is truncated and has its mode narrowed first.
+ */
+export async function openPrivateFile(path: string): Promise<WriteStream> {
+  const handle = await open(path, "w", 0o600);
+  await handle.chmod(0o600);
+  return handle.createWriteStream();
 }
 
 export const transferCommands: Command[] = [
@@ -86,15 +96,16 @@ export const transferCommands: Command[] = [
   {
     path: ["export"],
     usage: "<tenant> [--out <file>]",
-    summary: "Export a tenant's users as NDJSON, to stdout or a file.",
-    details: "GET /v1/admin/tenants/{tenant}/users/export, streamed. The output is NDJSON whether or not --json is given.",
+    summary: "Export a tenant's users as NDJSON (password hashes included), to stdout or a file.",
+    details: "GET /v1/admin/tenants/{tenant}/users/export, streamed. The output is NDJSON whether or not --json is given.\n" +
+      "A file given with --out is created with mode 0600 (an existing one is narrowed to it).",
     options: { out: { type: "string", short: "o", value: "<file>", description: "write to this file instead of stdout" } },
     positionals: [1, 1],
     async run(ctx, { args: [tenant], opts }) {
       const response = await ctx.http.stream("GET", `/tenants/${seg(tenant)}/users/export`);
       const out = stringOption(opts, "out");
       // Open the file only once the server said yes, so a failed export leaves nothing behind.
-      const dest = out ? createWriteStream(out) : process.stdout;
+      const dest = out ? await openPrivateFile(out) : process.stdout;
       let users = 0;
       if (response.body) {
         for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {

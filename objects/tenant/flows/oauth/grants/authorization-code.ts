@@ -13,7 +13,8 @@ import { consumeCode, findCode } from "../../../oauth/codes.ts";
 import { grantClaims, userClaims } from "../../../oauth/claims.ts";
 import { oauthFail, type OAuthResult } from "../../../oauth/errors.ts";
 import { createGrant, getGrant, revokeGrant, scopesOf } from "../../../oauth/grants.ts";
-import { getSession, isLive, newRefreshToken } from "../../../sessions.ts";
+import { startChain } from "../../../refresh-chain.ts";
+import { getSession, isLive } from "../../../sessions.ts";
 import { getUser } from "../../../users.ts";
 import type { TokenAnswer } from "../token.ts";
 import { resourceParam, signAnswer, type GrantContext, type Signable } from "./issue.ts";
@@ -67,7 +68,7 @@ export async function authorizationCodeGrant(g: GrantContext): Promise<OAuthResu
     const grant = createGrant(ctx, { sessionId: session.id, userId: user.id, clientId: client.client_id, scope: row.scope ? row.scope.split(" ") : [], resource: row.resource, authTime: row.auth_time, nonce: row.nonce });
     consumeCode(ctx, row, grant.id);
     const scopes = scopesOf(grant);
-    const refreshToken = wantsRefresh(g, scopes) ? newRefreshToken(ctx, grant.id, secret) : null;
+    const refreshToken = wantsRefresh(g, scopes) ? startChain(ctx, grant.id, secret) : null;
     audit(ctx, { type: "oauth.token", userId: user.id, sessionId: session.id, meta: g.meta, data: { grant_type: "authorization_code", client_id: client.client_id, grant: grant.id, refresh: !!refreshToken } });
     const claims = grantClaims(ctx, user, session, grant);
     return {

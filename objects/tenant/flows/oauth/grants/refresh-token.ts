@@ -2,8 +2,9 @@
  * @module The `refresh_token` grant (RFC 6749 section 6, OAuth 2.1 section 4.3). A grant's
  * refresh token is `{grant id}.{secret}` and is bound to its client (OAuth 2.1 section
  * 4.3.1): another client, or Warden's legacy `/refresh` (which knows only sessions), is
- * refused. Rotation, grace and reuse detection are the sessions' own (`rotateRefreshToken`)
- * with the grant id as the chain id; reuse past the grace ends the grant. A refresh keeps the
+ * refused. Rotation, grace (the same successor again) and reuse detection (any superseded
+ * generation) are the sessions' own refresh chain (refresh-chain.ts) with the grant id as the
+ * chain id; reuse ends the grant. A refresh keeps the
  * grant's Warden session alive (its idle expiry moves, never past its absolute expiry).
  * `scope` may narrow this access token (section 6), never widen the grant.
  */
@@ -11,7 +12,8 @@ import { audit } from "../../../audit.ts";
 import { grantClaims, userClaims } from "../../../oauth/claims.ts";
 import { oauthFail, type OAuthResult } from "../../../oauth/errors.ts";
 import { getGrant, revokeGrant, scopesOf } from "../../../oauth/grants.ts";
-import { getSession, isLive, parseRefreshToken, rotateRefreshToken } from "../../../sessions.ts";
+import { parseChainToken, rotateChain } from "../../../refresh-chain.ts";
+import { getSession, isLive } from "../../../sessions.ts";
 import { getUser } from "../../../users.ts";
 import type { TokenAnswer } from "../token.ts";
 import { scopeParam, signAnswer, type GrantContext, type Signable } from "./issue.ts";
@@ -24,7 +26,7 @@ export async function refreshTokenGrant(g: GrantContext): Promise<OAuthResult<To
   if (!token) return oauthFail("invalid_request", "refresh_token is required.");
   const requested = scopeParam(params);
   if (!requested.ok) return requested;
-  const chain = parseRefreshToken(token);
+  const chain = parseChainToken(token)?.chainId;
   const pre = chain ? getGrant(ctx.sql, chain) : null;
   if (!chain || !pre || pre.client_id !== client.client_id || pre.user_id === null) return oauthFail("invalid_grant", INVALID);
   const preUser = getUser(ctx.sql, pre.user_id);
@@ -39,7 +41,7 @@ export async function refreshTokenGrant(g: GrantContext): Promise<OAuthResult<To
     }
     const scopes = scopesOf(grant);
     if (requested.value && requested.value.some((s) => !scopes.includes(s))) return oauthFail("invalid_scope", "scope may only narrow the grant's scope.");
-    const out = rotateRefreshToken(ctx, { ...session, id: grant.id }, secret, token);
+    const out = rotateChain(ctx, grant.id, secret, token);
     if (out.kind === "unknown") return oauthFail("invalid_grant", INVALID);
     if (out.kind === "reuse") {
       revokeGrant(ctx, grant, "refresh_reuse");
@@ -58,7 +60,7 @@ export async function refreshTokenGrant(g: GrantContext): Promise<OAuthResult<To
       value: {
         claims,
         secret,
-        refreshToken: out.refreshToken,
+        refreshToken: out.token,
         // OIDC Core section 12.2: a new ID token, same sub and auth_time, no nonce.
         idToken: scopes.includes("openid")
           ? { sub: user.id, sid: session.id, authTime: grant.auth_time ?? session.created_at, nonce: null, amr: JSON.parse(session.amr), extra: userClaims(user, claims.scope.split(" ")) }
