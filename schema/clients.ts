@@ -6,6 +6,7 @@
  * schema is built per call, like the settings schema.
  */
 import { z } from "zod";
+import { checkDestination } from "../src/http/outbound.ts";
 
 export const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
@@ -31,6 +32,12 @@ export const DEFAULT_CLIENT_SCOPE = "openid profile email offline_access";
 export interface UriRules {
   /** ENVIRONMENT is "development": any loopback `http` URI is accepted. */
   development: boolean;
+  /**
+   * RFC 7591 dynamic registration: `logo_uri` and `client_uri` are held to the outbound rules
+   * too. Redirect URIs never are: the browser follows them, not Warden, and native apps need
+   * loopback ones (RFC 8252 section 7.3).
+   */
+  selfRegistered?: boolean;
 }
 
 const LOOPBACK_IP = new Set(["127.0.0.1", "[::1]"]);
@@ -82,6 +89,17 @@ export function webUriProblem(uri: string, rules: UriRules): string | null {
   return "must be an https URL";
 }
 
+/**
+ * A URI Warden itself sends requests to (`backchannel_logout_uri`), or, for a self-registered
+ * client, shows on its pages: the outbound-request module's rules (https, no private or
+ * internal hosts; development allows loopback http).
+ */
+export function outboundUriProblem(uri: string, rules: UriRules): string | null {
+  const c = checkDestination(uri, { ENVIRONMENT: rules.development ? "development" : undefined });
+  if (!c.ok) return c.message;
+  return uri.includes("#") ? "must not contain a fragment" : null;
+}
+
 const uri = (check: (u: string) => string | null) =>
   z
     .string()
@@ -95,7 +113,8 @@ const uri = (check: (u: string) => string | null) =>
 /** The metadata a client is registered with (what an operator or RFC 7591 request sends). */
 export function clientMetadataSchema(rules: UriRules) {
   const redirect = uri((u) => redirectUriProblem(u, rules));
-  const web = uri((u) => webUriProblem(u, rules));
+  const web = uri((u) => webUriProblem(u, rules) ?? (rules.selfRegistered ? outboundUriProblem(u, rules) : null));
+  const outbound = uri((u) => outboundUriProblem(u, rules));
   return z
     .strictObject({
       client_name: z.string().min(1).max(200).optional(),
@@ -109,7 +128,7 @@ export function clientMetadataSchema(rules: UriRules) {
         .refine((s) => s.split(" ").every((t) => SCOPE_TOKEN.test(t)), { message: "space-separated scope tokens (RFC 6749 section 3.3)" })
         .default(DEFAULT_CLIENT_SCOPE),
       token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).default("client_secret_basic"),
-      backchannel_logout_uri: web.optional(),
+      backchannel_logout_uri: outbound.optional(),
       backchannel_logout_session_required: z.boolean().optional(),
       id_token_signed_response_alg: z.enum(ID_TOKEN_ALGS).default("RS256"),
       logo_uri: web.optional(),

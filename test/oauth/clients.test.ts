@@ -56,6 +56,8 @@ describe("client registry", () => {
       { ...web, id_token_signed_response_alg: "HS256" },
       { ...web, unknown_field: 1 },
       { ...web, scope: "openid  email" },
+      { ...web, backchannel_logout_uri: "https://10.1.2.3/logout" }, // the outbound rules: no private hosts
+      { ...web, backchannel_logout_uri: "https://metadata.google.internal/x" },
     ]) {
       expectError(await admin("POST", `/tenants/${t}/clients`, bad), 400, "invalid_request");
     }

@@ -29,6 +29,11 @@ describe("dynamic registration", () => {
     expectOAuthError(await register(t, { redirect_uris: ["https://a.example/cb"], token_endpoint_auth_method: "client_secret_basic" }), 400, "invalid_client_metadata");
     expectOAuthError(await register(t, { redirect_uris: ["http://evil.example/cb"] }), 400, "invalid_redirect_uri");
     expectOAuthError(await register(t, { redirect_uris: ["https://a.example/cb"], grant_types: ["client_credentials"] }), 400, "invalid_client_metadata");
+    // The outbound rules: Warden would call these (or show them), so no private or internal hosts.
+    for (const bad of ["https://10.0.0.8/bcl", "https://169.254.169.254/latest", "https://printer.internal/bcl"]) {
+      expectOAuthError(await register(t, { redirect_uris: ["https://a.example/cb"], backchannel_logout_uri: bad }), 400, "invalid_client_metadata");
+    }
+    expectOAuthError(await register(t, { redirect_uris: ["https://a.example/cb"], logo_uri: "https://192.168.1.2/logo.png" }), 400, "invalid_client_metadata");
     expect(await count(t, "clients")).toBe(0);
     const t2 = await newTenant(open({ allow_confidential: true }));
     const conf = await register(t2, { redirect_uris: ["https://a.example/cb"] });

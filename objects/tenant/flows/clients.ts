@@ -18,11 +18,11 @@ import type { Runtime } from "../runtime.ts";
 const noSuchClient = () => fail("not_found", "No such client.");
 
 /** The metadata schema for this deployment (development accepts loopback http anywhere). */
-export const metadataSchemaFor = (rt: Runtime) => clientMetadataSchema({ development: rt.bindings.ENVIRONMENT === "development" });
+export const metadataSchemaFor = (rt: Runtime, selfRegistered = false) => clientMetadataSchema({ development: rt.bindings.ENVIRONMENT === "development", selfRegistered });
 
 /** Validates metadata against the schema; issues → invalid_request with details. */
-export function validateMetadata(rt: Runtime, raw: unknown): Result<ClientMetadata> {
-  const parsed = metadataSchemaFor(rt).safeParse(raw);
+export function validateMetadata(rt: Runtime, raw: unknown, o: { selfRegistered?: boolean } = {}): Result<ClientMetadata> {
+  const parsed = metadataSchemaFor(rt, o.selfRegistered).safeParse(raw);
   if (!parsed.success) return fail("invalid_request", "Invalid client metadata.", { details: parsed.error.issues.map((x) => ({ path: x.path.map(String).join("."), code: x.code, message: x.message })) });
   return ok(parsed.data);
 }

@@ -24,7 +24,7 @@ export async function registerClient(rt: Runtime, i: { metadata: Record<string, 
   // RFC 7591 defaults to client_secret_basic; where only public clients may register, the default is none.
   const raw = { ...i.metadata };
   if (raw.token_endpoint_auth_method === undefined && !dr.allow_confidential) raw.token_endpoint_auth_method = "none";
-  const m = validateMetadata(rt, raw);
+  const m = validateMetadata(rt, raw, { selfRegistered: true });
   if (!m.ok) {
     const d = (m.error.details ?? []) as { path: string; message: string }[];
     const redirect = d.find((x) => x.path.startsWith("redirect_uris") || x.path.startsWith("post_logout_redirect_uris"));
