@@ -15,7 +15,7 @@ import { TENANT_MIGRATIONS } from "../schema/tenant-migrations.ts";
 import { newEffects, newMemo, type Queued, type RequestMeta, type TenantCtx } from "./tenant/context.ts";
 import { KeyRing } from "./tenant/keys.ts";
 import type { Operator } from "./tenant/operator.ts";
-import { deleteDelivered, drainOutbox, insertSealedMessages, liveDelivery, openMessage, sealMessages, type Delivery, type WebhookDelivery } from "./tenant/outbox.ts";
+import { deleteDelivered, drainOutbox, liveDelivery, openMessage, type Delivery, type WebhookDelivery } from "./tenant/outbox.ts";
 import type { Issued, Runtime, TokenResponse } from "./tenant/runtime.ts";
 import { audienceOf, signAccessToken, verifyAccessToken, type AccessClaims } from "./tenant/tokens.ts";
 import { getUser, type UserRow } from "./tenant/users.ts";
@@ -197,7 +197,7 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   context(slug: string, name: string, settings: Settings): TenantCtx {
     const base = (this.env.PUBLIC_URL ?? "http://localhost:8787").replace(/\/+$/, "");
-    return { sql: this.ctx.storage.sql, slug, name, settings, now: clock.now(), issuer: `${base}/v1/${slug}`, effects: newEffects(), memo: this.#memo, auditKeys: auditKeys(() => this.#sealer, slug) };
+    return { sql: this.ctx.storage.sql, slug, name, settings, now: clock.now(), issuer: `${base}/v1/${slug}`, effects: newEffects(), memo: this.#memo, auditKeys: auditKeys(() => this.#sealer, slug), sealer: () => this.sealer };
   }
 
   tx<T>(_ctx: TenantCtx, fn: () => T): T {
@@ -225,7 +225,6 @@ export class TenantObject extends Server<Env> implements Runtime {
     ctx.effects = newEffects();
     // First, before any await, so no drain can read these rows in between and send them twice.
     if (fx.outbox.length) this.#send(fx.outbox);
-    if (fx.messages.length) await this.#queueMessages(ctx, fx.messages);
     if (fx.events.length) await subscribers.broadcast(this, fx.events, ctx.issuer, audienceOf(ctx.slug, ctx.settings));
     if (fx.dueAt !== null) await this.armAlarm(fx.dueAt);
   }
@@ -253,17 +252,6 @@ export class TenantObject extends Server<Env> implements Runtime {
     }
     if (drain) void this.drain();
     else if (this.#sent.length >= SENT_BATCH) this.flushSent();
-  }
-
-  /**
-   * Seals webhook bodies and writes their outbox rows, in a transaction of their own right
-   * after the flow's (WebCrypto is async, `transactionSync` is not). The associated data binds
-   * each body to its tenant, its row reference and its purpose, like every sealed secret.
-   */
-  async #queueMessages(ctx: TenantCtx, bodies: string[]): Promise<void> {
-    const sealed = await sealMessages(await this.prepareSealer(), ctx.slug, bodies);
-    this.ctx.storage.transactionSync(() => insertSealedMessages(this.ctx.storage.sql, ctx.now, sealed));
-    void this.drain();
   }
 
   /** Opens a webhook row for sending, addressed and signed with the settings of now. */

@@ -7,6 +7,7 @@
 import type { WardenEvent } from "../../src/client/types.ts";
 import type { Settings } from "../../schema/settings.ts";
 import type { AuditHead, AuditKeys } from "./audit.ts";
+import type { Sealer } from "../../src/crypto/seal.ts";
 import type { OutboxKind } from "./outbox.ts";
 
 /** A revocation-log event as subscribers receive it: one definition, the client library's. */
@@ -29,6 +30,8 @@ export interface TenantCtx {
   memo: Memo;
   /** The HMAC keys of this tenant's audit chain (derived from MASTER_KEY, see audit.ts). */
   auditKeys: AuditKeys;
+  /** The tenant's sealer (loaded before any flow runs). */
+  sealer: () => Sealer;
 }
 
 export interface Memo {
@@ -49,11 +52,10 @@ export interface Effects {
   events: EventRecord[];
   outbox: Queued[];
   /** Webhook bodies to seal and queue after the commit (see `enqueue` in outbox.ts). */
-  messages: string[];
   dueAt: number | null;
 }
 
-export const newEffects = (): Effects => ({ events: [], outbox: [], messages: [], dueAt: null });
+export const newEffects = (): Effects => ({ events: [], outbox: [], dueAt: null });
 
 /** Records that a job falls due at `at`, so the alarm can be moved earlier if needed. */
 export function due(ctx: TenantCtx, at: number): void {

@@ -46,18 +46,15 @@ export interface Delivery {
 export function enqueue(ctx: TenantCtx, kind: "d1", payload: D1Statement[]): void;
 export function enqueue(ctx: TenantCtx, kind: "analytics", payload: AnalyticsEngineDataPoint): void;
 /**
- * A webhook body (it carries a one-time token) is not written in the transaction: the commit
- * seals it (async, so it cannot happen inside `transactionSync`) and then writes its row, so
- * the token never reaches storage in clear. The URL and secret are the tenant's at send time.
+ * A webhook body carries a one-time token: it is sealed (synchronously, `Sealer.sealSync`)
+ * and written in the same transaction as the change that made the token, so the token never
+ * reaches storage in clear and the message is never lost between two commits. The URL and
+ * secret are the tenant's at send time.
  */
 export function enqueue(ctx: TenantCtx, kind: "webhook", body: string): void;
 export function enqueue(ctx: TenantCtx, kind: "backchannel", payload: BackchannelPayload): void;
 export function enqueue(ctx: TenantCtx, kind: OutboxKind, payload: unknown): void {
-  if (kind === "webhook") {
-    ctx.effects.messages.push(payload as string);
-    due(ctx, ctx.now + RETRY_BASE_MS);
-    return;
-  }
+  if (kind === "webhook") payload = sealMessage(ctx.sealer(), ctx.slug, payload as string);
   const { id } = one<{ id: number }>(
     ctx.sql,
     "INSERT INTO outbox (kind, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?) RETURNING id",
@@ -76,24 +73,16 @@ export function deleteDelivered(sql: SqlStorage, ids: number[]): void {
 }
 
 /** Writes sealed webhook rows (see `enqueue`); due at once. */
-export function insertSealedMessages(sql: SqlStorage, now: number, sealed: SealedMessage[]): void {
-  for (const m of sealed) sql.exec("INSERT INTO outbox (kind, payload, created_at, next_attempt_at) VALUES ('webhook', ?, ?, ?)", JSON.stringify(m), now, now);
-}
-
 /** A webhook row's payload: the body sealed (purpose `outbox-message`, row `outbox:{ref}`). */
 export interface SealedMessage {
   ref: string;
   sealed: string;
 }
 
-/** Seals webhook bodies, each under its own random row reference (128 bits). */
-export function sealMessages(sealer: Sealer, slug: string, bodies: string[]): Promise<SealedMessage[]> {
-  return Promise.all(
-    bodies.map(async (body) => {
-      const ref = b64url(randomBytes(16));
-      return { ref, sealed: await sealer.seal(utf8(body), "outbox-message", slug, `outbox:${ref}`) };
-    }),
-  );
+/** Seals a webhook body under its own random row reference (128 bits). */
+export function sealMessage(sealer: Sealer, slug: string, body: string): SealedMessage {
+  const ref = b64url(randomBytes(16));
+  return { ref, sealed: sealer.sealSync(utf8(body), "outbox-message", slug, `outbox:${ref}`) };
 }
 
 /** The body of a webhook row. A row queued before messages were sealed carries it in clear. */

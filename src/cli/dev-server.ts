@@ -1,8 +1,9 @@
 /// <reference types="node" />
 /**
- * @module Running the Worker locally with wrangler: `.dev.vars`, the D1 migrations and
- * `wrangler dev` itself. Shared by `npm start`, the end-to-end tests and the benchmark
- * harness, so all three start the server the same way.
+ * @module Running the Worker locally: `.dev.vars`, the D1 migrations (with wrangler, so its
+ * local commands see the same state) and the server of `npm start` as a child process.
+ * Shared by the end-to-end tests and the benchmark harness, so both start the server the way
+ * `npm start` does.
  *
  * Nothing here needs a Cloudflare account or the network: wrangler's telemetry, error
  * reports, update check (run by its banner) and skills prompts are switched off, miniflare's
@@ -128,23 +129,22 @@ export async function applyLocalMigrations(options: ApplyMigrationsOptions = {})
   }
 }
 
-export interface StartWranglerOptions {
+export interface StartServerOptions {
   port: number;
   /** Local persistence directory (Durable Objects, D1); default `.wrangler/state`. */
   persistTo?: string;
-  /** Overrides for vars and secrets, passed as `--var KEY:VALUE`. */
+  /** Overrides for vars and secrets. */
   vars?: Record<string, string>;
-  /** Extra environment for the wrangler process. */
-  env?: Record<string, string | undefined>;
   /**
-   * A dotenv file to read secrets from instead of `.dev.vars` (wrangler skips `.dev.vars`
-   * when one is given). Tests pass an empty file so a developer's `.dev.vars` is ignored.
+   * A dotenv file to read secrets from instead of `.dev.vars` (which is then neither read nor
+   * created). Tests pass an empty file so a developer's `.dev.vars` is ignored.
    */
   envFile?: string;
-  cwd?: string;
+  /** Extra environment for the server process. */
+  env?: Record<string, string | undefined>;
   /** How long to wait for `GET /health` to answer 200; default 60 s. */
   readyTimeoutMs?: number;
-  /** Every chunk of wrangler's output, as it arrives (`npm start` streams it). */
+  /** Every chunk of the server's output, as it arrives. */
   onOutput?: OutputListener;
 }
 
@@ -153,61 +153,48 @@ export interface RunningServer {
   url: string;
   port: number;
   proc: ChildProcess;
-  /** Resolves when wrangler exits, with its exit code or the signal that ended it. */
+  /** Resolves when the server exits, with its exit code or the signal that ended it. */
   exited: Promise<ProcessExit>;
-  /** The last lines wrangler printed. */
+  /** The last lines the server printed. */
   output(): string;
-  /** Stops wrangler and everything it spawned (workerd); safe to call twice. */
+  /** Stops the server and its runtime; safe to call twice. */
   stop(): Promise<void>;
 }
 
+const START_SCRIPT = join(PROJECT_ROOT, "src", "cli", "start.ts");
+
 /**
- * Spawns `wrangler dev --env development` on 127.0.0.1 and resolves once `GET /health` answers 200. Wrangler
- * runs in its own process group so that `stop` can signal it together with its workerd.
+ * Starts the server exactly as `npm start` does (src/cli/start.ts, Miniflare without the
+ * reload proxy), as a child that is not detached and stops when our end of its stdin closes,
+ * so it never outlives this process; resolves once `GET /health` answers 200.
  */
-export async function startWrangler(options: StartWranglerOptions): Promise<RunningServer> {
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { port } = options;
   await assertPortFree(port);
-  const args = [
-    WRANGLER_BIN, "dev",
-    "--port", String(port),
-    "--ip", "127.0.0.1",
-    "--local",
-    "--env", LOCAL_ENV,
-    "--show-interactive-dev-session=false",
-  ];
+  const args = [START_SCRIPT, "--port", String(port), "--exit-with-stdin", "--quiet"];
   if (options.persistTo) args.push("--persist-to", options.persistTo);
   if (options.envFile) args.push("--env-file", options.envFile);
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
 
   const proc = spawn(process.execPath, args, {
-    cwd: options.cwd ?? PROJECT_ROOT,
+    cwd: PROJECT_ROOT,
     env: wranglerEnv(options.env),
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
   });
   const tail = new OutputTail(OUTPUT_TAIL_BYTES);
   capture(proc, tail, options.onOutput);
   const exit = exited(proc);
-  const pgid = proc.pid;
-
-  // If this process ends without calling stop (a crashed test run), take wrangler along.
-  const killOnExit = () => signalGroup(pgid, "SIGKILL");
-  process.on("exit", killOnExit);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      signalGroup(pgid, "SIGTERM");
+      proc.kill("SIGTERM");
       const graceful = await Promise.race([exit.then(() => true), sleep(STOP_GRACE_MS, false)]);
-      if (!graceful) signalGroup(pgid, "SIGKILL");
-      await exit;
-      // wrangler's exit does not wait for workerd; make sure the whole group is gone.
-      if (!(await groupGone(pgid, STOP_GRACE_MS))) {
-        signalGroup(pgid, "SIGKILL");
-        await groupGone(pgid, STOP_GRACE_MS);
+      if (!graceful) {
+        // The watcher started by start.ts takes the runtime along when we kill it outright.
+        proc.kill("SIGKILL");
+        await exit;
       }
-      process.off("exit", killOnExit);
     })());
 
   const url = `http://127.0.0.1:${port}`;
@@ -216,16 +203,9 @@ export async function startWrangler(options: StartWranglerOptions): Promise<Runn
     await waitForHealth(url, exit, timeoutMs);
   } catch (error) {
     await stop();
-    throw new Error(`${(error as Error).message}\n--- wrangler output (last lines) ---\n${lastLines(tail.text(), 40)}`);
+    throw new Error(`${(error as Error).message}\n--- server output (last lines) ---\n${lastLines(tail.text(), 40)}`);
   }
-  return {
-    url,
-    port,
-    proc,
-    exited: exit,
-    output: () => tail.text(),
-    stop,
-  };
+  return { url, port, proc, exited: exit, output: () => tail.text(), stop };
 }
 
 async function waitForHealth(
@@ -240,7 +220,7 @@ async function waitForHealth(
   while (Date.now() < deadline) {
     if (exitedWith) {
       throw new Error(
-        `wrangler dev exited before it was ready (${exitedWith.error?.message ?? exitedWith.signal ?? `exit code ${exitedWith.code}`})`,
+        `the server exited before it was ready (${exitedWith.error?.message ?? exitedWith.signal ?? `exit code ${exitedWith.code}`})`,
       );
     }
     try {
@@ -253,7 +233,7 @@ async function waitForHealth(
     }
     await sleep(250);
   }
-  throw new Error(`wrangler dev did not answer GET ${url}/health with 200 within ${Math.round(timeoutMs / 1000)} s (${last})`);
+  throw new Error(`the server did not answer GET ${url}/health with 200 within ${Math.round(timeoutMs / 1000)} s (${last})`);
 }
 
 function exited(proc: ChildProcess): Promise<ProcessExit> {
@@ -265,29 +245,6 @@ function exited(proc: ChildProcess): Promise<ProcessExit> {
     proc.once("error", (error) => resolve({ code: null, signal: null, error }));
     proc.once("exit", (code, signal) => resolve({ code, signal }));
   });
-}
-
-function signalGroup(pgid: number | undefined, signal: NodeJS.Signals): void {
-  if (pgid === undefined) return;
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
-async function groupGone(pgid: number | undefined, timeoutMs: number): Promise<boolean> {
-  if (pgid === undefined) return true;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return true;
-    }
-    if (Date.now() >= deadline) return false;
-    await sleep(50);
-  }
 }
 
 function lastLines(text: string, count: number): string {

@@ -18,3 +18,4 @@ export function portFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   }
   return port;
 }
+

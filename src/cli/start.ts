@@ -1,93 +1,134 @@
 /// <reference types="node" />
 /**
- * @module `npm start` (SPEC section 10): `.dev.vars`, local D1 migrations, `wrangler dev`
- * on port 8787 (or `PORT`) in wrangler.toml's `[env.development]` (the top level is
- * production), then the admin token and a first curl. Wrangler's output is
- * streamed until Ctrl-C; signals are forwarded and the exit code is wrangler's.
+ * @module `npm start`: `.dev.vars`, local D1 migrations, then the Worker in Miniflare on port
+ * 8787 (or `PORT`), in wrangler.toml's `[env.development]` (the top level is production),
+ * without wrangler's reload proxy (src/cli/local-server.ts), the cron
+ * triggers on their schedule, and the admin token with a first curl. Runs until Ctrl-C or
+ * SIGTERM. The end-to-end tests and the benchmark start the server through this same file
+ * (src/cli/dev-server.ts `startServer`), with flags that isolate it:
+ *
+ *   --port N          instead of PORT / 8787
+ *   --persist-to DIR  instead of .wrangler/state
+ *   --env-file FILE   secrets from FILE instead of .dev.vars (which is then neither read nor created)
+ *   --var KEY:VALUE   a var or secret override (repeatable)
+ *   --exit-with-stdin stop when standard input closes (the parent that spawned us is gone)
+ *   --quiet           no banner
  */
-import { constants } from "node:os";
-import {
-  applyLocalMigrations,
-  ensureDevVars,
-  LOCAL_ENV,
-  startWrangler,
-  type OutputListener,
-  type RunningServer,
-} from "./dev-server.ts";
+import { parseArgs } from "node:util";
+import { applyLocalMigrations, ensureDevVars, LOCAL_ENV, type OutputListener } from "./dev-server.ts";
+import { startLocalServer, type LocalServer } from "./local-server.ts";
 import { DEFAULT_PORT, PROJECT_ROOT, portFromEnv } from "./project.ts";
+import { reapStaleRun, removeRunRecord, startWatcher, writeRunRecord } from "./reaper.ts";
 
 const stream: OutputListener = (chunk, which) => (which === "stdout" ? process.stdout : process.stderr).write(chunk);
 
-async function main(): Promise<number> {
-  // Wrangler runs in its own process group, so the terminal's Ctrl-C reaches only us: forward
-  // it. Before wrangler is up, exiting is enough (dev-server kills the group on exit); a
-  // second signal kills wrangler outright.
-  let server: RunningServer | undefined;
-  let signals = 0;
-  const forward = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (!server) process.exit(128 + constants.signals[signal]);
-    if (signals === 1) {
-      try {
-        process.kill(-server.proc.pid!, signal);
-      } catch {
-        // already gone
-      }
-      setTimeout(() => void server?.stop(), 10_000).unref();
-    } else {
-      void server.stop();
-    }
-  };
-  process.on("SIGINT", forward);
-  process.on("SIGTERM", forward);
-
-  const port = portFromEnv();
-  const devVars = ensureDevVars(PROJECT_ROOT);
-  console.log(devVars.created
-    ? `Created ${devVars.path} with a new random ADMIN_TOKEN and MASTER_KEY (mode 0600).`
-    : `Using ${devVars.path} as it is.`);
-  const token = devVars.vars.ADMIN_TOKEN;
-  if (!token) console.warn(`warning: ${devVars.path} has no ADMIN_TOKEN; the admin API will refuse every request.`);
-  if (!devVars.vars.MASTER_KEY) console.warn(`warning: ${devVars.path} has no MASTER_KEY; the Worker cannot encrypt secrets.`);
-
-  console.log("Applying the D1 migrations locally...");
-  await applyLocalMigrations({ onOutput: stream });
-
-  console.log(`Starting wrangler dev --env ${LOCAL_ENV} on port ${port}...`);
-  // [env.development]'s PUBLIC_URL (the token issuer) names port 8787; follow PORT unless
-  // .dev.vars sets its own.
-  const vars: Record<string, string> =
-    port !== DEFAULT_PORT && !devVars.vars.PUBLIC_URL ? { PUBLIC_URL: `http://localhost:${port}` } : {};
-  server = await startWrangler({ port, vars, onOutput: stream });
-
-  const base = `http://localhost:${port}`;
-  const shown = token ?? "<ADMIN_TOKEN from .dev.vars>";
-  console.log([
-    "",
-    `Warden is running at ${base}`,
-    "",
-    `  Admin token: ${shown}`,
-    "",
-    "  Create a first tenant:",
-    `    export TOKEN='${shown}'`,
-    `    curl -X POST ${base}/v1/admin/tenants -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"slug":"acme","name":"Acme"}'`,
-    "",
-    "  Or with the admin CLI:  npm run admin -- tenants create acme --name Acme",
-    "",
-    "Press Ctrl-C to stop.",
-    "",
-  ].join("\n"));
-
-  const { code, signal } = await server.exited;
-  await server.stop();
-  if (code !== null) return code;
-  return signal ? 128 + constants.signals[signal] : 1;
+function parsePort(raw: string): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be an integer between 1 and 65535, got ${JSON.stringify(raw)}`);
+  return port;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(`npm start: ${error.message}`);
-    process.exit(1);
-  },
-);
+function parseVars(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of list) {
+    const i = v.indexOf(":");
+    if (i <= 0) throw new Error(`--var takes KEY:VALUE, got ${JSON.stringify(v)}`);
+    out[v.slice(0, i)] = v.slice(i + 1);
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      "persist-to": { type: "string" },
+      "env-file": { type: "string" },
+      var: { type: "string", multiple: true, default: [] },
+      "exit-with-stdin": { type: "boolean", default: false },
+      quiet: { type: "boolean", default: false },
+    },
+  });
+  const port = values.port ? parsePort(values.port) : portFromEnv();
+  const overrides = parseVars(values.var);
+
+  let server: LocalServer | undefined;
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) process.exit(code);
+    stopping = true;
+    // Nothing else may keep the event loop alive while the runtime shuts down.
+    const hold = setInterval(() => {}, 1000);
+    removeRunRecord(port);
+    await server?.stop().catch((e: Error) => console.error(`npm start: stopping the runtime failed: ${e.message}`));
+    clearInterval(hold);
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(130));
+  process.on("SIGTERM", () => void stop(143));
+  if (values["exit-with-stdin"]) {
+    process.stdin.resume();
+    process.stdin.on("end", () => void stop(0));
+  }
+
+  let token: string | undefined;
+  if (!values["env-file"]) {
+    const devVars = ensureDevVars(PROJECT_ROOT);
+    console.log(devVars.created
+      ? `Created ${devVars.path} with a new random ADMIN_TOKEN and MASTER_KEY (mode 0600).`
+      : `Using ${devVars.path} as it is.`);
+    token = overrides.ADMIN_TOKEN ?? devVars.vars.ADMIN_TOKEN;
+    if (!token) console.warn(`warning: ${devVars.path} has no ADMIN_TOKEN; the admin API will refuse every request.`);
+    if (!devVars.vars.MASTER_KEY && !overrides.MASTER_KEY) console.warn(`warning: ${devVars.path} has no MASTER_KEY; the Worker cannot encrypt secrets.`);
+    // wrangler.toml's PUBLIC_URL (the token issuer) names port 8787; follow the port unless
+    // .dev.vars sets its own.
+    if (port !== DEFAULT_PORT && !devVars.vars.PUBLIC_URL && !overrides.PUBLIC_URL) overrides.PUBLIC_URL = `http://localhost:${port}`;
+  }
+
+  const { reaped } = await reapStaleRun(port);
+  if (reaped.length) console.log(`Stopped what an earlier run left on port ${port} (pids ${reaped.join(", ")}).`);
+
+  if (!values.quiet) console.log("Applying the D1 migrations locally...");
+  await applyLocalMigrations({ persistTo: values["persist-to"], onOutput: values.quiet ? undefined : stream });
+
+  // Started before the runtime, so that no moment exists when workerd runs unwatched.
+  const watcher = startWatcher();
+  server = await startLocalServer({
+    port,
+    persistTo: values["persist-to"],
+    envFile: values["env-file"],
+    env: LOCAL_ENV,
+    vars: overrides,
+  });
+  const runtime = server.runtimePids();
+  watcher.watch(runtime);
+  writeRunRecord({ owner: process.pid, runtime, port, started_at: new Date().toISOString() });
+
+  if (!values.quiet) {
+    const base = `http://localhost:${port}`;
+    const shown = token ?? "<ADMIN_TOKEN from .dev.vars>";
+    console.log([
+      "",
+      `Warden is running at ${base}`,
+      "",
+      `  Admin token: ${shown}`,
+      "",
+      "  Create a first tenant:",
+      `    export TOKEN='${shown}'`,
+      `    curl -X POST ${base}/v1/admin/tenants -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"slug":"acme","name":"Acme"}'`,
+      "",
+      "  Or with the admin CLI:  npm run admin -- tenants create acme --name Acme",
+      "",
+      "Press Ctrl-C to stop.",
+      "",
+    ].join("\n"));
+  } else {
+    console.log(`ready ${server.url}`);
+  }
+  return new Promise<number>(() => {});
+}
+
+main().catch((error: Error) => {
+  console.error(`npm start: ${error.message}`);
+  process.exit(1);
+});

@@ -6,6 +6,7 @@
  *
  *   v1.<key fingerprint>.<iv b64url>.<ciphertext+tag b64url>
  */
+import { gcm } from "@noble/ciphers/aes.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { b64url, fromB64url, hex, utf8 } from "./bytes.ts";
@@ -22,6 +23,8 @@ interface MasterKey {
   id: string;
   raw: Uint8Array;
   derived: Map<string, Promise<CryptoKey>>;
+  /** The same AES keys as raw bytes, for `sealSync`. */
+  raw256: Map<string, Uint8Array>;
   macs: Map<string, Uint8Array>;
 }
 
@@ -35,7 +38,7 @@ export class Sealer {
     const load = async (s: string): Promise<MasterKey> => {
       const raw = utf8(s);
       const fp = new Uint8Array(await crypto.subtle.digest("SHA-256", raw));
-      return { id: hex(fp.subarray(0, 4)), raw, derived: new Map(), macs: new Map() };
+      return { id: hex(fp.subarray(0, 4)), raw, derived: new Map(), raw256: new Map(), macs: new Map() };
     };
     const current = await load(masterKey);
     const all = [current];
@@ -79,6 +82,24 @@ export class Sealer {
       plaintext,
     );
     return `v1.${this.#current.id}.${b64url(iv)}.${b64url(new Uint8Array(ct))}`;
+  }
+
+  /**
+   * `seal`, synchronously (@noble/ciphers' AES-256-GCM under the same HKDF-derived key, so
+   * `open` opens it): for a value that must be written inside the transaction that creates it,
+   * such as an outbox message carrying a one-time token, where an await would split the write
+   * from the change it belongs to.
+   */
+  sealSync(plaintext: Uint8Array, purpose: SealPurpose, tenant: string, row: string): string {
+    const mk = this.#current;
+    let key = mk.raw256.get(purpose);
+    if (!key) {
+      key = hkdf(sha256, mk.raw, utf8("warden/seal/v1"), utf8(purpose), 32);
+      mk.raw256.set(purpose, key);
+    }
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const ct = gcm(key, iv, utf8(`${tenant}|${row}|${purpose}`)).encrypt(plaintext);
+    return `v1.${mk.id}.${b64url(iv)}.${b64url(ct)}`;
   }
 
   /** Throws if the value is malformed, sealed under an unknown key, or tampered with. */

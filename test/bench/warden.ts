@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /**
  * @module Warden under test: started exactly as `npm start` starts it (src/cli/dev-server.ts:
- * local D1 migrations, then `wrangler dev`), but isolated like the end-to-end tests: a free
+ * local D1 migrations, then the server of `npm start`), but isolated like the end-to-end tests: a free
  * port, a temporary `--persist-to` directory, random secrets passed with `--var` and an empty
  * env file, so the developer's `.dev.vars` and `.wrangler/state` are never touched. LOG_LEVEL
  * is `warn`, as in production: at `info` the per-request log line (printed by wrangler) would be
@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyLocalMigrations, findFreePort, startWrangler, type RunningServer } from "../../src/cli/dev-server.ts";
+import { applyLocalMigrations, findFreePort, startServer, type RunningServer } from "../../src/cli/dev-server.ts";
 import { treeRss } from "./proc.ts";
 
 export const PASSWORD = "bench correct horse battery staple";
@@ -36,7 +36,7 @@ export async function startWarden(): Promise<Warden> {
   const port = await findFreePort();
   let server: RunningServer;
   try {
-    server = await startWrangler({
+    server = await startServer({
       port,
       persistTo,
       envFile,

@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * @module One real `wrangler dev` per test file, started the way `npm start` starts it
+ * @module One real the server of `npm start` per test file, started the way `npm start` starts it
  * (src/cli/dev-server.ts) but isolated: a free port, a temporary `--persist-to` directory
  * with the D1 migrations applied, random secrets passed with `--var`, and an empty env file
  * instead of the developer's `.dev.vars`, which stays untouched.
@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
-import { applyLocalMigrations, findFreePort, startWrangler, type RunningServer } from "../../src/cli/dev-server.ts";
+import { applyLocalMigrations, findFreePort, startServer, type RunningServer } from "../../src/cli/dev-server.ts";
 
 export interface TestServer {
   /** `http://127.0.0.1:{port}` */
@@ -41,7 +41,7 @@ export function useServer(): TestServer {
     await writeFile(envFile, "");
     await applyLocalMigrations({ persistTo });
     const port = await findFreePort();
-    running = await startWrangler({
+    running = await startServer({
       port,
       persistTo,
       envFile,

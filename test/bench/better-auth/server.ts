@@ -4,7 +4,8 @@
  * SQLite (Node's built-in `node:sqlite`, which Better Auth's Kysely adapter accepts directly as a
  * `DatabaseSync`), and passwords hashed with Warden's own argon2id function (@noble/hashes,
  * m=19456 KiB, t=2, p=1) instead of Better Auth's default scrypt, so both pay the same hash
- * cost. The bearer plugin lets the load generator send the session token in `Authorization`.
+ * cost. Its version is pinned in package.json, so runs on different days compare the same
+ * Better Auth. The bearer plugin lets the load generator send the session token in `Authorization`.
  *
  *   node test/bench/better-auth/server.ts PORT DB_FILE
  *
@@ -22,6 +23,9 @@ import { normalizePassword } from "../../../src/crypto/password-policy.ts";
 const [port, file] = process.argv.slice(2);
 const db = new DatabaseSync(file);
 db.exec("PRAGMA journal_mode = WAL");
+// As durable as Warden: a tenant object's commit is on disk before it answers, so every
+// Better Auth commit is synced too (WAL's default, NORMAL, may lose the last commits on a crash).
+db.exec("PRAGMA synchronous = FULL");
 const baseURL = `http://127.0.0.1:${port}`;
 
 const auth = betterAuth({

@@ -1,9 +1,11 @@
 /// <reference types="node" />
 /**
  * @module `--vs better-auth`: the comparable scenarios against Better Auth (Node, SQLite, the
- * same argon2id cost), started by the harness on the same machine in the same run: sign-up,
- * sign-in, session check, and revoke-other-sessions then check, with how long a revoked
- * session stays usable.
+ * same argon2id cost, the same durability), started by the harness on the same machine in the
+ * same run: sign-up, sign-in, the session check at 16 and at 64 connections, each in three
+ * rounds that alternate which system goes first (runs here vary by ±20 %), reported as the
+ * median with the spread and the ratio of each round; and revoke-other-sessions then check,
+ * with how long a revoked session stays usable.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -14,7 +16,7 @@ import { findFreePort } from "../../../src/cli/dev-server.ts";
 import type { Ctx } from "../context.ts";
 import { load } from "../load.ts";
 import { sampler, treeRss } from "../proc.ts";
-import { percentile, type Row } from "../stats.ts";
+import { median, percentile, type Row } from "../stats.ts";
 import { http, PASSWORD } from "../warden.ts";
 import { failures, SLUG } from "./http.ts";
 
@@ -65,71 +67,130 @@ async function baSessionActive(url: string, token: string): Promise<boolean> {
   return res.status === 200 && body !== "null";
 }
 
+/** Rounds of every comparison; the systems alternate which goes first from round to round. */
+const ROUNDS = 3;
+
+interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+  failures: number;
+  rss: number | null;
+}
+
+/** One row from the rounds of one system: the medians, with the spread in the note. */
+function summarise(scenario: string, system: Row["system"], samples: Sample[], what: string, ratios?: number[]): Row {
+  const rps = samples.map((x) => x.rps);
+  const spread = `${Math.round(Math.min(...rps)).toLocaleString("en")}–${Math.round(Math.max(...rps)).toLocaleString("en")}/s`;
+  const fails = samples.reduce((n, x) => n + x.failures, 0);
+  const ratioNote = ratios?.length ? `; W/BA per round ${ratios.map((r) => `×${r.toFixed(2)}`).join(" ")}` : "";
+  return {
+    scenario,
+    system,
+    rps: median(rps),
+    p50: median(samples.map((x) => x.p50)),
+    p99: median(samples.map((x) => x.p99)),
+    rss: Math.max(0, ...samples.map((x) => x.rss ?? 0)) || null,
+    note: failures(fails, `${what}; median of ${samples.length} rounds, spread ${spread}${ratioNote}`),
+  };
+}
+
 export async function versus(c: Ctx, key: string): Promise<Row[]> {
   const ba = await startBetterAuth();
-  const rows: Row[] = [];
   try {
     const d = c.sizes.durationS;
-    const conns = c.sizes.connections;
     const emails: Record<string, string[]> = { warden: [], "better-auth": [] };
     const sys = {
       warden: { url: c.w.url, rss: c.w.rss, signup: `/v1/${SLUG}/signup`, signin: `/v1/${SLUG}/login` },
       "better-auth": { url: ba.url, rss: ba.rss, signup: "/api/auth/sign-up/email", signin: "/api/auth/sign-in/email" },
     } as const;
-
-    for (const name of ["warden", "better-auth"] as const) {
-      const s = sys[name];
-      let n = 0;
-      let mem = sampler(s.rss);
-      const origin = { origin: s.url };
-      const up = await load({
-        url: s.url, connections: 2, durationS: d, method: "POST", path: s.signup, headers: origin,
+    type Name = keyof typeof sys;
+    const samples = new Map<string, Sample[]>();
+    const keep = (k: string, x: Sample) => samples.set(k, [...(samples.get(k) ?? []), x]);
+    let n = 0;
+    const measure = async (name: Name, spec: Omit<Parameters<typeof load>[0], "url" | "durationS">): Promise<Sample> => {
+      const mem = sampler(sys[name].rss);
+      const r = await load({ url: sys[name].url, durationS: d, ...spec });
+      return { ...r, rss: mem.stop() };
+    };
+    const signUp = (name: Name) =>
+      measure(name, {
+        connections: 2, method: "POST", path: sys[name].signup, headers: { origin: sys[name].url },
         body: () => {
           const email = `vs-${name}-${n++}@bench.invalid`;
+          if (emails[name].length < 64) emails[name].push(email);
           return JSON.stringify(name === "warden" ? { email, password: PASSWORD } : { email, password: PASSWORD, name: "Bench" });
         },
       });
-      emails[name] = Array.from({ length: Math.min(n, 64) }, (_, i) => `vs-${name}-${i}@bench.invalid`);
-      rows.push({ scenario: "vs: sign-up", system: name, ...up, rss: mem.stop(), note: failures(up.failures, "2 connections") });
-
-      let m = 0;
-      mem = sampler(s.rss);
-      const inn = await load({
-        url: s.url, connections: 1, durationS: d, method: "POST", path: s.signin, headers: origin,
+    let m = 0;
+    const signIn = (name: Name) =>
+      measure(name, {
+        connections: 1, method: "POST", path: sys[name].signin, headers: { origin: sys[name].url },
         body: () => {
           const email = emails[name][m++ % Math.min(emails[name].length, 32)];
           return JSON.stringify(name === "warden" ? { login: email, password: PASSWORD } : { email, password: PASSWORD });
         },
       });
-      rows.push({ scenario: "vs: sign-in", system: name, ...inn, rss: mem.stop(), note: failures(inn.failures, "1 connection") });
+    // Session check: Warden's consistent check is introspection; Better Auth's is get-session.
+    let wTokens: string[] = [];
+    let bTokens: string[] = [];
+    let inactive = 0;
+    let k = 0;
+    const check = (name: Name, connections: number) =>
+      name === "warden"
+        ? measure(name, {
+            connections, method: "POST", path: `/v1/${SLUG}/introspect`, headers: { authorization: `Bearer ${key}` },
+            body: () => JSON.stringify({ token: wTokens[k++ % wTokens.length] }),
+          })
+        : measure(name, {
+            connections, method: "GET", path: "/api/auth/get-session",
+            headers: { authorization: `Bearer ${bTokens[0]}`, origin: ba.url },
+            onResponse: (status, body) => void (status === 200 && body === "null" && inactive++),
+          });
+
+    const scenarios: [string, (name: Name) => Promise<Sample>][] = [
+      ["vs: sign-up", signUp],
+      ["vs: sign-in", signIn],
+      ["vs: session check (16)", (name) => check(name, 16)],
+      ["vs: session check (64)", (name) => check(name, 64)],
+    ];
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternate the order, so neither system always runs on a machine the other just warmed.
+      const order: Name[] = round % 2 === 0 ? ["warden", "better-auth"] : ["better-auth", "warden"];
+      for (const [scenario, run] of scenarios) {
+        if (scenario.startsWith("vs: session check") && !wTokens.length) {
+          wTokens = await Promise.all(emails.warden.slice(0, 8).map(async (e) => (await http(c.w.url, "POST", `/v1/${SLUG}/login`, { body: { login: e, password: PASSWORD } })).body.access_token as string));
+          for (const e of emails["better-auth"].slice(0, 8)) bTokens.push(await baSignIn(ba.url, e));
+        }
+        for (const name of order) {
+          const x = await run(name);
+          if (name === "better-auth" && scenario.startsWith("vs: session check")) x.failures += inactive, (inactive = 0);
+          keep(`${scenario}|${name}`, x);
+          c.log(`  round ${round + 1} ${scenario} [${name}]: ${x.rps.toFixed(0)}/s p50 ${x.p50.toFixed(2)} ms`);
+        }
+      }
     }
 
-    // Session check: Warden's consistent check is introspection; Better Auth's is get-session.
-    const wTokens = await Promise.all(emails.warden.slice(0, 8).map(async (e) => (await http(c.w.url, "POST", `/v1/${SLUG}/login`, { body: { login: e, password: PASSWORD } })).body.access_token as string));
-    const bTokens: string[] = [];
-    for (const e of emails["better-auth"].slice(0, 8)) bTokens.push(await baSignIn(ba.url, e));
-    let k = 0;
-    let mem = sampler(c.w.rss);
-    const wc = await load({
-      url: c.w.url, connections: conns, durationS: d, method: "POST", path: `/v1/${SLUG}/introspect`, headers: { authorization: `Bearer ${key}` },
-      body: () => JSON.stringify({ token: wTokens[k++ % wTokens.length] }),
-    });
-    rows.push({ scenario: "vs: session check", system: "warden", ...wc, rss: mem.stop(), note: failures(wc.failures, `POST /introspect, ${conns} connections`) });
-    let inactive = 0;
-    mem = sampler(ba.rss);
-    const bc = await load({
-      url: ba.url, connections: conns, durationS: d, method: "GET", path: "/api/auth/get-session",
-      headers: { authorization: `Bearer ${bTokens[0]}`, origin: ba.url },
-      onResponse: (status, body) => void (status === 200 && body === "null" && inactive++),
-    });
-    rows.push({ scenario: "vs: session check", system: "better-auth", ...bc, rss: mem.stop(), note: failures(bc.failures + inactive, `GET /get-session, ${conns} connections`) });
-
+    const rows: Row[] = [];
+    const what: Record<string, [string, string]> = {
+      "vs: sign-up": ["2 connections", "2 connections"],
+      "vs: sign-in": ["1 connection", "1 connection"],
+      "vs: session check (16)": ["POST /introspect, 16 connections", "GET /get-session, 16 connections"],
+      "vs: session check (64)": ["POST /introspect, 64 connections", "GET /get-session, 64 connections"],
+    };
+    for (const [scenario] of scenarios) {
+      const w = samples.get(`${scenario}|warden`)!;
+      const b = samples.get(`${scenario}|better-auth`)!;
+      const ratios = w.map((x, i) => x.rps / b[i].rps);
+      rows.push({ ...summarise(scenario, "warden", w, what[scenario][0], ratios), target: "≥ 1.0× Better Auth", met: (median(ratios) ?? 0) >= 1 });
+      rows.push(summarise(scenario, "better-auth", b, what[scenario][1]));
+    }
     rows.push(await revokeThenCheck(c, "warden", key, emails.warden[0], ba.url));
     rows.push(await revokeThenCheck(c, "better-auth", key, emails["better-auth"][0], ba.url));
+    return rows;
   } finally {
     await ba.stop();
   }
-  return rows;
 }
 
 /**
