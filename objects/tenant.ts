@@ -32,6 +32,7 @@ import * as roles from "./tenant/flows/roles.ts";
 import * as auditLog from "./tenant/flows/audit.ts";
 import * as transfer from "./tenant/flows/transfer.ts";
 import * as seeding from "./tenant/flows/seed.ts";
+import * as browser from "./tenant/flows/browser.ts";
 
 const SECRET_CACHE_MAX = 10_000;
 /** Outbox rows delivered from memory are deleted this many at a time. */
@@ -352,6 +353,13 @@ export class TenantObject extends Server<Env> implements Runtime {
   requestEmailVerification(i: { accessToken: string; meta: RequestMeta }) { return account.requestEmailVerification(this, i); }
   verifyEmail(i: { token: string; meta: RequestMeta }) { return account.verifyEmail(this, i); }
   unlockUser(i: Parameters<typeof account.unlockUser>[1]) { return account.unlockUser(this, i); }
+
+  // ---- RPC: the hosted pages (browser session bound to a Warden session)
+
+  pageContext() { return browser.pageContext(this); }
+  bindBrowser(i: browser.BindBrowserInput) { return browser.bindBrowser(this, i); }
+  browserSession(i: { cookieHash: string | null }) { return browser.browserSession(this, i); }
+  endBrowserSession(i: { cookieHash: string | null; meta: RequestMeta }) { return browser.endBrowserSession(this, i); }
 
   // ------------------------------------------------------------------ RPC: operators
 

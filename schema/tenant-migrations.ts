@@ -187,4 +187,20 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   DROP TABLE refresh_tokens;
   ALTER TABLE refresh_tokens_v2 RENAME TO refresh_tokens;
   `,
+  // 3: the hosted pages: the browser's cookie bound to its Warden session (only its SHA-256,
+  // one per session, since every sign-in makes a new session), and the scopes each user has
+  // consented to per OAuth client
+  `
+  ALTER TABLE sessions ADD COLUMN browser_hash TEXT;
+  CREATE UNIQUE INDEX sessions_browser ON sessions (browser_hash) WHERE browser_hash IS NOT NULL;
+
+  CREATE TABLE consents (
+    user_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+  ) WITHOUT ROWID;
+  `,
 ];

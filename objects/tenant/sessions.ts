@@ -25,6 +25,8 @@ export interface SessionRow {
   user_agent: string | null;
   revoked_at: number | null;
   revoke_reason: string | null;
+  /** SHA-256 of the hosted pages' browser cookie bound to this session, if any (see browser.ts). */
+  browser_hash: string | null;
 }
 
 /** Tokens kept per session besides the newest, for reuse detection; older rotated ones are simply unknown. */

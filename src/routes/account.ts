@@ -18,10 +18,15 @@ export const accountRoutes = new Hono<AppEnv>();
 /** What a link request needs: the address as typed (NFKC) and normalised, Turnstile's verdict, request metadata. */
 async function linkRequest(c: Context<AppEnv>) {
   const b = await readBody(c, emailBody);
-  const emailNorm = normalizeEmail(b.email);
-  if (!emailNorm) throw new AuthError("invalid_request", undefined, { details: [{ path: "email", code: "invalid_format", message: "not a valid email address" }] });
   const turnstileVerified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
-  return { email: b.email.normalize("NFKC"), emailNorm, meta: meta(c), turnstileVerified };
+  return emailRequest(c, b.email, turnstileVerified);
+}
+
+/** The input of a magic-link or forgot-password request, for the REST routes and the hosted pages alike. */
+export function emailRequest(c: Context<AppEnv>, email: string, turnstileVerified: boolean) {
+  const emailNorm = normalizeEmail(email);
+  if (!emailNorm) throw new AuthError("invalid_request", undefined, { details: [{ path: "email", code: "invalid_format", message: "not a valid email address" }] });
+  return { email: email.normalize("NFKC"), emailNorm, meta: meta(c), turnstileVerified };
 }
 
 const accepted = (c: Context<AppEnv>) => noStore(c, {}, 202);

@@ -3,8 +3,11 @@
  * introspection and the JWKS. Passwords are normalised, checked and hashed here, in the Worker;
  * the tenant object stores, compares versions and decides.
  */
-import { Hono } from "hono";
-import { AuthError, unwrap } from "../errors.ts";
+import { Hono, type Context } from "hono";
+import type { z } from "zod";
+import { AuthError, unwrap, type Result } from "../errors.ts";
+import type { TokenResponse } from "../../objects/tenant/runtime.ts";
+import type { LoginChallenge } from "../../objects/tenant/flows/auth.ts";
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from "../crypto/password.ts";
 import { normalizePassword } from "../crypto/password-policy.ts";
 import { normalizeEmail, normalizeLogin, normalizeUsername } from "../../schema/identifiers.ts";
@@ -31,10 +34,15 @@ export function identifiers(b: { email?: string; username?: string }) {
 
 authRoutes.post("/signup", async (c) => {
   const b = await readBody(c, signupBody);
-  const ids = identifiers(b);
   const verified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
+  return noStore(c, unwrap(await createAccount(c, b, verified)), 201);
+});
+
+/** Sign-up as both the REST route and the hosted sign-up page run it (one code path for both). */
+export async function createAccount(c: Context<AppEnv>, b: z.infer<typeof signupBody>, turnstileVerified: boolean): Promise<Result<TokenResponse>> {
+  const ids = identifiers(b);
   const stub = c.get("tenant");
-  const r = await withPolicy(c.get("slug"), b.password, (password) =>
+  return withPolicy(c.get("slug"), b.password, (password) =>
     stub.signup({
       email: b.email?.normalize("NFKC") ?? null,
       username: b.username?.normalize("NFKC") ?? null,
@@ -43,11 +51,10 @@ authRoutes.post("/signup", async (c) => {
       password,
       metadata: b.metadata ?? {},
       meta: meta(c),
-      turnstileVerified: verified,
+      turnstileVerified,
     }),
   );
-  return noStore(c, unwrap(r), 201);
-});
+}
 
 /**
  * Two calls around the hash check: `loginStart` counts the attempt and returns the stored hash
@@ -56,18 +63,24 @@ authRoutes.post("/signup", async (c) => {
  */
 authRoutes.post("/login", async (c) => {
   const b = await readBody(c, loginBody);
+  const verified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
+  return noStore(c, unwrap(await passwordLogin(c, b, verified)));
+});
+
+/** The password login as both the REST route and the hosted sign-in page run it (one code path for both). */
+export async function passwordLogin(c: Context<AppEnv>, b: { login: string; password: string }, turnstileVerified: boolean): Promise<Result<TokenResponse>> {
   const login = normalizeLogin(b.login);
   if (!login) throw new AuthError("invalid_request", undefined, { details: [{ path: "login", code: "invalid_format", message: "an email address or a username" }] });
-  const verified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
   const stub = c.get("tenant");
-  const start = unwrap(await stub.loginStart({ login, meta: meta(c), turnstileVerified: verified }));
+  const begun: Result<LoginChallenge> = await stub.loginStart({ login, meta: meta(c), turnstileVerified });
+  if (!begun.ok) return begun;
+  const start = begun.value;
   rememberPolicy(c.get("slug"), start.policy);
   const password = normalizePassword(b.password);
   const ok = (await verifyPassword(password, start.hash ?? dummyHash(start.policy.hash))) && start.hash !== null;
   const rehash = ok && needsRehash(start.hash!, start.policy.hash) ? { hash: await hashPassword(password, start.policy.hash), algorithm: start.policy.hash } : null;
-  const r = await stub.loginFinish({ userId: start.userId, attemptKey: start.attemptKey, verified: ok, secretVersion: start.secretVersion, rehash, meta: meta(c) });
-  return noStore(c, unwrap(r));
-});
+  return stub.loginFinish({ userId: start.userId, attemptKey: start.attemptKey, verified: ok, secretVersion: start.secretVersion, rehash, meta: meta(c) });
+}
 
 authRoutes.post("/refresh", async (c) => {
   const b = await readBody(c, refreshBody, { form: true });
