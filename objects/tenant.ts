@@ -33,6 +33,7 @@ import * as auditLog from "./tenant/flows/audit.ts";
 import * as transfer from "./tenant/flows/transfer.ts";
 import * as seeding from "./tenant/flows/seed.ts";
 import * as browser from "./tenant/flows/browser.ts";
+import * as clients from "./tenant/flows/clients.ts";
 
 const SECRET_CACHE_MAX = 10_000;
 /** Outbox rows delivered from memory are deleted this many at a time. */
@@ -395,6 +396,15 @@ export class TenantObject extends Server<Env> implements Runtime {
   auditVerify(i: { by: Operator }) { return auditLog.auditVerify(this, i); }
   importUsers(i: { users: transfer.ImportUser[]; meta: RequestMeta }) { return transfer.importUsers(this, i); }
   exportUsers(i: { cursor: string | null; meta: RequestMeta }) { return transfer.exportUsers(this, i); }
+
+  // ---- RPC: OAuth clients (ADMIN_TOKEN or a manage key: `by`)
+
+  createClient(i: { by: Operator; metadata: unknown; meta: RequestMeta }) { return clients.createClient(this, i); }
+  listClients(i: { by: Operator }) { return clients.listClients(this, i); }
+  showClient(i: { by: Operator; clientId: string }) { return clients.showClient(this, i); }
+  updateClient(i: { by: Operator; clientId: string; patch: Record<string, unknown>; meta: RequestMeta }) { return clients.updateClientFlow(this, i); }
+  deleteClient(i: { by: Operator; clientId: string; meta: RequestMeta }) { return clients.deleteClientFlow(this, i); }
+  rotateClientSecret(i: { by: Operator; clientId: string; meta: RequestMeta }) { return clients.rotateClientSecretFlow(this, i); }
 
   // ------------------------------------------------------------------ platform entry points
 

@@ -10,6 +10,7 @@ import { hmacSha256B64 } from "../../src/crypto/digest.ts";
 import { randomToken, sessionId } from "../../src/crypto/random.ts";
 import { due, type RequestMeta, type TenantCtx } from "./context.ts";
 import { appendEvent } from "./events.ts";
+import { endGrantsOfSessions, endGrantsOfUser } from "./oauth/grants.ts";
 import { all, one, run } from "./sql.ts";
 
 export interface SessionRow {
@@ -125,6 +126,7 @@ export function revokeSession(ctx: TenantCtx, s: SessionRow, reason: string, typ
   if (n === 0) return false;
   ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", s.id);
   appendEvent(ctx, type, { sub: s.user_id, sid: s.id, reason });
+  endGrantsOfSessions(ctx, [s.id], reason, type);
   due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
   return true;
 }
@@ -140,6 +142,9 @@ export function revokeUserSessions(ctx: TenantCtx, userId: string, reason: strin
     ctx.now, reason, userId, keep ?? "",
   ).map((r) => r.id);
   for (const id of ids) ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", id);
+  // Every grant of the user, the kept session's too: the secret rotation around this call has
+  // killed their refresh tokens (keyed with the old secret) and access tokens (older `ver`).
+  endGrantsOfUser(ctx, userId, reason);
   if (ids.length) due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
   return ids;
 }
@@ -200,6 +205,7 @@ export function expireDueSessions(ctx: TenantCtx, limit: number): number {
     ctx.sql.exec("UPDATE sessions SET revoked_at = ?, revoke_reason = 'expired' WHERE id IN (SELECT value FROM json_each(?))", ctx.now, ids);
     ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id IN (SELECT value FROM json_each(?))", ids);
     for (const r of ended) appendEvent(ctx, "session.expired", { sub: r.user_id, sid: r.id, reason: "expired" });
+    endGrantsOfSessions(ctx, ended.map((r) => r.id), "expired", "session.expired");
     due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
   }
   return rows.length;
