@@ -33,6 +33,9 @@ import * as auditLog from "./tenant/flows/audit.ts";
 import * as transfer from "./tenant/flows/transfer.ts";
 import * as seeding from "./tenant/flows/seed.ts";
 import * as browser from "./tenant/flows/browser.ts";
+import * as authz from "./tenant/flows/authorize.ts";
+import * as consents from "./tenant/flows/consents.ts";
+import * as endSession from "./tenant/flows/end-session.ts";
 import * as clients from "./tenant/flows/clients.ts";
 
 const SECRET_CACHE_MAX = 10_000;
@@ -361,6 +364,10 @@ export class TenantObject extends Server<Env> implements Runtime {
   bindBrowser(i: browser.BindBrowserInput) { return browser.bindBrowser(this, i); }
   browserSession(i: { cookieHash: string | null }) { return browser.browserSession(this, i); }
   endBrowserSession(i: { cookieHash: string | null; meta: RequestMeta }) { return browser.endBrowserSession(this, i); }
+  authorize(i: authz.AuthorizeInput) { return authz.authorize(this, i); }
+  endSession(i: endSession.EndSessionInput) { return endSession.endSession(this, i); }
+  listApps(i: { cookieHash: string | null }) { return consents.listApps(this, i); }
+  removeApp(i: { cookieHash: string | null; clientId: string; meta: RequestMeta }) { return consents.removeApp(this, i); }
 
   // ------------------------------------------------------------------ RPC: operators
 

@@ -21,6 +21,7 @@ import { adminOperatorRoutes, operatorRoutes } from "./routes/admin/operator.ts"
 import { authRoutes } from "./routes/auth.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
+import { browserRoutes } from "./routes/pages/index.ts";
 
 export function errorResponse(e: AuthError): Response {
   const headers: Record<string, string> = { "Cache-Control": "no-store", "Content-Type": "application/json" };
@@ -74,6 +75,8 @@ export function buildApp(): Hono<AppEnv> {
   t.route("/", mfaRoutes);
   t.route("/", accountRoutes);
   t.route("/", eventRoutes);
+  // The hosted pages, /oauth/authorize and /oauth/logout: HTML, with their own error page.
+  t.route("/", browserRoutes);
   // Users, roles and audit of this tenant for its `manage` API keys: the admin's handlers, see routes/admin/operator.ts.
   t.route("/admin", operatorRoutes(asManageKey));
   app.route("/v1/:tenant", t);

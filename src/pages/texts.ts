@@ -144,5 +144,6 @@ export const texts = {
   },
   field: {
     required: "Fill in this field.",
+    email: "Enter a valid email address.",
   },
 } as const;
