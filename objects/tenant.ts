@@ -37,6 +37,8 @@ import * as authz from "./tenant/flows/authorize.ts";
 import * as consents from "./tenant/flows/consents.ts";
 import * as endSession from "./tenant/flows/end-session.ts";
 import * as clients from "./tenant/flows/clients.ts";
+import * as discovery from "./tenant/flows/oauth/discovery.ts";
+import * as oauthToken from "./tenant/flows/oauth/token.ts";
 
 const SECRET_CACHE_MAX = 10_000;
 /** Outbox rows delivered from memory are deleted this many at a time. */
@@ -403,6 +405,11 @@ export class TenantObject extends Server<Env> implements Runtime {
   auditVerify(i: { by: Operator }) { return auditLog.auditVerify(this, i); }
   importUsers(i: { users: transfer.ImportUser[]; meta: RequestMeta }) { return transfer.importUsers(this, i); }
   exportUsers(i: { cursor: string | null; meta: RequestMeta }) { return transfer.exportUsers(this, i); }
+
+  // ---- RPC: the OAuth / OpenID Connect provider
+
+  discovery() { return discovery.discovery(this); }
+  oauthToken(i: oauthToken.TokenInput) { return oauthToken.token(this, i); }
 
   // ---- RPC: OAuth clients (ADMIN_TOKEN or a manage key: `by`)
 

@@ -22,10 +22,13 @@ import { authRoutes } from "./routes/auth.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
 import { browserRoutes } from "./routes/pages/index.ts";
+import { discoveryRoutes, rootDiscoveryRoutes } from "./routes/oauth/discovery.ts";
+import { tokenRoutes } from "./routes/oauth/token.ts";
 
 export function errorResponse(e: AuthError): Response {
   const headers: Record<string, string> = { "Cache-Control": "no-store", "Content-Type": "application/json" };
   if (e.retryAfter !== undefined) headers["Retry-After"] = String(Math.max(1, Math.ceil(e.retryAfter)));
+  if (e.challenge) headers["WWW-Authenticate"] = e.challenge;
   return new Response(JSON.stringify(e.toBody()), { status: e.status, headers });
 }
 
@@ -48,6 +51,7 @@ export function buildApp(): Hono<AppEnv> {
   );
 
   app.get("/health", (c) => c.json({ status: "healthy", message: "API is running" }));
+  app.route("/", rootDiscoveryRoutes);
 
   const admin = new Hono<AppEnv>();
   admin.use("*", adminAuth());
@@ -77,6 +81,8 @@ export function buildApp(): Hono<AppEnv> {
   t.route("/", eventRoutes);
   // The hosted pages, /oauth/authorize and /oauth/logout: HTML, with their own error page.
   t.route("/", browserRoutes);
+  t.route("/", discoveryRoutes);
+  t.route("/", tokenRoutes);
   // Users, roles and audit of this tenant for its `manage` API keys: the admin's handlers, see routes/admin/operator.ts.
   t.route("/admin", operatorRoutes(asManageKey));
   app.route("/v1/:tenant", t);

@@ -54,7 +54,8 @@ export function isLive(s: SessionRow, now: number): boolean {
   return s.revoked_at === null && now < s.expires_at && now < s.idle_expires_at;
 }
 
-function newRefreshToken(ctx: TenantCtx, sid: string, secret: Uint8Array): string {
+/** A new current refresh token of the chain `sid` (a session, or an OAuth grant). */
+export function newRefreshToken(ctx: TenantCtx, sid: string, secret: Uint8Array): string {
   const token = `${sid}.${randomToken(32)}`;
   ctx.sql.exec("INSERT INTO refresh_tokens (session_id, hash, issued_at) VALUES (?, ?, ?)", sid, refreshHash(secret, token), ctx.now);
   return token;

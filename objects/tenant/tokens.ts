@@ -86,7 +86,9 @@ export async function verifyAccessToken(
     if (!k || k.alg !== o.settings.token_alg) return null;
     key = k.verify;
   }
-  const claims = await verifyJwt(token, key, { alg, issuer: o.issuer, audience: audienceOf(o.slug, o.settings), typ: "at+jwt", nowMs: o.now });
+  // A client's token may carry an RFC 8707 resource as `aud`; `checkGrantLive` holds it to its grant's.
+  const audience = typeof payload.client_id === "string" ? undefined : audienceOf(o.slug, o.settings);
+  const claims = await verifyJwt(token, key, { alg, issuer: o.issuer, audience, typ: "at+jwt", nowMs: o.now });
   if (!claims) return null;
   // jose checks `iat` only against a maxTokenAge; a token issued in the future is not valid yet.
   if (typeof claims.iat !== "number" || claims.iat * 1000 > o.now + IAT_LEEWAY_MS) return null;
@@ -110,6 +112,7 @@ export function checkGrantLive(ctx: TenantCtx, claims: AccessClaims): GrantRow |
   if (typeof claims.client_id !== "string") return null;
   const g = getGrant(ctx.sql, claims.sid);
   if (!g || g.revoked_at !== null || g.client_id !== claims.client_id) return null;
+  if (claims.aud !== (g.resource ?? audienceOf(ctx.slug, ctx.settings))) return null;
   if (g.session_id === null) return g.user_id === null && claims.sub === g.client_id && one(ctx.sql, "SELECT 1 AS x FROM clients WHERE client_id = ?", g.client_id) ? g : null;
   return g.user_id === claims.sub ? g : null;
 }
