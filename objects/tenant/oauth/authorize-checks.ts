@@ -123,7 +123,8 @@ export function checkLengths(p: Params): Check<null> {
 /** The interaction a valid request still needs: signing in (none, too old, or prompt=login), or consent. */
 export function needsLogin(o: { signedIn: boolean; authTime: number; requestedAt: number; prompt: Set<string>; maxAge: number | null; now: number }): boolean {
   if (!o.signedIn) return true;
-  // prompt=login: the sign-in must come after the request (OIDC Core 3.1.2.1, "reauthenticate").
-  if (o.prompt.has("login") && o.authTime < o.requestedAt) return true;
-  return o.maxAge !== null && o.now - o.authTime > o.maxAge * 1000;
+  // A sign-in made after this request arrived satisfies both prompt=login ("reauthenticate")
+  // and max_age (OIDC Core 3.1.2.1; max_age=0 is prompt=login).
+  if (o.authTime >= o.requestedAt) return false;
+  return o.prompt.has("login") || (o.maxAge !== null && o.now - o.authTime > o.maxAge * 1000);
 }
