@@ -177,7 +177,7 @@ describe("authorize: the code flow", () => {
     const b = new Browser();
     const first = redirectParams(await signIn(b, t, await b.get(authorizeUrl(t, cid, challenge)), email));
     expect(first.get("code")).toBeTruthy();
-    for (const extra of [{ prompt: "login" }, { max_age: "0" }]) {
+    for (const extra of [{ prompt: "login" }, { max_age: "0" }] as Record<string, string>[]) {
       const again = await b.get(authorizeUrl(t, cid, challenge, extra));
       expect(again.status, JSON.stringify(extra)).toBe(200);
       expect(again.html).toContain('name="password"');
