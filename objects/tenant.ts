@@ -39,6 +39,9 @@ import * as endSession from "./tenant/flows/end-session.ts";
 import * as clients from "./tenant/flows/clients.ts";
 import * as discovery from "./tenant/flows/oauth/discovery.ts";
 import * as oauthToken from "./tenant/flows/oauth/token.ts";
+import * as oauthIntrospection from "./tenant/flows/oauth/introspection.ts";
+import * as oauthRevocation from "./tenant/flows/oauth/revocation.ts";
+import type { PresentedClient } from "./tenant/oauth/client-auth.ts";
 
 const SECRET_CACHE_MAX = 10_000;
 /** Outbox rows delivered from memory are deleted this many at a time. */
@@ -357,7 +360,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   forgotPassword(i: account.EmailRequestInput) { return account.forgotPassword(this, i); }
   resetPassword(i: account.ResetPasswordInput) { return account.resetPassword(this, i); }
   requestEmailVerification(i: { accessToken: string; meta: RequestMeta }) { return account.requestEmailVerification(this, i); }
-  verifyEmail(i: { token: string; meta: RequestMeta }) { return account.verifyEmail(this, i); }
+  verifyEmail(i: { token: string; accessToken: string | null; meta: RequestMeta }) { return account.verifyEmail(this, i); }
   unlockUser(i: Parameters<typeof account.unlockUser>[1]) { return account.unlockUser(this, i); }
 
   // ---- RPC: the hosted pages (browser session bound to a Warden session)
@@ -410,6 +413,8 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   discovery() { return discovery.discovery(this); }
   oauthToken(i: oauthToken.TokenInput) { return oauthToken.token(this, i); }
+  clientIntrospect(i: { client: PresentedClient; token: string }) { return oauthIntrospection.clientIntrospect(this, i); }
+  clientRevoke(i: { client: PresentedClient; token: string }) { return oauthRevocation.clientRevoke(this, i); }
 
   // ---- RPC: OAuth clients (ADMIN_TOKEN or a manage key: `by`)
 

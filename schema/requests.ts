@@ -23,7 +23,8 @@ export const refreshBody = z.strictObject({ refresh_token: str(512) });
 
 export const patchMeBody = z
   .strictObject({
-    current_password: password,
+    /** Required when the account has a password; an account without one (magic link, claimed) omits it. */
+    current_password: password.optional(),
     new_password: password.optional(),
     new_username: str(256).optional(),
     new_email: str(320).optional(),

@@ -187,7 +187,13 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   DROP TABLE refresh_tokens;
   ALTER TABLE refresh_tokens_v2 RENAME TO refresh_tokens;
   `,
-  // 3: the OAuth / OpenID Connect provider: registered clients (secret hashed), authorization
+  // 3: a pending email change (PATCH /me new_email) waits on the user row until a link sent to
+  // the new address is used; not UNIQUE, so a pending address is not reserved against others
+  `
+  ALTER TABLE users ADD COLUMN pending_email TEXT;
+  ALTER TABLE users ADD COLUMN pending_email_norm TEXT;
+  `,
+  // 4: the OAuth / OpenID Connect provider: registered clients (secret hashed), authorization
   // codes (hashed, single use, 60 s), and grants (one client's authorization under a Warden
   // session, or a machine client's own for client_credentials; their refresh tokens live in
   // refresh_tokens with the grant id as the chain id)

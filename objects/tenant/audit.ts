@@ -36,6 +36,8 @@ export type AuditType =
   | "password.reset_requested"
   | "password.reset"
   | "email.verified"
+  | "email.changed"
+  | "account.claimed"
   | "tenant.created"
   | "tenant.updated"
   | "tenant.deleted"

@@ -13,7 +13,8 @@ import { createOneTimeToken } from "./one-time.ts";
 import { enqueue } from "./outbox.ts";
 import type { UserRow } from "./users.ts";
 
-export type MessageType = "magic_link" | "password_reset" | "email_verify";
+/** `email_change` confirms a new address asked for with `PATCH /me`; its token is used like `email_verify`'s. */
+export type MessageType = "magic_link" | "password_reset" | "email_verify" | "email_change";
 
 /** The webhook body, exactly. */
 export interface Message {
@@ -29,6 +30,7 @@ const CONSUMED_AT: Record<MessageType, string> = {
   magic_link: "magic-link/verify",
   password_reset: "password/reset",
   email_verify: "email/verify",
+  email_change: "email/verify",
 };
 
 /** Queues the message in the caller's transaction; returns it for `logMessage` after the commit. */
@@ -51,10 +53,12 @@ export function logMessage(env: Pick<Env, "ENVIRONMENT" | "LOG_LEVEL">, ctx: Ten
   const configured = !!(d.webhook_url && d.webhook_secret);
   if (env.ENVIRONMENT === "development") {
     const body = msg.type === "password_reset" ? `{"token":"${msg.token}","new_password":"..."}` : `{"token":"${msg.token}"}`;
+    // A verification link completes only with a live session of the account it belongs to.
+    const session = msg.type === "email_verify" || msg.type === "email_change" ? ` -H "authorization: Bearer $ACCESS_TOKEN"` : "";
     log.info("message (development only: contains a one-time token)", {
       ...msg,
       webhook_url: configured ? d.webhook_url : null,
-      use: `curl -X POST ${ctx.issuer}/${CONSUMED_AT[msg.type]} -H 'content-type: application/json' -d '${body}'`,
+      use: `curl -X POST ${ctx.issuer}/${CONSUMED_AT[msg.type]} -H 'content-type: application/json'${session} -d '${body}'`,
     });
   } else if (!configured) {
     log.warn("message dropped: the tenant has no delivery.webhook_url and webhook_secret", { tenant: ctx.slug, type: msg.type });
@@ -66,6 +70,15 @@ export function queueEmailVerification(ctx: TenantCtx, user: UserRow): Message |
   if (!user.email || !user.email_norm) return null;
   const t = createOneTimeToken(ctx, "email_verify", { userId: user.id, email: user.email_norm });
   return sendMessage(ctx, "email_verify", user.email, t);
+}
+
+/**
+ * Issues a verification token for the address a `PATCH /me` asked for and queues the
+ * `email_change` message to that address (not to the current one: the link proves the new inbox).
+ */
+export function queueEmailChange(ctx: TenantCtx, userId: string, to: { raw: string; norm: string }): Message {
+  const t = createOneTimeToken(ctx, "email_verify", { userId, email: to.norm });
+  return sendMessage(ctx, "email_change", to.raw, t);
 }
 
 /**

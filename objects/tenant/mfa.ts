@@ -43,10 +43,9 @@ export function useTotpStep(ctx: TenantCtx, userId: string, step: number): void 
   ctx.sql.exec("UPDATE mfa_totp SET last_step = ? WHERE user_id = ?", step, userId);
 }
 
-/** Removes the TOTP factor and every recovery code. */
-export function deleteMfa(ctx: TenantCtx, userId: string): void {
-  ctx.sql.exec("DELETE FROM mfa_totp WHERE user_id = ?", userId);
-  ctx.sql.exec("DELETE FROM recovery_codes WHERE user_id = ?", userId);
+/** Removes the TOTP factor and every recovery code; returns the rows removed. */
+export function deleteMfa(ctx: TenantCtx, userId: string): number {
+  return run(ctx.sql, "DELETE FROM mfa_totp WHERE user_id = ?", userId) + run(ctx.sql, "DELETE FROM recovery_codes WHERE user_id = ?", userId);
 }
 
 /** Replaces all of the user's recovery codes with new ones; the plaintext is returned once and never stored. */

@@ -17,6 +17,9 @@ export interface UserRow {
   username_norm: string | null;
   email_norm: string | null;
   email_verified: number;
+  /** An email change waiting for its link (display form and normalised); not the login yet. */
+  pending_email: string | null;
+  pending_email_norm: string | null;
   status: "active" | "disabled" | "deleted";
   secret: string;
   secret_version: number;
@@ -31,6 +34,8 @@ export interface PublicUser {
   email: string | null;
   username: string | null;
   email_verified: boolean;
+  /** The address a `PATCH /me` asked for, until its link is used; `email` stays the login until then. */
+  pending_email: string | null;
   status: string;
   metadata: Record<string, unknown>;
   mfa_enabled: boolean;
@@ -58,6 +63,7 @@ export function toPublicUser(sql: SqlStorage, u: UserRow): PublicUser {
     email: u.email,
     username: u.username,
     email_verified: u.email_verified === 1,
+    pending_email: u.pending_email,
     status: u.status,
     metadata: JSON.parse(u.metadata),
     mfa_enabled: mfaEnabled(sql, u.id),

@@ -17,6 +17,11 @@ export function accessToken(c: Context): string {
   return t;
 }
 
+/** An optional bearer token: none → null; present but malformed → 401 invalid_token. */
+export function optionalAccessToken(c: Context): string | null {
+  return c.req.header("authorization") === undefined ? null : accessToken(c);
+}
+
 /** JSON that must not be cached (tokens, anything user-specific). */
 export function noStore(c: Context, body: unknown, status: 200 | 201 | 202 = 200): Response {
   c.header("Cache-Control", "no-store");

@@ -1,6 +1,6 @@
 /**
  * @module Passwordless sign-in and account recovery: magic links, password reset, email
- * verification. Requests for a link answer 202 whether or not the address is known; the
+ * verification (with the account's session). Requests for a link answer 202 whether or not the address is known; the
  * new password of a reset is checked and hashed here, in the Worker.
  */
 import { Hono, type Context } from "hono";
@@ -9,7 +9,7 @@ import { normalizeEmail } from "../../schema/identifiers.ts";
 import { emailBody, oneTimeTokenBody, resetBody } from "../../schema/requests.ts";
 import type { AppEnv } from "../app-env.ts";
 import { noBody, readBody } from "../http/body.ts";
-import { accessToken, answer, meta, noContent, noStore } from "../http/helpers.ts";
+import { accessToken, answer, meta, noContent, noStore, optionalAccessToken } from "../http/helpers.ts";
 import { withPolicy } from "../passwords.ts";
 import { turnstile } from "../turnstile.ts";
 
@@ -60,8 +60,10 @@ accountRoutes.post("/email/verify/request", async (c) => {
   return accepted(c);
 });
 
+/** Needs the account's own session as well as the token (see verifyEmail); without it, 401 `unauthorized`. */
 accountRoutes.post("/email/verify", async (c) => {
+  const token = optionalAccessToken(c);
   const b = await readBody(c, oneTimeTokenBody);
-  unwrap(await c.get("tenant").verifyEmail({ token: b.token, meta: meta(c) }));
+  unwrap(await c.get("tenant").verifyEmail({ token: b.token, accessToken: token, meta: meta(c) }));
   return noContent(c);
 });

@@ -19,9 +19,14 @@ export const meRoutes = new Hono<AppEnv>();
 
 meRoutes.get("/me", (c) => answer(c, c.get("tenant").me({ accessToken: accessToken(c) })));
 
-/** Verifies `password` against the user's stored hash; an account without one costs the same. */
-export async function checkCurrentPassword(stub: TenantStub, token: string, password: string): Promise<{ ok: boolean; secretVersion: number }> {
+/**
+ * Verifies `password` against the user's stored hash; an account without one costs the same.
+ * `undefined` (PATCH /me only) is right exactly when the account has no password: there is
+ * nothing to re-check, so an account left password-less by a magic link or a claim can set one.
+ */
+export async function checkCurrentPassword(stub: TenantStub, token: string, password: string | undefined): Promise<{ ok: boolean; secretVersion: number }> {
   const start = unwrap(await stub.credentialStart({ accessToken: token }));
+  if (password === undefined) return { ok: start.hash === null, secretVersion: start.secretVersion };
   const ok = (await verifyPassword(normalizePassword(password), start.hash ?? dummyHash("argon2id"))) && start.hash !== null;
   return { ok, secretVersion: start.secretVersion };
 }

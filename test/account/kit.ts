@@ -121,6 +121,17 @@ export async function tenantWithUser(settings: Record<string, unknown> = {}): Pr
   return { t, email, user: s.user, access: s.access_token, refresh: s.refresh_token };
 }
 
+/**
+ * Verifies the user's current address the way an owner does: a requested link, used with their
+ * own session. A magic link or reset on a verified account is an ordinary sign-in or reset,
+ * not a claim (which would remove the user's TOTP and end their sessions).
+ */
+export async function verifyOwnEmail(out: Outbound, t: string, email: string, access: string): Promise<void> {
+  expect((await call("POST", `/v1/${t}/email/verify/request`, { token: access })).status).toBe(202);
+  const v = await call("POST", `/v1/${t}/email/verify`, { token: access, body: { token: (await lastMessage(out, t, "email_verify", email)).token } });
+  expect(v.status, JSON.stringify(v.body)).toBe(204);
+}
+
 /** Enrolls and confirms TOTP with the given access token; returns the base32 secret and the first recovery codes. */
 export async function enableTotp(t: string, access: string): Promise<{ secret: string; codes: string[] }> {
   const e = await call("POST", `/v1/${t}/mfa/totp`, { token: access });

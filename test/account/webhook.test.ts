@@ -88,6 +88,13 @@ describe("the development log", () => {
     expect(line.use).toBe(`curl -X POST http://localhost:8787/v1/acme/magic-link/verify -H 'content-type: application/json' -d '{"token":"${msg.token}"}'`);
   });
 
+  it("the call for a verification link carries the account's session, which it needs", () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    logMessage({ ENVIRONMENT: "development", LOG_LEVEL: "info" }, ctx(false), { ...msg, type: "email_change" });
+    const line = JSON.parse(log.mock.calls[0][0] as string);
+    expect(line.use).toBe(`curl -X POST http://localhost:8787/v1/acme/email/verify -H 'content-type: application/json' -H "authorization: Bearer $ACCESS_TOKEN" -d '{"token":"${msg.token}"}'`);
+  });
+
   it("elsewhere never logs the token, and warns when there is no webhook to deliver to", () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});

@@ -87,17 +87,18 @@ describe("PATCH /me", () => {
     expect((await me(t, a.access_token)).status).toBe(200);
   });
 
-  it("an email change: new email stored, unverified, logs in, old email does not", async () => {
+  it("an email change stays pending: the old email is still the login and in the directory", async () => {
     const t = await newTenant();
     const s = await signup(t);
     const r = await patchMe(t, s.access_token, { current_password: PASSWORD, new_email: "New.Address@Example.com" });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body.user).toMatchObject({ email: "New.Address@Example.com", email_verified: false });
-    expect(decodeJwt(r.body.access_token)).toMatchObject({ email: "New.Address@Example.com", ver: 2 });
-    expect((await login(t, "new.address@example.com")).status).toBe(200);
-    expectError(await login(t, s.user.email), 401, "invalid_credentials");
-    const [dir] = await d1Eventually<{ email: string }>("SELECT email FROM user_directory WHERE tenant = ? AND user_id = ? AND email = 'new.address@example.com'", t, s.user.id);
-    expect(dir.email).toBe("new.address@example.com");
+    expect(r.body.user).toMatchObject({ email: s.user.email, pending_email: "New.Address@Example.com" });
+    expect(decodeJwt(r.body.access_token)).toMatchObject({ email: s.user.email, ver: 2 });
+    expect((await me(t, r.body.access_token)).body.pending_email).toBe("New.Address@Example.com");
+    expect((await login(t, s.user.email)).status).toBe(200);
+    expectError(await login(t, "new.address@example.com"), 401, "invalid_credentials");
+    const [dir] = await d1Eventually<{ email: string }>("SELECT email FROM user_directory WHERE tenant = ? AND user_id = ?", t, s.user.id);
+    expect(dir.email).toBe(s.user.email);
   });
 
   it("a username change to a taken one is 409 conflict", async () => {

@@ -86,7 +86,7 @@ describe("outbox", () => {
     await breakD1(t);
     const s = await signup(t, { email: "first@example.com" });
     clock.advance(1000);
-    const r = await call("PATCH", `/v1/${t}/me`, { token: s.access_token, body: { current_password: PASSWORD, new_email: "second@example.com" } });
+    const r = await admin("PATCH", `/tenants/${t}/users/${s.user.id}`, { email: "second@example.com" });
     expect(r.status).toBe(200);
     await eventually(async () => (await pendingD1(t)).every((x) => x.attempts >= 1));
     await restoreD1(t);

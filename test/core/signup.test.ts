@@ -22,6 +22,7 @@ describe("signup", () => {
       email,
       username: "Ann.Smith",
       email_verified: false,
+      pending_email: null,
       status: "active",
       metadata: { plan: "pro" },
       mfa_enabled: false,

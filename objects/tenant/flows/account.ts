@@ -7,6 +7,7 @@
 import { beginWithToken } from "../bearer.ts";
 import { userId as newUserId } from "../../../src/crypto/random.ts";
 import { beginAs, type Operator } from "../operator.ts";
+import { claimAccount } from "../claim.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { accountKey, clearAttempts, failureCount, rateLimit } from "../attempts.ts";
 import { audit } from "../audit.ts";
@@ -17,7 +18,7 @@ import { consumeOneTimeToken, createOneTimeToken, peekOneTimeToken } from "../on
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
 import { checkLive } from "../tokens.ts";
-import { findUserByLogin, getUser, insertUser, mfaEnabled, rotateSecret, setCredential, type UserRow } from "../users.ts";
+import { findUserByLogin, getUser, identifierTaken, insertUser, mfaEnabled, rotateSecret, setCredential, syncDirectory, type UserRow } from "../users.ts";
 import { issue, limited, needsTurnstile } from "./auth.ts";
 
 export interface EmailRequestInput {
@@ -48,7 +49,8 @@ function gate(ctx: TenantCtx, route: "magic_link" | "password_forgot", i: EmailR
   return perEmail(ctx, i.emailNorm);
 }
 
-function perEmail(ctx: TenantCtx, emailNorm: string): Result<void> {
+/** `rate_limits.per_email`: how many messages one inbox may be sent in the window. */
+export function perEmail(ctx: TenantCtx, emailNorm: string): Result<void> {
   const rl = ctx.settings.rate_limits.per_email;
   const g = rateLimit(ctx, `rl:email:${emailNorm}`, rl.limit, rl.window_s);
   return g.ok ? ok(undefined) : fail("rate_limited", undefined, { retryAfter: g.retryAfter ?? rl.window_s });
@@ -89,8 +91,10 @@ export async function requestMagicLink(rt: Runtime, i: EmailRequestInput): Promi
 
 /**
  * `POST /magic-link/verify`: spends the link and signs in with `amr: ["email"]`. Using the link
- * proves the address, so `email_verified` is set. A user with TOTP gets `mfa_required` instead
- * (the link is one factor, not two); an unknown address becomes a new account (no password).
+ * proves the address, so `email_verified` is set; on an account whose email was not verified
+ * yet, it is a claim (claim.ts): the account loses every session and credential set before,
+ * and the prover signs in to a clean account. A verified user with TOTP gets `mfa_required`
+ * instead (the link is one factor, not two); an unknown address becomes a new account (no password).
  */
 export async function verifyMagicLink(rt: Runtime, i: { token: string; meta: RequestMeta }): Promise<Result<TokenResponse>> {
   const b = await rt.begin();
@@ -102,18 +106,20 @@ export async function verifyMagicLink(rt: Runtime, i: { token: string; meta: Req
   // Someone may have signed up with the address since an "unknown" link was sent: it signs them in.
   const u0 = row.user_id ? getUser(ctx.sql, row.user_id) : findUserByLogin(ctx.sql, { kind: "email", value: row.email });
   const secret = u0 ? await rt.userSecret(u0) : null;
+  const claimSecret = u0 && u0.email_verified !== 1 ? await rt.newSecret(u0.id) : null;
   let fresh: { id: string; bytes: Uint8Array; sealed: string } | null = null;
   if (!u0) {
     const id = newUserId();
     fresh = { id, ...(await rt.newSecret(id)) };
   }
-  const r = rt.tx(ctx, (): Result<Issued> => {
+  const r = rt.tx(ctx, (): Result<Issued & { claimed: number | null }> => {
     const t = consumeOneTimeToken(ctx, "magic_link", i.token);
     if (!t || !t.email) return invalid();
     const bound = JSON.parse(t.data ?? "{}") as { ver?: number; email?: string };
     let user = t.user_id ? getUser(ctx.sql, t.user_id) : findUserByLogin(ctx.sql, { kind: "email", value: t.email });
     if (u0) {
-      const stale = !user || user.id !== u0.id || user.secret_version !== u0.secret_version || (t.user_id !== null && bound.ver !== user.secret_version);
+      // Verified or not decides whether this is a claim, for which the secret was made above.
+      const stale = !user || user.id !== u0.id || user.secret_version !== u0.secret_version || user.email_verified !== u0.email_verified || (t.user_id !== null && bound.ver !== user.secret_version);
       if (stale || user!.status !== "active" || user!.email_norm !== t.email) return invalid();
     } else {
       if (user) return invalid(); // taken between our read and now: the sender can simply ask again
@@ -132,19 +138,22 @@ export async function verifyMagicLink(rt: Runtime, i: { token: string; meta: Req
       });
       audit(ctx, { type: "signup", userId: user.id, meta: i.meta, data: { via: "magic_link" } });
     }
-    const u = user!;
+    const claimed = claimSecret ? claimAccount(ctx, user!, { via: "magic_link", sealedSecret: claimSecret.sealed, meta: i.meta }) : null;
+    const u = getUser(ctx.sql, user!.id)!;
     if (u.email_verified !== 1) {
       ctx.sql.exec("UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ?", ctx.now, u.id);
       audit(ctx, { type: "email.verified", userId: u.id, meta: i.meta, data: { via: "magic_link" } });
     }
     const current = getUser(ctx.sql, u.id)!;
     if (mfaEnabled(ctx.sql, u.id)) return mfaChallenge(ctx, current, ["email"]);
-    audit(ctx, { type: "login.success", userId: u.id, meta: i.meta, data: { amr: ["email"] } });
-    return ok(issue(ctx, current, secret ?? fresh!.bytes, ["email"], i.meta));
+    audit(ctx, { type: "login.success", userId: u.id, meta: i.meta, data: { amr: ["email"], claimed: claimed !== null } });
+    const key = claimed !== null ? claimSecret!.bytes : (secret ?? fresh!.bytes);
+    return ok({ ...issue(ctx, current, key, ["email"], i.meta), claimed });
   });
   await rt.commit(ctx);
   if (!r.ok) return r;
   if (fresh) rt.rememberSecret(fresh.id, 1, fresh.bytes);
+  if (r.value.claimed !== null) rt.rememberSecret(u0!.id, r.value.claimed, claimSecret!.bytes);
   return ok(await rt.respond(ctx, r.value));
 }
 
@@ -179,7 +188,8 @@ export interface ResetPasswordInput {
  * and token of the user dies, `user.revoked` is logged). The token is bound to the secret
  * version it was issued at, so one reset kills every other outstanding reset link. It also
  * proves the inbox (`email_verified`) and lifts a lockout. It does not sign in: MFA, if
- * enabled, still guards the next login.
+ * enabled, still guards the next login. On an account whose email was not verified yet it is
+ * a claim (claim.ts): everything set before goes, and the new password is the only credential.
  */
 export async function resetPassword(rt: Runtime, i: ResetPasswordInput): Promise<Result<null>> {
   const b = await rt.begin();
@@ -199,11 +209,13 @@ export async function resetPassword(rt: Runtime, i: ResetPasswordInput): Promise
     const bound = JSON.parse(t.data ?? "{}") as { ver?: number };
     const user = getUser(ctx.sql, u0.id);
     if (!user || user.status !== "active" || user.secret_version !== bound.ver || user.email_norm !== t.email) return invalid();
+    // The claim first: it removes the password that was there, then the prover's is set.
+    const claimed = claimAccount(ctx, user, { via: "password_reset", sealedSecret: next.sealed, meta: i.meta });
     setCredential(ctx, user.id, i.password.hash, i.password.algorithm);
-    const ver = rotateSecret(ctx, user, next.sealed, "password_reset");
+    const ver = claimed ?? rotateSecret(ctx, user, next.sealed, "password_reset");
     ctx.sql.exec("UPDATE users SET email_verified = 1 WHERE id = ?", user.id);
     clearAttempts(ctx, accountKey(user.id));
-    audit(ctx, { type: "password.reset", userId: user.id, meta: i.meta, data: { ver } });
+    audit(ctx, { type: "password.reset", userId: user.id, meta: i.meta, data: { ver, claimed: claimed !== null } });
     return ok(ver);
   });
   await rt.commit(ctx);
@@ -236,17 +248,48 @@ export async function requestEmailVerification(rt: Runtime, i: { accessToken: st
   return ok(null);
 }
 
-/** `POST /email/verify`: marks the address verified, if it is still the user's address. */
-export async function verifyEmail(rt: Runtime, i: { token: string; meta: RequestMeta }): Promise<Result<null>> {
+export const SIGN_IN_TO_VERIFY = "Sign in to the account this address belongs to, then open the link again.";
+
+/**
+ * `POST /email/verify`: a verification token proves an inbox, and it completes only together
+ * with a live session of the same account (the request's bearer token). Without that, anyone
+ * who creates an account with someone else's address could have its owner verify it for them
+ * by clicking the message; the owner is asked to sign in instead, and a magic link or reset on
+ * that unverified account is a claim (claim.ts). Refusals change nothing: the token stays usable.
+ *
+ * A token for the user's current address marks it verified. A token for the pending address of
+ * a `PATCH /me` makes it the login and contact (verified), unless another account took it
+ * meanwhile (`conflict`: a pending address is not reserved).
+ */
+export async function verifyEmail(rt: Runtime, i: { token: string; accessToken: string | null; meta: RequestMeta }): Promise<Result<null>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
+  const claims = i.accessToken === null ? null : await rt.verifyAccess(ctx, i.accessToken);
+  if (i.accessToken !== null && !claims) return fail("invalid_token");
   const r = rt.tx(ctx, (): Result<null> => {
-    const t = consumeOneTimeToken(ctx, "email_verify", i.token);
+    const t = peekOneTimeToken(ctx.sql, "email_verify", i.token, ctx.now);
     const user = t?.user_id ? getUser(ctx.sql, t.user_id) : null;
-    if (!t || !user || user.status !== "active" || user.email_norm !== t.email) return fail("invalid_token", "The verification token is invalid, expired or already used.");
-    if (user.email_verified !== 1) ctx.sql.exec("UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ?", ctx.now, user.id);
-    audit(ctx, { type: "email.verified", userId: user.id, meta: i.meta, data: { via: "token" } });
+    // The pending address first: a change back to the current one still clears the pending row.
+    const change = !!t?.email && user?.pending_email_norm === t.email;
+    if (!t || !user || user.status !== "active" || !(change || user.email_norm === t.email)) return fail("invalid_token", "The verification token is invalid, expired or already used.");
+    if (!claims) return fail("unauthorized", SIGN_IN_TO_VERIFY);
+    const p = checkLive(ctx, claims);
+    if (!p.ok) return p;
+    if (p.value.user.id !== user.id) return fail("unauthorized", SIGN_IN_TO_VERIFY);
+    if (change && identifierTaken(ctx.sql, { email_norm: t.email }, user.id)) return fail("conflict", "That email address now belongs to another account.");
+    consumeOneTimeToken(ctx, "email_verify", i.token);
+    if (change) {
+      ctx.sql.exec(
+        "UPDATE users SET email = pending_email, email_norm = pending_email_norm, pending_email = NULL, pending_email_norm = NULL, email_verified = 1, updated_at = ? WHERE id = ?",
+        ctx.now, user.id,
+      );
+      syncDirectory(ctx, getUser(ctx.sql, user.id)!);
+      audit(ctx, { type: "email.changed", userId: user.id, sessionId: p.value.session.id, meta: i.meta });
+    } else if (user.email_verified !== 1) {
+      ctx.sql.exec("UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ?", ctx.now, user.id);
+    }
+    audit(ctx, { type: "email.verified", userId: user.id, sessionId: p.value.session.id, meta: i.meta, data: { via: change ? "email_change" : "token" } });
     return ok(null);
   });
   await rt.commit(ctx);

@@ -15,8 +15,8 @@ import { jwks } from "../keys.ts";
 import { logMessage, mustVerifyEmail, queueEmailVerification, UNVERIFIED_MESSAGE, type Message } from "../messages.ts";
 import { mfaChallenge } from "../mfa.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
-import { createSession, getSession, isLive, parseRefreshToken, refreshHash, revokeSession, rotateRefreshToken, type SessionRow } from "../sessions.ts";
-import { one } from "../sql.ts";
+import { createSession, getSession, isLive, parseRefreshToken, revokeSession, rotateRefreshToken } from "../sessions.ts";
+import { clientOf, inspect, introspection, isActive } from "../oauth/inspect.ts";
 import { buildClaims, checkLive } from "../tokens.ts";
 import { findUserByLogin, getCredential, getUser, identifierTaken, insertUser, mfaEnabled, rotateSecret, setCredential, toPublicUser, type UserRow } from "../users.ts";
 
@@ -257,35 +257,21 @@ export async function logoutAll(rt: Runtime, i: { accessToken: string }): Promis
 /**
  * RFC 7009: always 200. A refresh token revokes its session (its hash must match, so knowing
  * a session id is not enough); an access token with a valid signature revokes its session.
+ * A token issued to an OAuth client is revoked only by that client (RFC 7009 section 2.1,
+ * `oauth/revocation.ts`); here it is left alone.
  */
 export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<null>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
-  let target: { sid: string; check: (s: SessionRow) => boolean } | null = null;
-  const sid = parseRefreshToken(i.token);
-  if (sid) {
+  const t = await inspect(rt, ctx, i.token);
+  if (!t || clientOf(t) !== null || (t.kind === "access" && typeof t.claims.client_id === "string")) return ok(null);
+  const sid = t.kind === "refresh" ? t.sid : t.claims.sid;
+  rt.tx(ctx, () => {
     const s = getSession(ctx.sql, sid);
-    const u = s ? getUser(ctx.sql, s.user_id) : null;
-    if (s && u) {
-      const secret = await rt.userSecret(u);
-      const hash = refreshHash(secret, i.token);
-      target = {
-        sid,
-        check: () => getUser(ctx.sql, u.id)?.secret_version === u.secret_version && one(ctx.sql, "SELECT 1 AS x FROM refresh_tokens WHERE session_id = ? AND hash = ?", sid, hash) !== null,
-      };
-    }
-  } else {
-    const claims = await rt.verifyAccess(ctx, i.token);
     // Only a live token revokes: one with an older `ver` is already dead, and must not end the
     // session that continued after a credential change.
-    if (claims) target = { sid: claims.sid, check: () => checkLive(ctx, claims).ok };
-  }
-  if (!target) return ok(null);
-  const t = target;
-  rt.tx(ctx, () => {
-    const s = getSession(ctx.sql, t.sid);
-    if (s && s.revoked_at === null && t.check(s) && revokeSession(ctx, s, "revoked")) {
+    if (s && s.revoked_at === null && isActive(ctx, t) && revokeSession(ctx, s, "revoked")) {
       audit(ctx, { type: "session.revoked", userId: s.user_id, sessionId: s.id, data: { via: "revoke" } });
     }
   });
@@ -295,30 +281,16 @@ export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<
 
 export type IntrospectResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
-/** RFC 7662, checked against live state: session, user status and secret version. */
+/** RFC 7662, checked against live state: session or grant, user status and secret version. */
 export async function introspect(rt: Runtime, i: { apiKey: string; token: string }): Promise<Result<IntrospectResponse>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
   const key = checkApiKey(ctx.sql, i.apiKey, "introspect", ctx.now);
   if (!key.ok) return key.reason === "scope" ? fail("forbidden", "The API key lacks the introspect scope.") : fail("invalid_token", "Invalid API key.");
-  const sid = parseRefreshToken(i.token);
-  if (sid) {
-    const s = getSession(ctx.sql, sid);
-    const u = s ? getUser(ctx.sql, s.user_id) : null;
-    if (!s || !u) return ok({ active: false });
-    const hash = refreshHash(await rt.userSecret(u), i.token);
-    const user = getUser(ctx.sql, u.id);
-    const row = one<{ rotated_at: number | null }>(ctx.sql, "SELECT rotated_at FROM refresh_tokens WHERE session_id = ? AND hash = ?", sid, hash);
-    const session = getSession(ctx.sql, sid);
-    if (!row || row.rotated_at !== null || !session || !isLive(session, ctx.now) || !user || user.status !== "active" || user.secret_version !== u.secret_version) return ok({ active: false });
-    return ok({ active: true, token_type: "refresh_token", sub: user.id, sid, tid: ctx.slug, iss: ctx.issuer, exp: Math.floor(Math.min(session.expires_at, session.idle_expires_at) / 1000), iat: Math.floor(session.last_refreshed_at / 1000) });
-  }
-  const claims = await rt.verifyAccess(ctx, i.token);
-  if (!claims) return ok({ active: false });
-  const live = checkLive(ctx, claims);
-  if (!live.ok) return ok({ active: false });
-  return ok({ active: true, token_type: "access_token", client_id: ctx.slug, ...claims });
+  const t = await inspect(rt, ctx, i.token);
+  if (!t || !isActive(ctx, t)) return ok({ active: false });
+  return ok(introspection(ctx, t) as IntrospectResponse);
 }
 
 export async function jwksOf(rt: Runtime): Promise<Result<{ keys: Record<string, unknown>[] }>> {

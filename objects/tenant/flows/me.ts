@@ -13,6 +13,9 @@ import { buildClaims, checkLive } from "../tokens.ts";
 import { getCredential, getUser, identifierTaken, rotateSecret, setCredential, syncDirectory, toPublicUser, type PublicUser } from "../users.ts";
 import { due } from "../context.ts";
 import { randomToken } from "../../../src/crypto/random.ts";
+import { grantsBySession, type PublicGrant } from "../oauth/grants.ts";
+import { logMessage, queueEmailChange, type Message } from "../messages.ts";
+import { perEmail } from "./account.ts";
 
 export async function getMe(rt: Runtime, i: { accessToken: string }): Promise<Result<PublicUser>> {
   const a = await beginWithToken(rt, i.accessToken);
@@ -52,6 +55,10 @@ export interface UpdateMeInput extends ReauthInput {
 /**
  * PATCH /me. A credential change (password, username or email) rotates the secret and ends
  * every other session; this session continues with a new refresh token keyed to the new secret.
+ * A new email only becomes pending (`pending_email`): a link goes to it (`email_change`), and
+ * the current address stays the login and the contact until that link is used with a session
+ * of this account (`POST /email/verify`); a second change replaces the pending one. Otherwise
+ * anyone could put someone else's address on their account and wait for its owner's magic link.
  */
 export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<TokenResponse>> {
   const a = await beginWithToken(rt, i.accessToken);
@@ -70,16 +77,20 @@ export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<To
   const u0 = getUser(ctx.sql, claims.sub);
   if (!u0) return fail("invalid_token");
   const current = await rt.userSecret(u0);
-  const r = rt.tx(ctx, (): Result<Issued & { ver: number }> => {
+  const r = rt.tx(ctx, (): Result<Issued & { ver: number; message: Message | null }> => {
     // Versions only grow, so the one the router read being current means u0's is too, and
     // `current` is this user's secret.
     const p = checkReauth(ctx, claims, i, "patch_me");
     if (!p.ok) return p;
     const { user, session } = p.value;
     if (identifierTaken(ctx.sql, { email_norm: i.newEmail?.norm, username_norm: i.newUsername?.norm }, user.id)) return fail("conflict", "That email or username is already taken.");
+    if (i.newEmail) {
+      const g = perEmail(ctx, i.newEmail.norm);
+      if (!g.ok) return g;
+    }
     const sets: string[] = [];
     const args: SqlStorageValue[] = [];
-    if (i.newEmail) sets.push("email = ?", "email_norm = ?", "email_verified = 0"), args.push(i.newEmail.raw, i.newEmail.norm);
+    if (i.newEmail) sets.push("pending_email = ?", "pending_email_norm = ?"), args.push(i.newEmail.raw, i.newEmail.norm);
     if (i.newUsername) sets.push("username = ?", "username_norm = ?"), args.push(i.newUsername.raw, i.newUsername.norm);
     if (i.metadata) sets.push("metadata = ?"), args.push(JSON.stringify(i.metadata));
     if (sets.length) ctx.sql.exec(`UPDATE users SET ${sets.join(", ")}, updated_at = ? WHERE id = ?`, ...args, ctx.now, user.id);
@@ -89,20 +100,22 @@ export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<To
     if (i.newPassword || i.newEmail || i.newUsername) {
       ver = rotateSecret(ctx, user, next.sealed, "credential_change", { keepSessionId: session.id });
       secret = next.bytes;
-      audit(ctx, { type: "credential.change", userId: user.id, sessionId: session.id, meta: i.meta, data: { password: !!i.newPassword, email: !!i.newEmail, username: !!i.newUsername } });
+      audit(ctx, { type: "credential.change", userId: user.id, sessionId: session.id, meta: i.meta, data: { password: !!i.newPassword, pending_email: !!i.newEmail, username: !!i.newUsername } });
     } else {
       audit(ctx, { type: "user.updated", userId: user.id, sessionId: session.id, meta: i.meta, data: { metadata: true } });
     }
+    const message = i.newEmail ? queueEmailChange(ctx, user.id, i.newEmail) : null;
     const fresh = getUser(ctx.sql, user.id)!;
-    if (i.newEmail || i.newUsername) syncDirectory(ctx, fresh);
+    if (i.newUsername) syncDirectory(ctx, fresh);
     // This session keeps going: its old refresh tokens give way to one keyed to the current secret.
     ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", session.id);
     const refreshToken = `${session.id}.${randomToken(32)}`;
     ctx.sql.exec("INSERT INTO refresh_tokens (session_id, hash, issued_at) VALUES (?, ?, ?)", session.id, refreshHash(secret, refreshToken), ctx.now);
-    return ok({ claims: buildClaims(ctx, fresh, session), refreshToken, user: toPublicUser(ctx.sql, fresh), secret, ver });
+    return ok({ claims: buildClaims(ctx, fresh, session), refreshToken, user: toPublicUser(ctx.sql, fresh), secret, ver, message });
   });
   await rt.commit(ctx);
   if (!r.ok) return r;
+  logMessage(rt.bindings, ctx, r.value.message);
   rt.rememberSecret(claims.sub, r.value.ver, r.value.secret);
   return ok(await rt.respond(ctx, r.value));
 }
@@ -139,13 +152,17 @@ export function softDeleteUser(ctx: Parameters<typeof rotateSecret>[0], user: Pa
   due(ctx, ctx.now + ctx.settings.retention.deleted_users_days * 86_400_000);
 }
 
-export async function listSessions(rt: Runtime, i: { accessToken: string }): Promise<Result<{ sessions: PublicSession[] }>> {
+/** Each live session with the OAuth grants it holds (the apps signed in under it). */
+export async function listSessions(rt: Runtime, i: { accessToken: string }): Promise<Result<{ sessions: (PublicSession & { grants: PublicGrant[] })[] }>> {
   const a = await beginWithToken(rt, i.accessToken);
   if (!a.ok) return a;
   const { ctx, claims } = a.value;
   const p = checkLive(ctx, claims);
   if (!p.ok) return p;
-  return ok({ sessions: listLiveSessions(ctx.sql, claims.sub, ctx.now).map((s) => toPublicSession(s, claims.sid, rt.isOnline(s.id))) });
+  const live = listLiveSessions(ctx.sql, claims.sub, ctx.now);
+  const grants = grantsBySession(ctx.sql, live.map((s) => s.id));
+  // A first-party client's token names its grant as `sid`; its session is the current one.
+  return ok({ sessions: live.map((s) => ({ ...toPublicSession(s, p.value.session.id, rt.isOnline(s.id)), grants: grants.get(s.id) ?? [] })) });
 }
 
 export async function revokeOwnSession(rt: Runtime, i: { accessToken: string; sessionId: string }): Promise<Result<null>> {
