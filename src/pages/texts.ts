@@ -84,6 +84,7 @@ export const texts = {
     doneTitle: "Email verified",
     done: "Thank you: your email address is verified.",
     invalid: "This link is invalid, expired or already used.",
+    signInFirst: "Sign in to the account first, then open the link in the email again.",
   },
   consent: {
     title: "Allow access",

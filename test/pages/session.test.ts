@@ -156,6 +156,24 @@ describe("browser session", () => {
   });
 });
 
+describe("email verification on the pages", () => {
+  it("the link completes only in a browser signed in to that account; elsewhere it asks to sign in and spends nothing", async () => {
+    const { t, email, access } = await tenantWithUser();
+    expect((await call("POST", `/v1/${t}/email/verify/request`, { token: access })).status).toBe(202);
+    const msg = await lastMessage(out, t, "email_verify", email);
+    const stranger = new Browser();
+    const p1 = await stranger.get(`/v1/${t}/pages/email/verify?token=${msg.token}`);
+    const refused = await stranger.submit(p1, `/v1/${t}/pages/email/verify`);
+    expect(refused.html).toContain("Sign in to the account first");
+    expect((await rows<{ email_verified: number }>(t, "SELECT email_verified FROM users"))[0].email_verified).toBe(0);
+    const owner = await signedIn(t, email);
+    const p2 = await owner.get(`/v1/${t}/pages/email/verify?token=${msg.token}`);
+    const done = await owner.submit(p2, `/v1/${t}/pages/email/verify`);
+    expect(done.html).toContain("Email verified");
+    expect((await rows<{ email_verified: number }>(t, "SELECT email_verified FROM users"))[0].email_verified).toBe(1);
+  });
+});
+
 describe("RP-initiated logout", () => {
   async function withIdToken() {
     const { t, email } = await tenantWithUser();

@@ -20,6 +20,7 @@ import { MfaPage } from "../../pages/mfa.tsx";
 import { loadPage, render } from "../../pages/render.ts";
 import { texts } from "../../pages/texts.ts";
 import { withPolicy } from "../../passwords.ts";
+import { sessionCookieHash } from "../../pages/cookies.ts";
 import { emailRequest } from "../account.ts";
 import { completeSignIn, flowOf, PageRefusal, readForm } from "./common.ts";
 import { signInMessage, turnstileOf } from "./sign-in.ts";
@@ -118,8 +119,11 @@ linkPages.get("/pages/email/verify", (c) => confirmPage(c, "verify_email", c.req
 
 linkPages.post("/pages/email/verify", async (c) => {
   const b = await readForm(c, { token: s(128) });
-  const r = (await c.get("tenant").verifyEmail({ token: b.token, meta: meta(c) })) as unknown as Result<null>;
+  const r = (await c.get("tenant").verifyEmail({ token: b.token, accessToken: null, cookieHash: sessionCookieHash(c, c.get("slug")), meta: meta(c) })) as unknown as Result<null>;
   if (r.ok) return message(c, texts.verifyEmail.doneTitle, texts.verifyEmail.done);
+  // The link completes only with the account's own session (no verifying someone else's sign-up):
+  // sign in here first, then open the link again.
+  if (r.error.code === "unauthorized") return message(c, texts.verifyEmail.title, texts.verifyEmail.signInFirst, { href: `/v1/${c.get("slug")}/pages/sign-in`, label: texts.signIn.submit });
   throw new PageRefusal(texts.verifyEmail.invalid, 400, r.error.code);
 });
 
