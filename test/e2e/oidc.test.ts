@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 import { serve } from "@hono/node-server";
 import * as oidc from "openid-client";
 import { exampleApp } from "../examples/hono-rp.ts";
@@ -22,7 +22,7 @@ let app: Awaited<ReturnType<typeof exampleApp>>;
 let appUrl = "";
 let stop: () => void = () => {};
 
-before(async () => {
+async function setup(): Promise<void> {
   const slug = `e2e${Date.now().toString(36)}`;
   await adminCall(server, "POST", "/tenants", { slug, name: "Example Co", settings: { password: { hash: "pbkdf2-sha256" } } });
   issuer = `${server.url}/v1/${slug}`;
@@ -40,11 +40,12 @@ before(async () => {
     scope: "openid email offline_access",
   });
   app = await exampleApp({ issuer, clientId: client.client_id, clientSecret: client.client_secret, appUrl });
-}, { timeout: 60_000 });
+}
 
 after(() => stop());
 
 test("discovery, the code flow through the hosted pages, ID token, refresh, revocation and end-session", async () => {
+  await setup();
   const meta = app.config.serverMetadata();
   assert.equal(meta.issuer, issuer);
   assert.equal(meta.authorization_endpoint, `${issuer}/oauth/authorize`);

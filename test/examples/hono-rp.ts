@@ -12,7 +12,7 @@ import * as oidc from "openid-client";
 
 export async function exampleApp(o: { issuer: string; clientId: string; clientSecret: string; appUrl: string }) {
   // allowInsecureRequests only because a local Warden speaks plain http; drop it in production.
-  const config = await oidc.discovery(new URL(o.issuer), o.clientId, o.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
+  const config = await oidc.discovery(new URL(o.issuer), o.clientId, undefined, oidc.ClientSecretBasic(o.clientSecret), { execute: [oidc.allowInsecureRequests] });
   const logins = new Map<string, { verifier: string; state: string; nonce: string }>();
   const sessions = new Map<string, { email: string; idToken: string; refreshToken?: string }>();
   const app = new Hono();
