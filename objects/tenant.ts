@@ -41,6 +41,8 @@ import * as discovery from "./tenant/flows/oauth/discovery.ts";
 import * as oauthToken from "./tenant/flows/oauth/token.ts";
 import * as oauthIntrospection from "./tenant/flows/oauth/introspection.ts";
 import * as oauthRevocation from "./tenant/flows/oauth/revocation.ts";
+import * as oauthUserinfo from "./tenant/flows/oauth/userinfo.ts";
+import * as oauthRegistration from "./tenant/flows/oauth/registration.ts";
 import type { PresentedClient } from "./tenant/oauth/client-auth.ts";
 
 const SECRET_CACHE_MAX = 10_000;
@@ -415,6 +417,9 @@ export class TenantObject extends Server<Env> implements Runtime {
   oauthToken(i: oauthToken.TokenInput) { return oauthToken.token(this, i); }
   clientIntrospect(i: { client: PresentedClient; token: string }) { return oauthIntrospection.clientIntrospect(this, i); }
   clientRevoke(i: { client: PresentedClient; token: string }) { return oauthRevocation.clientRevoke(this, i); }
+  userinfo(i: { accessToken: string }) { return oauthUserinfo.userinfo(this, i); }
+  corsAllowed(i: { origin: string }) { return oauthUserinfo.corsAllowed(this, i); }
+  registerClient(i: { metadata: Record<string, unknown>; meta: RequestMeta }) { return oauthRegistration.registerClient(this, i); }
 
   // ---- RPC: OAuth clients (ADMIN_TOKEN or a manage key: `by`)
 

@@ -24,6 +24,9 @@ import { meRoutes } from "./routes/me.ts";
 import { browserRoutes } from "./routes/pages/index.ts";
 import { discoveryRoutes, rootDiscoveryRoutes } from "./routes/oauth/discovery.ts";
 import { tokenRoutes } from "./routes/oauth/token.ts";
+import { userinfoRoutes } from "./routes/oauth/userinfo.ts";
+import { registerRoutes } from "./routes/oauth/register.ts";
+import { CLIENT_CORS_PATH, clientCors } from "./middleware/client-cors.ts";
 
 export function errorResponse(e: AuthError): Response {
   const headers: Record<string, string> = { "Cache-Control": "no-store", "Content-Type": "application/json" };
@@ -36,19 +39,18 @@ export function buildApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", requestLog());
   app.use("*", securityHeaders());
-  app.use(
-    "*",
-    cors({
-      origin: (origin, c) => {
-        const allowed = (c.env.ALLOWED_ORIGINS ?? "").split(",").map((s: string) => s.trim()).filter(Boolean);
-        return allowed.includes("*") ? origin || "*" : allowed.includes(origin) ? origin : null;
-      },
-      allowHeaders: ["Authorization", "Content-Type", "cf-turnstile-response", "X-Request-Id"],
-      allowMethods: ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
-      exposeHeaders: ["Retry-After", "X-Request-Id"],
-      maxAge: 600,
-    }),
-  );
+  const globalCors = cors({
+    origin: (origin, c) => {
+      const allowed = (c.env.ALLOWED_ORIGINS ?? "").split(",").map((s: string) => s.trim()).filter(Boolean);
+      return allowed.includes("*") ? origin || "*" : allowed.includes(origin) ? origin : null;
+    },
+    allowHeaders: ["Authorization", "Content-Type", "cf-turnstile-response", "X-Request-Id"],
+    allowMethods: ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+    exposeHeaders: ["Retry-After", "X-Request-Id"],
+    maxAge: 600,
+  });
+  // The OAuth endpoints single-page apps call have per-client CORS (middleware/client-cors.ts).
+  app.use("*", (c, next) => (CLIENT_CORS_PATH.test(c.req.path) ? next() : globalCors(c, next)));
 
   app.get("/health", (c) => c.json({ status: "healthy", message: "API is running" }));
   app.route("/", rootDiscoveryRoutes);
@@ -74,6 +76,7 @@ export function buildApp(): Hono<AppEnv> {
   const t = new Hono<AppEnv>();
   t.use("*", ipLimit());
   t.use("*", tenant());
+  for (const p of ["/oauth/token", "/oauth/userinfo", "/revoke"]) t.use(p, clientCors());
   t.route("/", authRoutes);
   t.route("/", meRoutes);
   t.route("/", mfaRoutes);
@@ -83,6 +86,8 @@ export function buildApp(): Hono<AppEnv> {
   t.route("/", browserRoutes);
   t.route("/", discoveryRoutes);
   t.route("/", tokenRoutes);
+  t.route("/", userinfoRoutes);
+  t.route("/", registerRoutes);
   // Users, roles and audit of this tenant for its `manage` API keys: the admin's handlers, see routes/admin/operator.ts.
   t.route("/admin", operatorRoutes(asManageKey));
   app.route("/v1/:tenant", t);

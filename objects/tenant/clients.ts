@@ -96,6 +96,24 @@ export function deleteClient(sql: SqlStorage, clientId: string): boolean {
   return sql.exec("DELETE FROM clients WHERE client_id = ?", clientId).rowsWritten > 0;
 }
 
+/**
+ * The origins a browser app of this client runs on: those of a public client's web redirect
+ * URIs. A confidential client has a back end and needs no CORS; native schemes have no origin.
+ */
+export function corsOrigins(c: ClientRow): string[] {
+  if (!isPublicClient(c)) return [];
+  const out = new Set<string>();
+  for (const r of c.redirect_uris) {
+    try {
+      const u = new URL(r);
+      if (u.protocol === "https:" || u.protocol === "http:") out.add(u.origin);
+    } catch {
+      /* validated at registration */
+    }
+  }
+  return [...out];
+}
+
 /** Constant-time check of a presented secret against the stored hash. */
 export function secretMatches(c: ClientRow, presented: string): boolean {
   if (!c.secret_hash) return false;

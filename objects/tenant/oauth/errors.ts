@@ -48,13 +48,20 @@ export interface OAuthFailure {
   retryAfter?: number;
 }
 
-export type OAuthResult<T> = { ok: true; value: T } | { ok: false; oauth: OAuthFailure };
+/**
+ * `cors`: the origins that may read this answer (a public client's redirect URI origins), for
+ * the router's per-client CORS on the token, userinfo and revocation endpoints.
+ */
+export type OAuthResult<T> = ({ ok: true; value: T } | { ok: false; oauth: OAuthFailure }) & { cors?: string[] };
 
 export const oauthOk = <T>(value: T): OAuthResult<T> => ({ ok: true, value });
 export const oauthFail = (error: OAuthErrorCode, error_description: string, retryAfter?: number): { ok: false; oauth: OAuthFailure } => ({
   ok: false,
   oauth: retryAfter === undefined ? { error, error_description } : { error, error_description, retryAfter },
 });
+
+/** The result with the origins of `client` allowed to read it. */
+export const withCors = <T>(r: OAuthResult<T>, origins: string[]): OAuthResult<T> => ({ ...r, cors: origins });
 
 /** Every credential failure of a client says the same thing (which part was wrong is not told). */
 export const badClient = () => oauthFail("invalid_client", "Client authentication failed.");

@@ -112,6 +112,7 @@ export function presentedClient(c: Context<AppEnv>, params: Record<string, strin
 
 /** Answers an object's OAuth result: the value as no-store JSON, or the OAuth error. */
 export function oauthAnswer<T>(c: Context<AppEnv>, r: OAuthResult<T>, scheme: "Basic" | "Bearer" | null, headers: Record<string, string> = {}): Response {
+  if (r.cors) c.set("corsOrigins", r.cors);
   if (!r.ok) return oauthErrorResponse(r.oauth, scheme, headers);
   for (const [k, v] of Object.entries(headers)) c.header(k, v);
   c.header("Cache-Control", "no-store");

@@ -7,7 +7,8 @@
  */
 import { audit } from "../../audit.ts";
 import { authenticateClient, type PresentedClient } from "../../oauth/client-auth.ts";
-import { badClient, oauthOk, type OAuthResult } from "../../oauth/errors.ts";
+import { badClient, oauthOk, withCors, type OAuthResult } from "../../oauth/errors.ts";
+import { corsOrigins } from "../../clients.ts";
 import { getGrant, revokeGrant } from "../../oauth/grants.ts";
 import { clientOf, inspect, isActive } from "../../oauth/inspect.ts";
 import type { Runtime } from "../../runtime.ts";
@@ -18,8 +19,9 @@ export async function clientRevoke(rt: Runtime, i: { client: PresentedClient; to
   const ctx = b.value;
   const auth = authenticateClient(ctx.sql, i.client);
   if (!auth.ok) return auth;
+  const cors = corsOrigins(auth.value);
   const t = await inspect(rt, ctx, i.token);
-  if (!t || clientOf(t) !== auth.value.client_id) return oauthOk(null);
+  if (!t || clientOf(t) !== auth.value.client_id) return withCors(oauthOk(null), cors);
   const grantId = t.grant!.id;
   rt.tx(ctx, () => {
     const g = getGrant(ctx.sql, grantId);
@@ -28,5 +30,5 @@ export async function clientRevoke(rt: Runtime, i: { client: PresentedClient; to
     }
   });
   await rt.commit(ctx);
-  return oauthOk(null);
+  return withCors(oauthOk(null), cors);
 }

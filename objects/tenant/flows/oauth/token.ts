@@ -5,7 +5,8 @@
  */
 import type { RequestMeta } from "../../context.ts";
 import { authenticateClient, type PresentedClient } from "../../oauth/client-auth.ts";
-import { badClient, oauthFail, type OAuthResult } from "../../oauth/errors.ts";
+import { badClient, oauthFail, withCors, type OAuthResult } from "../../oauth/errors.ts";
+import { corsOrigins } from "../../clients.ts";
 import type { Runtime } from "../../runtime.ts";
 import { authorizationCodeGrant } from "./grants/authorization-code.ts";
 import { clientCredentialsGrant } from "./grants/client-credentials.ts";
@@ -44,6 +45,10 @@ export async function token(rt: Runtime, i: TokenInput): Promise<OAuthResult<Tok
   const auth = authenticateClient(ctx.sql, i.client);
   if (!auth.ok) return auth;
   const client = auth.value;
+  return withCors(await grant(rt, ctx, client, i), corsOrigins(client));
+}
+
+async function grant(rt: Runtime, ctx: GrantContext["ctx"], client: GrantContext["client"], i: TokenInput): Promise<OAuthResult<TokenAnswer>> {
   const type = i.params.grant_type;
   if (!type) return oauthFail("invalid_request", "grant_type is required.");
   if (!(type in GRANTS)) return oauthFail("unsupported_grant_type", `Unsupported grant_type ${JSON.stringify(type.slice(0, 64))}.`);
