@@ -27,6 +27,7 @@ import * as alarm from "./tenant/flows/alarm.ts";
 import * as subscribers from "./tenant/flows/subscribers.ts";
 import * as mfa from "./tenant/flows/mfa.ts";
 import * as account from "./tenant/flows/account.ts";
+import * as stepUp from "./tenant/flows/reauth.ts";
 import * as usersAdmin from "./tenant/flows/users-admin.ts";
 import * as roles from "./tenant/flows/roles.ts";
 import * as auditLog from "./tenant/flows/audit.ts";
@@ -344,16 +345,19 @@ export class TenantObject extends Server<Env> implements Runtime {
   // ------------------------------------------------------------------ RPC: the signed-in user
 
   me(i: { accessToken: string }) { return me.getMe(this, i); }
-  credentialStart(i: { accessToken: string }) { return me.credentialStart(this, i); }
+  credentialStart(i: { accessToken: string; reserve?: boolean }) { return me.credentialStart(this, i); }
   updateMe(i: me.UpdateMeInput) { return me.updateMe(this, i); }
   deleteMe(i: me.DeleteMeInput) { return me.deleteMe(this, i); }
   listSessions(i: { accessToken: string }) { return me.listSessions(this, i); }
-  revokeOwnSession(i: { accessToken: string; sessionId: string }) { return me.revokeOwnSession(this, i); }
+  revokeOwnSession(i: { accessToken: string; sessionId: string; meta: RequestMeta }) { return me.revokeOwnSession(this, i); }
+  /** Step-up (objects/tenant/step-up.ts): a fresh `auth_time` for this session. */
+  reauth(i: stepUp.ReauthInput) { return stepUp.reauth(this, i); }
+  requestReauthLink(i: { accessToken: string; meta: RequestMeta }) { return stepUp.requestReauthLink(this, i); }
 
   // ---- RPC: account security (MFA, magic links, password reset, email verification, unlock)
 
   loginMfa(i: mfa.LoginMfaInput) { return mfa.loginMfa(this, i); }
-  enrollTotp(i: { accessToken: string }) { return mfa.enrollTotp(this, i); }
+  enrollTotp(i: { accessToken: string; meta: RequestMeta }) { return mfa.enrollTotp(this, i); }
   confirmTotp(i: mfa.ConfirmTotpInput) { return mfa.confirmTotp(this, i); }
   disableTotp(i: mfa.DisableTotpInput) { return mfa.disableTotp(this, i); }
   regenerateRecoveryCodes(i: { accessToken: string; meta: RequestMeta }) { return mfa.regenerateRecoveryCodes(this, i); }
@@ -401,6 +405,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   deleteUser(i: usersAdmin.UserActionInput) { return usersAdmin.deleteUser(this, i); }
   revokeUser(i: usersAdmin.UserActionInput) { return usersAdmin.revokeUser(this, i); }
   forcePasswordReset(i: usersAdmin.UserActionInput) { return usersAdmin.forcePasswordReset(this, i); }
+  resetMfa(i: usersAdmin.UserActionInput) { return usersAdmin.resetMfa(this, i); }
   listRoles(i: { by: Operator }) { return roles.listRoles(this, i); }
   createRole(i: roles.CreateRoleInput) { return roles.createRole(this, i); }
   deleteRole(i: { by: Operator; name: string; meta: RequestMeta }) { return roles.deleteRole(this, i); }

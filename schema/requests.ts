@@ -21,9 +21,9 @@ export const loginBody = z.strictObject({ login: str(320), password });
 export const loginMfaBody = z.strictObject({ mfa_token: str(128), code: str(64) });
 export const refreshBody = z.strictObject({ refresh_token: str(512) });
 
+/** `current_password` is an inline step-up proof: optional after a recent `POST /reauth`, required for a new password when the account has one. */
 export const patchMeBody = z
   .strictObject({
-    /** Required when the account has a password; an account without one (magic link, claimed) omits it. */
     current_password: password.optional(),
     new_password: password.optional(),
     new_username: str(256).optional(),
@@ -35,6 +35,17 @@ export const patchMeBody = z
   });
 
 export const passwordBody = z.strictObject({ password });
+/** DELETE /me, DELETE /mfa/totp: the password is an inline step-up proof, optional after a recent `POST /reauth`. */
+export const optionalPasswordBody = z.strictObject({ password: password.optional() });
+/**
+ * `POST /reauth`: exactly one proof. Open for more kinds (a `webauthn` assertion for passkeys)
+ * as further optional fields.
+ */
+export const reauthBody = z
+  .strictObject({ password: password.optional(), code: str(64).optional(), magic_link_token: str(128).optional() })
+  .refine((b) => [b.password, b.code, b.magic_link_token].filter((x) => x !== undefined).length === 1, {
+    message: "exactly one of password, code, magic_link_token",
+  });
 export const tokenBody = z.strictObject({ token: str(8192), token_type_hint: z.enum(["access_token", "refresh_token"]).optional() });
 export const emailBody = z.strictObject({ email: str(320) });
 export const resetBody = z.strictObject({ token: str(128), new_password: password });

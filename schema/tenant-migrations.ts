@@ -193,7 +193,13 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN pending_email TEXT;
   ALTER TABLE users ADD COLUMN pending_email_norm TEXT;
   `,
-  // 4: the OAuth / OpenID Connect provider: registered clients (secret hashed), authorization
+  // 4: sessions remember when their user last proved a factor (`auth_time`, ms): set at sign-in
+  // and by a step-up (POST /reauth), never by a refresh; existing sessions count from creation
+  `
+  ALTER TABLE sessions ADD COLUMN auth_time INTEGER NOT NULL DEFAULT 0;
+  UPDATE sessions SET auth_time = created_at;
+  `,
+  // 5: the OAuth / OpenID Connect provider: registered clients (secret hashed), authorization
   // codes (hashed, single use, 60 s), and grants (one client's authorization under a Warden
   // session, or a machine client's own for client_credentials; their refresh tokens live in
   // refresh_tokens with the grant id as the chain id)
@@ -246,7 +252,7 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   CREATE INDEX grants_client ON grants (client_id);
   CREATE INDEX grants_revoked ON grants (revoked_at) WHERE revoked_at IS NOT NULL;
   `,
-  // 4: the hosted pages: the browser's cookie bound to its Warden session (only its SHA-256,
+  // 6: the hosted pages: the browser's cookie bound to its Warden session (only its SHA-256,
   // one per session, since every sign-in makes a new session), and the scopes each user has
   // consented to per OAuth client
   `

@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   invalid_credentials: 401,
   invalid_token: 401,
   mfa_required: 401,
+  /** A factor change needs a recent authentication (objects/tenant/step-up.ts). */
+  reauth_required: 401,
   forbidden: 403,
   turnstile_failed: 403,
   not_found: 404,
@@ -43,6 +45,7 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
   invalid_credentials: "Invalid credentials.",
   invalid_token: "The token is invalid, expired or revoked.",
   mfa_required: "A second factor is required.",
+  reauth_required: "This change needs a recent authentication: call POST /reauth, then retry with the access token it returns.",
   forbidden: "Not allowed.",
   turnstile_failed: "The Turnstile check failed.",
   not_found: "Not found.",

@@ -32,6 +32,8 @@ export type AuditType =
   | "mfa.disabled"
   | "mfa.recovery_codes"
   | "mfa.failure"
+  | "mfa.reset"
+  | "reauth"
   | "magic_link.sent"
   | "password.reset_requested"
   | "password.reset"

@@ -1,13 +1,11 @@
 /**
  * @module The prelude of every flow a bearer token opens: load the tenant, then check the
  * token's signature and registered claims. Liveness (session, user, `ver`) is checked later,
- * inside the flow's transaction, with `checkLive`; for routes that also re-check the password,
- * with `checkReauth`.
+ * inside the flow's transaction, with `checkLive`; for changes that need a recent
+ * authentication, with `requireRecentAuth` (step-up.ts).
  */
 import { fail, ok, type Result } from "../../src/errors.ts";
-import { accountKey, clearAttempts } from "./attempts.ts";
-import { audit } from "./audit.ts";
-import type { RequestMeta, TenantCtx } from "./context.ts";
+import type { TenantCtx } from "./context.ts";
 import type { Runtime } from "./runtime.ts";
 import { audienceOf, checkLive, type AccessClaims, type Principal } from "./tokens.ts";
 import { getClient } from "./clients.ts";
@@ -37,32 +35,4 @@ function accountAccess(ctx: TenantCtx, claims: AccessClaims): Result<null> {
   return fail("forbidden", `This token does not reach account routes: a first-party client or the ${ACCOUNT_SCOPE} scope is needed.`, {
     challenge: `Bearer error="insufficient_scope", scope="${ACCOUNT_SCOPE}"`,
   });
-}
-
-/** A bearer route that also re-checks the current password (PATCH /me, DELETE /me, DELETE /mfa/totp). */
-export interface ReauthInput {
-  accessToken: string;
-  /** The user's secret version when the router read the hash it verified. */
-  secretVersion: number;
-  /** The router's verdict on the current password. */
-  passwordOk: boolean;
-  meta: RequestMeta;
-}
-
-/**
- * Inside the transaction: `checkLive`, then the password re-check. It counts only if it was
- * right and made against the secret version still current (a rotation in between voids it);
- * otherwise a failed attempt is audited (`via` names the route) and the answer is
- * `invalid_credentials`. A right one clears the attempt the router's check reserved.
- */
-export function checkReauth(ctx: TenantCtx, claims: AccessClaims, i: ReauthInput, via: string): Result<Principal> {
-  const p = checkLive(ctx, claims);
-  if (!p.ok) return p;
-  const { user, session } = p.value;
-  if (!i.passwordOk || user.secret_version !== i.secretVersion) {
-    audit(ctx, { type: "login.failure", userId: user.id, sessionId: session.id, meta: i.meta, data: { via } });
-    return fail("invalid_credentials");
-  }
-  clearAttempts(ctx, accountKey(user.id));
-  return p;
 }

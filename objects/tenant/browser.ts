@@ -28,5 +28,5 @@ export function findBrowserSession(ctx: TenantCtx, cookieHash: string | null): B
   return { session, user };
 }
 
-/** When the user authenticated (OIDC `auth_time`): the session is made at sign-in, so its creation time. */
-export const authTime = (s: SessionRow): number => s.created_at;
+/** When the user last authenticated in the session (OIDC `auth_time`): its sign-in, or a later step-up. */
+export const authTime = (s: SessionRow): number => s.auth_time || s.created_at;

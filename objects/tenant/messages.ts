@@ -13,8 +13,11 @@ import { createOneTimeToken } from "./one-time.ts";
 import { enqueue } from "./outbox.ts";
 import type { UserRow } from "./users.ts";
 
-/** `email_change` confirms a new address asked for with `PATCH /me`; its token is used like `email_verify`'s. */
-export type MessageType = "magic_link" | "password_reset" | "email_verify" | "email_change";
+/**
+ * `email_change` confirms a new address asked for with `PATCH /me`; its token is used like `email_verify`'s.
+ * `reauth`: a step-up link for a signed-in user without a password; the app POSTs it to /reauth with the user's bearer token.
+ */
+export type MessageType = "magic_link" | "password_reset" | "email_verify" | "email_change" | "reauth";
 
 /** The webhook body, exactly. */
 export interface Message {
@@ -31,6 +34,7 @@ const CONSUMED_AT: Record<MessageType, string> = {
   password_reset: "password/reset",
   email_verify: "email/verify",
   email_change: "email/verify",
+  reauth: "reauth",
 };
 
 /** Queues the message in the caller's transaction; returns it for `logMessage` after the commit. */
@@ -52,9 +56,12 @@ export function logMessage(env: Pick<Env, "ENVIRONMENT" | "LOG_LEVEL">, ctx: Ten
   const d = ctx.settings.delivery;
   const configured = !!(d.webhook_url && d.webhook_secret);
   if (env.ENVIRONMENT === "development") {
-    const body = msg.type === "password_reset" ? `{"token":"${msg.token}","new_password":"..."}` : `{"token":"${msg.token}"}`;
-    // A verification link completes only with a live session of the account it belongs to.
-    const session = msg.type === "email_verify" || msg.type === "email_change" ? ` -H "authorization: Bearer $ACCESS_TOKEN"` : "";
+    const body =
+      msg.type === "password_reset" ? `{"token":"${msg.token}","new_password":"..."}`
+      : msg.type === "reauth" ? `{"magic_link_token":"${msg.token}"}`
+      : `{"token":"${msg.token}"}`;
+    // A verification link and a step-up link complete only with a live session of the account they belong to.
+    const session = msg.type === "email_verify" || msg.type === "email_change" || msg.type === "reauth" ? ` -H "authorization: Bearer $ACCESS_TOKEN"` : "";
     log.info("message (development only: contains a one-time token)", {
       ...msg,
       webhook_url: configured ? d.webhook_url : null,

@@ -1,5 +1,5 @@
 /**
- * @module One-time tokens (magic link, password reset, email verification, MFA challenge):
+ * @module One-time tokens (magic link, password reset, email verification, MFA challenge, step-up link):
  * 256 random bits handed out once, stored only as SHA-256, single use, short-lived.
  */
 import { sha256B64 } from "../../src/crypto/digest.ts";
@@ -8,13 +8,15 @@ import { due, type TenantCtx } from "./context.ts";
 import { one } from "./sql.ts";
 import type { UserRow } from "./users.ts";
 
-export type Purpose = "magic_link" | "password_reset" | "email_verify" | "mfa_challenge";
+export type Purpose = "magic_link" | "password_reset" | "email_verify" | "mfa_challenge" | "reauth";
 
 export const TTL_S: Record<Purpose, number> = {
   magic_link: 15 * 60,
   password_reset: 30 * 60,
   email_verify: 30 * 60,
   mfa_challenge: 5 * 60,
+  /** A step-up link (POST /reauth/magic-link): out-of-band, so at most 10 minutes (ASVS 5.0 V6.5.5). */
+  reauth: 10 * 60,
 };
 
 export interface OneTimeRow {

@@ -22,6 +22,8 @@ export interface SessionRow {
   idle_expires_at: number;
   due_at: number;
   amr: string;
+  /** When the user last proved a factor in this session (ms): sign-in or step-up, never a refresh. */
+  auth_time: number;
   ip: string | null;
   user_agent: string | null;
   revoked_at: number | null;
@@ -61,15 +63,24 @@ export function newRefreshToken(ctx: TenantCtx, sid: string, secret: Uint8Array)
   return token;
 }
 
+/**
+ * Replaces every refresh token of a live session with one new token keyed to `secret`: for a
+ * session that carries on after its user's secret rotated, or after a step-up.
+ */
+export function replaceRefreshToken(ctx: TenantCtx, sid: string, secret: Uint8Array): string {
+  ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", sid);
+  return newRefreshToken(ctx, sid, secret);
+}
+
 export function createSession(ctx: TenantCtx, userId: string, secret: Uint8Array, amr: string[], meta: RequestMeta): { session: SessionRow; refreshToken: string } {
   const id = sessionId();
   const s = ctx.settings;
   const expires = ctx.now + s.refresh_ttl_s * 1000;
   const idle = Math.min(expires, ctx.now + s.refresh_idle_ttl_s * 1000);
   ctx.sql.exec(
-    `INSERT INTO sessions (id, user_id, created_at, last_refreshed_at, expires_at, idle_expires_at, due_at, amr, ip, user_agent)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    id, userId, ctx.now, ctx.now, expires, idle, idle, JSON.stringify(amr), meta.ip?.slice(0, 64) ?? null, meta.userAgent?.slice(0, 512) ?? null,
+    `INSERT INTO sessions (id, user_id, created_at, last_refreshed_at, expires_at, idle_expires_at, due_at, amr, auth_time, ip, user_agent)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    id, userId, ctx.now, ctx.now, expires, idle, idle, JSON.stringify(amr), ctx.now, meta.ip?.slice(0, 64) ?? null, meta.userAgent?.slice(0, 512) ?? null,
   );
   due(ctx, idle);
   const refreshToken = newRefreshToken(ctx, id, secret);

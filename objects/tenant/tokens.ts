@@ -37,6 +37,7 @@ export function buildClaims(ctx: TenantCtx, user: UserRow, session: SessionRow):
     roles,
     scope: scopes.join(" "),
     amr: JSON.parse(session.amr),
+    auth_time: Math.floor(session.auth_time / 1000),
     email: user.email,
     username: user.username,
     jti: randomToken(16),

@@ -35,6 +35,11 @@ export interface AccessTokenClaims {
   roles: string[];
   scope: string;
   amr: string[];
+  /**
+   * When the user last proved a factor in this session, seconds (OIDC Core section 2): the
+   * sign-in or a step-up (`POST /reauth`); a refresh carries it over unchanged.
+   */
+  auth_time: number;
   email: string | null;
   username: string | null;
   jti: string;

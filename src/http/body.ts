@@ -79,6 +79,18 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S, opts:
   return parsed.data;
 }
 
+/**
+ * For routes whose body is optional (DELETE /me, DELETE /mfa/totp): no body at all (no
+ * Content-Type, nothing sent) reads as `{}`; anything sent goes through `readBody`.
+ */
+export async function readOptionalBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  if (c.req.header("content-type")) return readBody(c, schema);
+  if ((await readLimited(c.req.raw, MAX_BODY)).byteLength > 0) throw new AuthError("unsupported_media_type");
+  const parsed = schema.safeParse({});
+  if (!parsed.success) throw new AuthError("invalid_request", undefined, { details: zodDetails(parsed.error.issues) });
+  return parsed.data;
+}
+
 /** Parses the query string with a route's strict zod schema; issues → invalid_request, as for bodies. */
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
   const parsed = schema.safeParse(c.req.query());

@@ -1,15 +1,15 @@
 /**
  * @module TOTP multi-factor authentication: the second step of a login, enrollment,
- * confirmation, recovery codes and disabling (which re-checks the password here, in the
- * Worker, as DELETE /me does).
+ * confirmation, recovery codes and disabling. Every change to the factors needs a recent
+ * authentication (objects/tenant/step-up.ts); disabling also takes the password inline.
  */
 import { Hono } from "hono";
 import { unwrap } from "../errors.ts";
-import { codeBody, loginMfaBody, passwordBody } from "../../schema/requests.ts";
+import { codeBody, loginMfaBody, optionalPasswordBody } from "../../schema/requests.ts";
 import type { AppEnv } from "../app-env.ts";
-import { noBody, readBody } from "../http/body.ts";
+import { noBody, readBody, readOptionalBody } from "../http/body.ts";
 import { accessToken, answer, meta, noContent } from "../http/helpers.ts";
-import { checkCurrentPassword } from "./me.ts";
+import { passwordProof } from "./reauth.ts";
 
 export const mfaRoutes = new Hono<AppEnv>();
 
@@ -22,7 +22,7 @@ mfaRoutes.post("/login/mfa", async (c) => {
 mfaRoutes.post("/mfa/totp", async (c) => {
   const token = accessToken(c);
   await noBody(c);
-  return answer(c, c.get("tenant").enrollTotp({ accessToken: token }));
+  return answer(c, c.get("tenant").enrollTotp({ accessToken: token, meta: meta(c) }));
 });
 
 mfaRoutes.post("/mfa/totp/confirm", async (c) => {
@@ -33,10 +33,10 @@ mfaRoutes.post("/mfa/totp/confirm", async (c) => {
 
 mfaRoutes.delete("/mfa/totp", async (c) => {
   const token = accessToken(c);
-  const b = await readBody(c, passwordBody);
+  const b = await readOptionalBody(c, optionalPasswordBody);
   const stub = c.get("tenant");
-  const check = await checkCurrentPassword(stub, token, b.password);
-  unwrap(await stub.disableTotp({ accessToken: token, secretVersion: check.secretVersion, passwordOk: check.ok, meta: meta(c) }));
+  const proof = b.password === undefined ? null : await passwordProof(stub, token, b.password);
+  unwrap(await stub.disableTotp({ accessToken: token, password: proof, meta: meta(c), via: "disable_mfa" }));
   return noContent(c);
 });
 

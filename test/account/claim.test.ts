@@ -172,7 +172,7 @@ describe("a verified account is not claimed", () => {
 });
 
 describe("after a claim by magic link, the prover sets a password", () => {
-  it("PATCH /me without current_password works only for an account that has none", async () => {
+  it("PATCH /me sets a first password without current_password; once there is one, a new one needs it", async () => {
     const { t, email } = await preHijack();
     const r = await magicLink(t, email);
     const token = r.body.access_token;
@@ -181,7 +181,7 @@ describe("after a claim by magic link, the prover sets a password", () => {
     const p = await call("PATCH", `/v1/${t}/me`, { token, body: { new_password: VICTIM_PASSWORD } });
     expect(p.status, JSON.stringify(p.body)).toBe(200);
     expect((await passwordLogin(t, email, VICTIM_PASSWORD)).status).toBe(200);
-    // Now it has one: omitting it is a wrong password.
-    expectError(await call("PATCH", `/v1/${t}/me`, { token: p.body.access_token, body: { new_password: "a third passphrase entirely" } }), 401, "invalid_credentials");
+    // Now it has one: a new password needs the current one, however recent the session (ASVS 6.2.3).
+    expectError(await call("PATCH", `/v1/${t}/me`, { token: p.body.access_token, body: { new_password: "a third passphrase entirely" } }), 400, "invalid_request");
   });
 });

@@ -218,10 +218,13 @@ describe("DELETE /me", () => {
     await d1Eventually("SELECT 1 AS gone WHERE NOT EXISTS (SELECT 1 FROM user_directory WHERE tenant = ? AND user_id = ?)", t, s.user.id);
   });
 
-  it("needs a JSON body with the password", async () => {
+  it("takes no body, or a JSON body with the password; anything else is refused", async () => {
     const t = await newTenant();
     const s = await signup(t);
-    expectError(await call("DELETE", `/v1/${t}/me`, { token: s.access_token }), 415, "unsupported_media_type");
-    expectError(await call("DELETE", `/v1/${t}/me`, { token: s.access_token, body: {} }), 400, "invalid_request");
+    expectError(await call("DELETE", `/v1/${t}/me`, { token: s.access_token, raw: "password=x" }), 415, "unsupported_media_type");
+    expectError(await call("DELETE", `/v1/${t}/me`, { token: s.access_token, body: { password: 1 } }), 400, "invalid_request");
+    expectError(await call("DELETE", `/v1/${t}/me`, { token: s.access_token, body: { pasword: PASSWORD } }), 400, "invalid_request");
+    // A fresh session is a recent authentication: no password needed (stale ones: test/account/stepup.test.ts).
+    expect((await call("DELETE", `/v1/${t}/me`, { token: s.access_token })).status).toBe(204);
   });
 });

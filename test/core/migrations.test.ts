@@ -24,4 +24,14 @@ describe("tenant migrations", () => {
       expect(() => sql.exec("INSERT INTO refresh_tokens (session_id, hash, issued_at) VALUES ('s1', 'h1', 9)")).toThrow(/UNIQUE|PRIMARY KEY/);
     });
   });
+
+  it("4 gives every existing session an auth_time: its creation", async () => {
+    await runInDurableObject(stub(uniq("m")), (_o, state) => {
+      const sql = state.storage.sql;
+      state.storage.transactionSync(() => TENANT_MIGRATIONS.slice(0, 3).forEach((m) => sql.exec(m)));
+      sql.exec("INSERT INTO sessions (id, user_id, created_at, last_refreshed_at, expires_at, idle_expires_at, due_at, amr) VALUES ('s1', 'u1', 1000, 5000, 9000, 9000, 9000, '[\"pwd\"]')");
+      state.storage.transactionSync(() => sql.exec(TENANT_MIGRATIONS[3]));
+      expect(sql.exec("SELECT id, auth_time, last_refreshed_at FROM sessions").toArray()).toEqual([{ id: "s1", auth_time: 1000, last_refreshed_at: 5000 }]);
+    });
+  });
 });

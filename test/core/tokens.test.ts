@@ -27,7 +27,7 @@ describe("access token", () => {
     const t = await newTenant();
     const s = await signup(t, { email: "Claims@Example.com", username: "claims_user" });
     const c = decodeJwt(s.access_token);
-    expect(Object.keys(c).sort()).toEqual(["amr", "aud", "email", "exp", "iat", "iss", "jti", "roles", "scope", "sid", "sub", "tid", "username", "ver"].sort());
+    expect(Object.keys(c).sort()).toEqual(["amr", "auth_time", "aud", "email", "exp", "iat", "iss", "jti", "roles", "scope", "sid", "sub", "tid", "username", "ver"].sort());
     expect(c).toMatchObject({
       iss: `${BASE}/v1/${t}`,
       aud: t,
@@ -42,6 +42,8 @@ describe("access token", () => {
       username: "claims_user",
     });
     expect(c.jti).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    // OIDC Core section 2: seconds, when the user signed in (here: signed up).
+    expect(c.auth_time).toBe(c.iat);
     expect(c.exp! - c.iat!).toBe(3600);
     expect(Math.abs(c.iat! - Date.now() / 1000)).toBeLessThan(60);
     expect(s.expires_in).toBe(3600);

@@ -50,7 +50,7 @@ function gate(ctx: TenantCtx, route: "magic_link" | "password_forgot", i: EmailR
   return perEmail(ctx, i.emailNorm);
 }
 
-/** `rate_limits.per_email`: how many messages one inbox may be sent in the window. */
+/** `rate_limits.per_email`: one budget per address for every message Warden sends to it. */
 export function perEmail(ctx: TenantCtx, emailNorm: string): Result<void> {
   const rl = ctx.settings.rate_limits.per_email;
   const g = rateLimit(ctx, `rl:email:${emailNorm}`, rl.limit, rl.window_s);

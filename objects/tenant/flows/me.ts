@@ -1,17 +1,19 @@
 /**
  * @module The signed-in user: profile, credential changes (which rotate the user secret and
- * end every other session), soft deletion, and their own sessions.
+ * end every other session), soft deletion, and their own sessions. Changes and deletion, and
+ * ending another session, need a recent authentication (`requireRecentAuth`, step-up.ts).
  */
-import { beginWithToken, checkReauth, type ReauthInput } from "../bearer.ts";
+import { beginWithToken } from "../bearer.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { accountKey, clearAttempts, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
-import { getSession, listLiveSessions, refreshHash, revokeSession, toPublicSession, type PublicSession } from "../sessions.ts";
+import { getSession, listLiveSessions, replaceRefreshToken, revokeSession, toPublicSession, type PublicSession } from "../sessions.ts";
+import { CURRENT_PASSWORD_NEEDED, requireRecentAuth, type StepUpInput } from "../step-up.ts";
 import { buildClaims, checkLive } from "../tokens.ts";
 import { getCredential, getUser, identifierTaken, rotateSecret, setCredential, syncDirectory, toPublicUser, type PublicUser } from "../users.ts";
-import { due } from "../context.ts";
+import { due, type RequestMeta } from "../context.ts";
 import { randomToken } from "../../../src/crypto/random.ts";
 import { grantsBySession, type PublicGrant } from "../oauth/grants.ts";
 import { logMessage, queueEmailChange, type Message } from "../messages.ts";
@@ -29,15 +31,16 @@ export async function getMe(rt: Runtime, i: { accessToken: string }): Promise<Re
  * For routes that re-check the password: the stored hash and the version it belongs to. The
  * check is an attempt on the account like a login (counted before the Worker verifies, cleared
  * on success), so a stolen access token cannot guess the password past the lockout.
+ * `reserve: false` only asks whether the account has a password (nothing is verified).
  */
-export async function credentialStart(rt: Runtime, i: { accessToken: string }): Promise<Result<{ userId: string; hash: string | null; secretVersion: number }>> {
+export async function credentialStart(rt: Runtime, i: { accessToken: string; reserve?: boolean }): Promise<Result<{ userId: string; hash: string | null; secretVersion: number }>> {
   const a = await beginWithToken(rt, i.accessToken);
   if (!a.ok) return a;
   const { ctx, claims } = a.value;
   const r = rt.tx(ctx, (): Result<{ userId: string; hash: string | null; secretVersion: number }> => {
     const p = checkLive(ctx, claims);
     if (!p.ok) return p;
-    const lock = reserveAttempt(ctx, accountKey(p.value.user.id));
+    const lock = i.reserve === false ? { ok: true as const } : reserveAttempt(ctx, accountKey(p.value.user.id));
     if (!lock.ok) return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
     return ok({ userId: p.value.user.id, hash: getCredential(ctx.sql, p.value.user.id)?.hash ?? null, secretVersion: p.value.user.secret_version });
   });
@@ -45,7 +48,8 @@ export async function credentialStart(rt: Runtime, i: { accessToken: string }): 
   return r;
 }
 
-export interface UpdateMeInput extends ReauthInput {
+export interface UpdateMeInput extends StepUpInput {
+  accessToken: string;
   newPassword: HashedPassword | null;
   newUsername: { raw: string; norm: string } | null;
   newEmail: { raw: string; norm: string } | null;
@@ -59,6 +63,8 @@ export interface UpdateMeInput extends ReauthInput {
  * the current address stays the login and the contact until that link is used with a session
  * of this account (`POST /email/verify`); a second change replaces the pending one. Otherwise
  * anyone could put someone else's address on their account and wait for its owner's magic link.
+ * Any change needs a recent authentication or the current password; a new password needs the
+ * current one whenever the account has one (ASVS 5.0 V6.2.3), however recent the session.
  */
 export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<TokenResponse>> {
   const a = await beginWithToken(rt, i.accessToken);
@@ -67,7 +73,7 @@ export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<To
   const bad = i.newPassword && checkNewPassword(ctx, i.newPassword);
   if (bad) {
     // The current password was right: the attempt credentialStart reserved is not a failure.
-    if (i.passwordOk && bad.error.code === "password_policy") {
+    if (i.password?.ok && bad.error.code === "password_policy") {
       rt.tx(ctx, () => clearAttempts(ctx, accountKey(claims.sub)));
       await rt.commit(ctx);
     }
@@ -80,9 +86,10 @@ export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<To
   const r = rt.tx(ctx, (): Result<Issued & { ver: number; message: Message | null }> => {
     // Versions only grow, so the one the router read being current means u0's is too, and
     // `current` is this user's secret.
-    const p = checkReauth(ctx, claims, i, "patch_me");
+    const p = requireRecentAuth(ctx, claims, { ...i, via: "patch_me" });
     if (!p.ok) return p;
     const { user, session } = p.value;
+    if (i.newPassword && !i.password && getCredential(ctx.sql, user.id)) return fail("invalid_request", CURRENT_PASSWORD_NEEDED);
     if (identifierTaken(ctx.sql, { email_norm: i.newEmail?.norm, username_norm: i.newUsername?.norm }, user.id)) return fail("conflict", "That email or username is already taken.");
     if (i.newEmail) {
       const g = perEmail(ctx, i.newEmail.norm);
@@ -108,9 +115,7 @@ export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<To
     const fresh = getUser(ctx.sql, user.id)!;
     if (i.newUsername) syncDirectory(ctx, fresh);
     // This session keeps going: its old refresh tokens give way to one keyed to the current secret.
-    ctx.sql.exec("DELETE FROM refresh_tokens WHERE session_id = ?", session.id);
-    const refreshToken = `${session.id}.${randomToken(32)}`;
-    ctx.sql.exec("INSERT INTO refresh_tokens (session_id, hash, issued_at) VALUES (?, ?, ?)", session.id, refreshHash(secret, refreshToken), ctx.now);
+    const refreshToken = replaceRefreshToken(ctx, session.id, secret);
     return ok({ claims: buildClaims(ctx, fresh, session), refreshToken, user: toPublicUser(ctx.sql, fresh), secret, ver, message });
   });
   await rt.commit(ctx);
@@ -120,7 +125,9 @@ export async function updateMe(rt: Runtime, i: UpdateMeInput): Promise<Result<To
   return ok(await rt.respond(ctx, r.value));
 }
 
-export type DeleteMeInput = ReauthInput;
+export interface DeleteMeInput extends StepUpInput {
+  accessToken: string;
+}
 
 /** Soft delete: the user can no longer sign in, every token dies, identifiers are freed; purged after retention. */
 export async function deleteMe(rt: Runtime, i: DeleteMeInput): Promise<Result<null>> {
@@ -129,7 +136,7 @@ export async function deleteMe(rt: Runtime, i: DeleteMeInput): Promise<Result<nu
   const { ctx, claims } = a.value;
   const next = await rt.newSecret(claims.sub);
   const r = rt.tx(ctx, (): Result<null> => {
-    const p = checkReauth(ctx, claims, i, "delete_me");
+    const p = requireRecentAuth(ctx, claims, { ...i, via: "delete_me" });
     if (!p.ok) return p;
     const { user } = p.value;
     softDeleteUser(ctx, user, next.sealed, "user_deleted");
@@ -165,12 +172,13 @@ export async function listSessions(rt: Runtime, i: { accessToken: string }): Pro
   return ok({ sessions: live.map((s) => ({ ...toPublicSession(s, p.value.session.id, rt.isOnline(s.id)), grants: grants.get(s.id) ?? [] })) });
 }
 
-export async function revokeOwnSession(rt: Runtime, i: { accessToken: string; sessionId: string }): Promise<Result<null>> {
+/** Ending the current session is free (it is a logout); ending another one needs a recent authentication (ASVS 5.0 V7.5.2). */
+export async function revokeOwnSession(rt: Runtime, i: { accessToken: string; sessionId: string; meta: RequestMeta }): Promise<Result<null>> {
   const a = await beginWithToken(rt, i.accessToken);
   if (!a.ok) return a;
   const { ctx, claims } = a.value;
   const r = rt.tx(ctx, (): Result<null> => {
-    const p = checkLive(ctx, claims);
+    const p = i.sessionId === claims.sid ? checkLive(ctx, claims) : requireRecentAuth(ctx, claims, { via: "revoke_session", meta: i.meta });
     if (!p.ok) return p;
     const s = getSession(ctx.sql, i.sessionId);
     if (!s || s.user_id !== claims.sub || s.revoked_at !== null) return fail("not_found", "No such session.");

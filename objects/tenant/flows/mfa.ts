@@ -1,23 +1,24 @@
 /**
  * @module TOTP multi-factor authentication (RFC 6238, SPEC sections 6 and 9): enroll, confirm
- * with a code, disable with the password, recovery codes, and the second half of a login
- * (`POST /login/mfa`). TOTP secrets are sealed and opened outside the transaction (WebCrypto
- * is async); the code check and the write of the step it used happen inside it, so a step is
- * accepted once even under parallel requests.
+ * with a code, disable, recovery codes, and the second half of a login (`POST /login/mfa`).
+ * Every change to the factors needs a recent authentication (`requireRecentAuth`, step-up.ts).
+ * TOTP secrets are sealed and opened outside the transaction (WebCrypto is async); the code
+ * check and the write of the step it used happen inside it, so a step is accepted once even
+ * under parallel requests.
  */
-import { beginWithToken, checkReauth, type ReauthInput } from "../bearer.ts";
+import { beginWithToken } from "../bearer.ts";
 import { base32Encode } from "../../../src/crypto/base32.ts";
 import { generateTotpSecret, otpauthUri, verifyTotp } from "../../../src/crypto/totp.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { accountKey, clearAttempts, rateLimit, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
-import type { RequestMeta } from "../context.ts";
+import type { RequestMeta, TenantCtx } from "../context.ts";
 import { mustVerifyEmail, UNVERIFIED_MESSAGE } from "../messages.ts";
 import { confirmTotp as markConfirmed, deleteMfa, getTotp, putPendingTotp, replaceRecoveryCodes, useRecoveryCode, useTotpStep } from "../mfa.ts";
 import { consumeOneTimeToken, peekOneTimeToken } from "../one-time.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
-import { checkLive } from "../tokens.ts";
-import { getUser } from "../users.ts";
+import { requireRecentAuth, type StepUpInput } from "../step-up.ts";
+import { getUser, type UserRow } from "../users.ts";
 import { issue } from "./auth.ts";
 
 export interface TotpEnrollment {
@@ -30,14 +31,14 @@ export interface TotpEnrollment {
  * `POST /mfa/totp`: a new 20-byte secret, pending until confirmed. Enrolling again before
  * confirming replaces the pending secret; once confirmed, TOTP must be disabled first.
  */
-export async function enrollTotp(rt: Runtime, i: { accessToken: string }): Promise<Result<TotpEnrollment>> {
+export async function enrollTotp(rt: Runtime, i: { accessToken: string; meta: RequestMeta }): Promise<Result<TotpEnrollment>> {
   const a = await beginWithToken(rt, i.accessToken);
   if (!a.ok) return a;
   const { ctx, claims } = a.value;
   const secret = generateTotpSecret();
   const sealed = await rt.sealer.seal(secret, "totp-secret", ctx.slug, claims.sub);
   const r = rt.tx(ctx, (): Result<string> => {
-    const p = checkLive(ctx, claims);
+    const p = requireRecentAuth(ctx, claims, { via: "enroll_mfa", meta: i.meta });
     if (!p.ok) return p;
     const { user } = p.value;
     if (getTotp(ctx.sql, user.id)?.confirmed_at != null) return fail("conflict", "TOTP is already enabled; disable it first.");
@@ -60,14 +61,15 @@ export async function confirmTotp(rt: Runtime, i: ConfirmTotpInput): Promise<Res
   const a = await beginWithToken(rt, i.accessToken);
   if (!a.ok) return a;
   const { ctx, claims } = a.value;
-  const live = checkLive(ctx, claims);
-  if (!live.ok) return live;
+  // Read-only without an inline proof; checked again inside the transaction below.
+  const early = requireRecentAuth(ctx, claims, { via: "confirm_mfa", meta: i.meta });
+  if (!early.ok) return early;
   const pending = getTotp(ctx.sql, claims.sub);
   if (!pending) return fail("not_found", "No TOTP enrollment to confirm; start one with POST /mfa/totp.");
   if (pending.confirmed_at !== null) return fail("conflict", "TOTP is already enabled.");
   const secret = await rt.sealer.open(pending.secret, "totp-secret", ctx.slug, claims.sub);
   const r = rt.tx(ctx, (): Result<string[]> => {
-    const p = checkLive(ctx, claims);
+    const p = requireRecentAuth(ctx, claims, { via: "confirm_mfa", meta: i.meta });
     if (!p.ok) return p;
     const row = getTotp(ctx.sql, claims.sub);
     // Re-enrolled or confirmed by a parallel request since we read it: this code is for a stale secret.
@@ -87,15 +89,17 @@ export async function confirmTotp(rt: Runtime, i: ConfirmTotpInput): Promise<Res
   return ok({ enabled: true, recovery_codes: r.value });
 }
 
-export type DisableTotpInput = ReauthInput;
+export interface DisableTotpInput extends StepUpInput {
+  accessToken: string;
+}
 
-/** `DELETE /mfa/totp {password}`: removes the factor (pending or active) and the recovery codes. */
+/** `DELETE /mfa/totp {password?}`: removes the factor (pending or active) and the recovery codes. */
 export async function disableTotp(rt: Runtime, i: DisableTotpInput): Promise<Result<null>> {
   const a = await beginWithToken(rt, i.accessToken);
   if (!a.ok) return a;
   const { ctx, claims } = a.value;
   const r = rt.tx(ctx, (): Result<null> => {
-    const p = checkReauth(ctx, claims, i, "disable_mfa");
+    const p = requireRecentAuth(ctx, claims, { ...i, via: "disable_mfa" });
     if (!p.ok) return p;
     const { user, session } = p.value;
     if (!getTotp(ctx.sql, user.id)) return fail("not_found", "TOTP is not enabled.");
@@ -113,7 +117,7 @@ export async function regenerateRecoveryCodes(rt: Runtime, i: { accessToken: str
   if (!a.ok) return a;
   const { ctx, claims } = a.value;
   const r = rt.tx(ctx, (): Result<{ codes: string[] }> => {
-    const p = checkLive(ctx, claims);
+    const p = requireRecentAuth(ctx, claims, { via: "recovery_codes", meta: i.meta });
     if (!p.ok) return p;
     if (getTotp(ctx.sql, claims.sub)?.confirmed_at == null) return fail("conflict", "Recovery codes need an active TOTP factor; enable TOTP first.");
     const codes = replaceRecoveryCodes(ctx, claims.sub);
@@ -144,9 +148,8 @@ export async function loginMfa(rt: Runtime, i: LoginMfaInput): Promise<Result<To
   const ch = peekOneTimeToken(ctx.sql, "mfa_challenge", i.mfaToken, ctx.now);
   const u0 = ch?.user_id ? getUser(ctx.sql, ch.user_id) : null;
   if (!ch || !u0) return invalid();
-  const t0 = getTotp(ctx.sql, u0.id);
   const secret = await rt.userSecret(u0);
-  const totpSecret = t0?.confirmed_at != null ? await rt.sealer.open(t0.secret, "totp-secret", ctx.slug, u0.id) : null;
+  const totp = await openTotp(rt, ctx, u0.id);
   const bound = JSON.parse(ch.data ?? "{}") as { ver?: number; amr?: string[] };
   const r = rt.tx(ctx, (): Result<Issued> => {
     if (!peekOneTimeToken(ctx.sql, "mfa_challenge", i.mfaToken, ctx.now)) return invalid();
@@ -158,33 +161,58 @@ export async function loginMfa(rt: Runtime, i: LoginMfaInput): Promise<Result<To
     }
     const amr = [...(bound.amr ?? ["pwd"]), "otp"];
     if (!amr.includes("email") && mustVerifyEmail(ctx, user)) return fail("forbidden", UNVERIFIED_MESSAGE);
-    const key = accountKey(user.id);
-    const lock = reserveAttempt(ctx, key);
-    if (!lock.ok) {
-      audit(ctx, { type: "login.locked", userId: user.id, meta: i.meta, data: { via: "mfa" } });
-      return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
-    }
-    const totp = getTotp(ctx.sql, user.id);
-    let method: "totp" | "recovery_code" | null = null;
-    if (totpSecret && totp && totp.confirmed_at !== null && totp.secret === t0!.secret) {
-      if (/^[0-9]{6}$/.test(i.code)) {
-        const v = verifyTotp(totpSecret, i.code, ctx.now, ctx.settings.mfa.totp_drift_steps, totp.last_step);
-        if (v.ok) (useTotpStep(ctx, user.id, v.step), (method = "totp"));
-      } else if (useRecoveryCode(ctx, user.id, i.code)) {
-        method = "recovery_code";
-      }
-    }
-    if (!method) {
-      rateLimit(ctx, `fail:ip:${i.meta.ip ?? "unknown"}`, Number.MAX_SAFE_INTEGER, 3600);
-      audit(ctx, { type: "mfa.failure", userId: user.id, meta: i.meta, data: { via: "login" } });
-      return fail("invalid_credentials", "Invalid code.");
-    }
+    const method = proveSecondFactor(ctx, user, totp, i.code, { via: "login", meta: i.meta });
+    if (!method.ok) return method;
     consumeOneTimeToken(ctx, "mfa_challenge", i.mfaToken);
-    clearAttempts(ctx, key);
-    audit(ctx, { type: "login.success", userId: user.id, meta: i.meta, data: { amr, method } });
+    audit(ctx, { type: "login.success", userId: user.id, meta: i.meta, data: { amr, method: method.value } });
     return ok(issue(ctx, user, secret, amr, i.meta));
   });
   await rt.commit(ctx);
   if (!r.ok) return r;
   return ok(await rt.respond(ctx, r.value));
+}
+
+/** A confirmed TOTP factor as read before a transaction: the sealed value and the opened secret. */
+export interface OpenedTotp {
+  sealed: string;
+  secret: Uint8Array;
+}
+
+/** Opens the user's confirmed TOTP secret (async, so before the transaction); null without one. */
+export async function openTotp(rt: Runtime, ctx: TenantCtx, userId: string): Promise<OpenedTotp | null> {
+  const t = getTotp(ctx.sql, userId);
+  return t?.confirmed_at != null ? { sealed: t.secret, secret: await rt.sealer.open(t.secret, "totp-secret", ctx.slug, userId) } : null;
+}
+
+/**
+ * A second-factor code, for `POST /login/mfa` and `POST /reauth {code}`: the attempt is counted
+ * against the account's lockout before the code is checked, exactly like a password guess; a
+ * six-digit code is a TOTP code (its step then spent), anything else is tried as a recovery
+ * code (spent). A failure is audited `mfa.failure` and counted for the IP; a success clears
+ * the account's counter. `totp` must still be the factor the transaction sees.
+ */
+export function proveSecondFactor(ctx: TenantCtx, user: UserRow, totp: OpenedTotp | null, code: string, o: { via: string; meta: RequestMeta; sessionId?: string }): Result<"totp" | "recovery_code"> {
+  const key = accountKey(user.id);
+  const lock = reserveAttempt(ctx, key);
+  if (!lock.ok) {
+    audit(ctx, { type: "login.locked", userId: user.id, sessionId: o.sessionId, meta: o.meta, data: { via: o.via } });
+    return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
+  }
+  const row = getTotp(ctx.sql, user.id);
+  let method: "totp" | "recovery_code" | null = null;
+  if (totp && row && row.confirmed_at !== null && row.secret === totp.sealed) {
+    if (/^[0-9]{6}$/.test(code)) {
+      const v = verifyTotp(totp.secret, code, ctx.now, ctx.settings.mfa.totp_drift_steps, row.last_step);
+      if (v.ok) (useTotpStep(ctx, user.id, v.step), (method = "totp"));
+    } else if (useRecoveryCode(ctx, user.id, code)) {
+      method = "recovery_code";
+    }
+  }
+  if (!method) {
+    rateLimit(ctx, `fail:ip:${o.meta.ip ?? "unknown"}`, Number.MAX_SAFE_INTEGER, 3600);
+    audit(ctx, { type: "mfa.failure", userId: user.id, sessionId: o.sessionId, meta: o.meta, data: { via: o.via } });
+    return fail("invalid_credentials", "Invalid code.");
+  }
+  clearAttempts(ctx, key);
+  return ok(method);
 }

@@ -1,13 +1,14 @@
 /**
  * @module Operator flows on one tenant's users (SPEC section 6): search, inspect (sessions, MFA
  * state, roles; never secrets or hashes), edit, disable and enable, delete, revoke everything,
- * force a password reset. Open to the admin and to the tenant's `manage` keys (operator.ts).
+ * force a password reset, reset MFA. Open to the admin and to the tenant's `manage` keys (operator.ts).
  * Whatever ends a user's tokens rotates the user secret, exactly as the user's own flows do.
  */
 import { iso } from "../../../src/clock.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { audit } from "../audit.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
+import { deleteMfa, getTotp, unusedRecoveryCodes } from "../mfa.ts";
 import { beginAs, type Operator } from "../operator.ts";
 import type { Runtime } from "../runtime.ts";
 import { toPublicSession, type PublicSession, type SessionRow } from "../sessions.ts";
@@ -213,5 +214,20 @@ export function forcePasswordReset(rt: Runtime, i: UserActionInput): Promise<Res
     rotateSecret(ctx, user, sealed, "password_reset");
     ctx.sql.exec("DELETE FROM credentials WHERE user_id = ?", user.id);
     audit(ctx, { type: "password.reset_requested", userId: user.id, actor, meta: i.meta, data: { forced: true } });
+  });
+}
+
+/**
+ * Resets MFA, for a user who lost their factor (ASVS 5.0 V6.4.4: the operator does the identity
+ * proofing): removes the TOTP factor and every recovery code, and ends every session, so
+ * whoever enrolled a factor with a stolen token loses the session too. The user signs in with
+ * the first factor alone and may enroll again. Audited `mfa.reset` with what was removed.
+ */
+export function resetMfa(rt: Runtime, i: UserActionInput): Promise<Result<null>> {
+  return rotating(rt, i, (ctx, user, sealed, actor) => {
+    const removed = { totp: getTotp(ctx.sql, user.id) !== null, recovery_codes: unusedRecoveryCodes(ctx.sql, user.id) };
+    deleteMfa(ctx, user.id);
+    rotateSecret(ctx, user, sealed, "mfa_reset");
+    audit(ctx, { type: "mfa.reset", userId: user.id, actor, meta: i.meta, data: removed });
   });
 }

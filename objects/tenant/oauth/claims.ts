@@ -46,6 +46,8 @@ export function machineClaims(ctx: TenantCtx, grant: GrantRow): AccessClaims {
     sub: grant.client_id,
     tid: ctx.slug,
     sid: grant.id,
+    // The client authenticated just now (RFC 9068 section 2.2.1: auth_time of the authentication).
+    auth_time: iat,
     ver: 0,
     roles: [],
     scope: grant.scope,

@@ -1,7 +1,7 @@
 /**
  * @module Operator routes for one tenant's users (SPEC section 6): search by email or username
  * prefix, show (sessions, MFA state, roles), PATCH, delete, revoke everything, force a
- * password reset. Mounted for the admin and for manage keys (operator.ts).
+ * password reset, reset MFA. Mounted for the admin and for manage keys (operator.ts).
  */
 import { Hono } from "hono";
 import { unwrap } from "../../errors.ts";
@@ -72,6 +72,14 @@ export function userRoutes(who: Caller): Hono<AppEnv> {
     const by = who(c);
     await noBody(c);
     unwrap(await c.get("tenant").forcePasswordReset({ by, id: userParam(c), meta: meta(c) }));
+    return noContent(c);
+  });
+
+  /** Removes TOTP and the recovery codes and ends every session (audited `mfa.reset`). */
+  r.post(`${USER}/mfa/reset`, async (c) => {
+    const by = who(c);
+    await noBody(c);
+    unwrap(await c.get("tenant").resetMfa({ by, id: userParam(c), meta: meta(c) }));
     return noContent(c);
   });
 

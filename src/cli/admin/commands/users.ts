@@ -154,6 +154,17 @@ export const userCommands: Command[] = [
     },
   },
   {
+    path: ["users", "reset-mfa"],
+    usage: "<tenant> <user-id>",
+    summary: "Reset a user's MFA: removes TOTP and the recovery codes, ends every session.",
+    details: "POST /v1/admin/tenants/{tenant}/users/{id}/mfa/reset",
+    positionals: [2, 2],
+    async run(ctx, { args: [tenant, id] }) {
+      await ctx.http.request("POST", `${userPath(tenant, id)}/mfa/reset`);
+      done(ctx, { tenant, user_id: id, mfa_reset: true }, `Reset MFA of user ${id}: TOTP and recovery codes removed, every session ended.`);
+    },
+  },
+  {
     path: ["users", "lookup"],
     usage: "<email>",
     summary: "Which tenants know this email (the D1 user directory).",
