@@ -3,7 +3,7 @@
  * @module The OpenID Provider end to end, against the server as `npm start` runs it, with
  * openid-client (v6) as the relying party: the README's example app signs a user in through
  * the hosted pages driven with plain HTTP form posts (discovery, PKCE code flow, consent,
- * ID-token validation), then refresh, revocation and RP-initiated logout.
+ * ID-token validation), then refresh, userinfo, revocation and RP-initiated logout.
  */
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
@@ -44,7 +44,7 @@ async function setup(): Promise<void> {
 
 after(() => stop());
 
-test("discovery, the code flow through the hosted pages, ID token, refresh, revocation and end-session", async () => {
+test("discovery, the code flow through the hosted pages, ID token, refresh, userinfo, revocation and end-session", async () => {
   await setup();
   const meta = app.config.serverMetadata();
   assert.equal(meta.issuer, issuer);
@@ -74,6 +74,10 @@ test("discovery, the code flow through the hosted pages, ID token, refresh, revo
   const refreshed = await oidc.refreshTokenGrant(app.config, session.refreshToken!);
   assert.ok(refreshed.access_token);
   assert.notEqual(refreshed.refresh_token, session.refreshToken);
+
+  // Userinfo with the client's access token: the claims its scopes allow.
+  const info = await oidc.fetchUserInfo(app.config, refreshed.access_token, claims.sub);
+  assert.equal(info.email, email);
 
   // Revocation (RFC 7009) of the new refresh token: it no longer refreshes.
   await oidc.tokenRevocation(app.config, refreshed.refresh_token!);
