@@ -152,3 +152,17 @@ export function verifyChain(slug: string): Promise<AuditVerification> {
     return verifyAudit(b.value.sql, b.value.auditKeys);
   });
 }
+
+/**
+ * Runs the tenant object's outbox now (twice: a drain already in flight may predate the
+ * newest rows), then waits for the webhook attempts it started, which the drain does not.
+ * Commits start their drain on the next turn, after the answer; a test that looks at what the
+ * outbox delivered waits here first.
+ */
+export async function settleOutbox(slug: string): Promise<void> {
+  await runInDurableObject(stub(slug), async (o) => {
+    await o.drain();
+    await o.drain();
+    await o.deliveriesSettled();
+  });
+}

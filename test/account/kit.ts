@@ -15,7 +15,7 @@ import { base32Decode } from "../../src/crypto/base32.ts";
 import { hotp, totpStep } from "../../src/crypto/totp.ts";
 import { SITEVERIFY } from "../../src/turnstile.ts";
 import type { Message } from "../../objects/tenant/messages.ts";
-import { call, expectError, newTenant, PASSWORD, signup, stub, uniq, type Call } from "../helpers.ts";
+import { call, expectError, newTenant, PASSWORD, settleOutbox, signup, stub, uniq, type Call } from "../helpers.ts";
 
 export const HOOK_URL = "https://hooks.example.test/warden";
 export const HOOK_SECRET = "whsec-test-0123456789abcdef";
@@ -79,17 +79,8 @@ function mockOutbound(o: Outbound): void {
   });
 }
 
-/**
- * Runs the tenant object's outbox now (twice: a drain already in flight may predate the
- * newest rows), then waits for the webhook attempts it started, which the drain does not.
- */
-export async function flush(slug: string): Promise<void> {
-  await runInDurableObject(stub(slug), async (o) => {
-    await o.drain();
-    await o.drain();
-    await o.deliveriesSettled();
-  });
-}
+/** The outbox delivered, and the webhook attempts settled (test/helpers.ts). */
+export const flush = settleOutbox;
 
 /** Every message the receiver has accepted for this tenant, oldest first. */
 export async function inbox(out: Outbound, slug: string): Promise<Message[]> {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import type { Result } from "../../src/errors.ts";
 import type { TokenResponse } from "../../objects/tenant/runtime.ts";
-import { admin, apiKey, call, count, d1, d1Eventually, expectError, introspect, login, loginHalfway, newTenant, PASSWORD, refresh, rows, signup, stub, tenantWith, verifyChain } from "../helpers.ts";
+import { admin, apiKey, call, count, d1, d1Eventually, expectError, introspect, login, loginHalfway, newTenant, PASSWORD, refresh, rows, settleOutbox, signup, stub, tenantWith, verifyChain } from "../helpers.ts";
 
 afterEach(() => clock.reset());
 
@@ -152,6 +152,7 @@ describe("alarm", () => {
     for (let i = 0; i < 3; i++) await call("POST", `/v1/${t}/login`, { body: { login: s.user.email, password: "wrong password here" } });
     // Past the hard limit a login by that email needs Turnstile (this Worker has a secret).
     expect((await call("POST", `/v1/${t}/login`, { body: { login: s.user.email, password: PASSWORD } })).status).toBe(400);
+    await settleOutbox(t);
     clock.advance(2 * DAY);
     await runDurableObjectAlarm(stub(t));
     expect((await rows<{ key: string }>(t, "SELECT key FROM attempts")).map((r) => r.key)).toEqual([`login:email:${s.user.email}`]);
