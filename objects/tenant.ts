@@ -368,6 +368,7 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   // ------------------------------------------------------------------ RPC: auth flows
 
+  signupStart(i: auth.SignupStartInput) { return auth.signupStart(this, i); }
   signup(i: auth.SignupInput) { return auth.signup(this, i); }
   loginStart(i: auth.LoginStartInput) { return auth.loginStart(this, i); }
   loginFinish(i: auth.LoginFinishInput) { return auth.loginFinish(this, i); }
@@ -401,6 +402,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   requestMagicLink(i: account.EmailRequestInput) { return account.requestMagicLink(this, i); }
   verifyMagicLink(i: { token: string; meta: RequestMeta }) { return account.verifyMagicLink(this, i); }
   forgotPassword(i: account.EmailRequestInput) { return account.forgotPassword(this, i); }
+  resetStart(i: { token: string }) { return account.resetStart(this, i); }
   resetPassword(i: account.ResetPasswordInput) { return account.resetPassword(this, i); }
   requestEmailVerification(i: { accessToken: string; meta: RequestMeta }) { return account.requestEmailVerification(this, i); }
   verifyEmail(i: { token: string; accessToken: string | null; meta: RequestMeta }) { return account.verifyEmail(this, i); }

@@ -10,7 +10,7 @@
  * as verified, and the prover then sets a password or adds a factor. A verified account is
  * never claimed: there, a proof is an ordinary sign-in or reset.
  */
-import { accountKey, clearAttempts } from "./attempts.ts";
+import { clearLockout } from "./attempts.ts";
 import { audit } from "./audit.ts";
 import type { RequestMeta, TenantCtx } from "./context.ts";
 import { deleteMfa } from "./mfa.ts";
@@ -60,7 +60,7 @@ export function claimAccount(ctx: TenantCtx, user: UserRow, claim: ClaimInput): 
   const ver = rotateSecret(ctx, user, claim.sealedSecret, "account_claimed");
   ctx.sql.exec("UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ?", ctx.now, user.id);
   // A lockout counted guesses at a password that no longer exists.
-  clearAttempts(ctx, accountKey(user.id));
+  clearLockout(ctx, user);
   audit(ctx, { type: "account.claimed", userId: user.id, meta: claim.meta, data: { via: claim.via, removed, ver } });
   return ver;
 }

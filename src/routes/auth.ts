@@ -13,7 +13,7 @@ import type { AppEnv } from "../app-env.ts";
 import { readBody, noBody } from "../http/body.ts";
 import { accessToken, answer, meta, noContent, noStore } from "../http/helpers.ts";
 import { bearer } from "../middleware/admin-auth.ts";
-import { rememberPolicy, withPolicy } from "../passwords.ts";
+import { assertPasswordPolicy, rememberPolicy, withPolicy } from "../passwords.ts";
 import { turnstile } from "../turnstile.ts";
 
 export const authRoutes = new Hono<AppEnv>();
@@ -29,21 +29,27 @@ export function identifiers(b: { email?: string; username?: string }) {
   return { email, username };
 }
 
+/**
+ * Two calls around the hash: `signupStart` refuses what needs no password to refuse (unknown
+ * tenant, sign-up off, Turnstile, the per-IP limit, which it reserves) and answers the policy;
+ * only then is the password hashed, and `signup` creates the account.
+ */
 authRoutes.post("/signup", async (c) => {
   const b = await readBody(c, signupBody);
   const ids = identifiers(b);
+  // The checks that need only the plaintext, before the object counts the request.
+  assertPasswordPolicy(b.password);
   const verified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
   const stub = c.get("tenant");
-  const r = await withPolicy(c.get("slug"), b.password, (password) =>
+  const gate = { email_norm: ids.email, username_norm: ids.username, meta: meta(c), turnstileVerified: verified };
+  const { policy } = unwrap(await stub.signupStart(gate));
+  const r = await withPolicy(c.get("slug"), b.password, policy, (password) =>
     stub.signup({
+      ...gate,
       email: b.email?.normalize("NFKC") ?? null,
       username: b.username?.normalize("NFKC") ?? null,
-      email_norm: ids.email,
-      username_norm: ids.username,
       password,
       metadata: b.metadata ?? {},
-      meta: meta(c),
-      turnstileVerified: verified,
     }),
   );
   return noStore(c, unwrap(r), 201);
@@ -60,7 +66,7 @@ authRoutes.post("/login", async (c) => {
   if (!login) throw new AuthError("invalid_request", undefined, { details: [{ path: "login", code: "invalid_format", message: "an email address or a username" }] });
   const verified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
   const stub = c.get("tenant");
-  const start = unwrap(await stub.loginStart({ login, meta: meta(c), turnstileVerified: verified }));
+  const start = unwrap(await stub.loginStart({ login, meta: meta(c), turnstileVerified: verified, turnstileAvailable: !!c.env.TURNSTILE_SECRET_KEY }));
   rememberPolicy(c.get("slug"), start.policy);
   const password = normalizePassword(b.password);
   const ok = (await verifyPassword(password, start.hash ?? dummyHash(start.policy.hash))) && start.hash !== null;

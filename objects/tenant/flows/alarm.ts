@@ -27,12 +27,12 @@ export const EXPIRY_BATCH = 100;
 const DAY = 86_400_000;
 const ATTEMPTS_KEPT_MS = DAY;
 /**
- * Counters the alarm may drop once stale: all but an account past the lockout's hard limit,
- * which stays locked until a reset or an unlock. Rate-limit and per-IP counters (`rl:`,
- * `fail:ip:`) reach any count and must still go, or the alarm would re-arm on them forever.
- * One parameter: the hard limit.
+ * Counters the alarm may drop once stale: all but a lockout subject (`acct:`, `login:`) past the
+ * hard limit, which stays locked (or challenged) until a reset or an unlock. Rate-limit and
+ * per-IP counters (`rl:`, `fail:ip:`) reach any count and must still go, or the alarm would
+ * re-arm on them forever. One parameter: the hard limit.
  */
-const PURGEABLE_ATTEMPT = "(key NOT LIKE 'acct:%' OR count < ?)";
+const PURGEABLE_ATTEMPT = "((key NOT LIKE 'acct:%' AND key NOT LIKE 'login:%') OR count < ?)";
 
 export async function run(o: TenantObject): Promise<void> {
   const b = await o.begin({ allowDeleted: true });

@@ -8,7 +8,7 @@ import { fail, ok, type Result } from "../../../src/errors.ts";
 import type { Settings, TURNSTILE_ROUTES } from "../../../schema/settings.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
-import { accountKey, clearAttempts, failureCount, rateLimit, reserveAttempt } from "../attempts.ts";
+import { accountKey, clearAttempts, failureCount, ipKey, lockedOut, lockOf, loginKey, rateLimit, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import { checkApiKey } from "../api-keys.ts";
 import { jwks } from "../keys.ts";
@@ -21,15 +21,18 @@ import { authTimeOf } from "../step-up.ts";
 import { accessOf, audienceOf, buildClaims, checkLive } from "../tokens.ts";
 import { findUserByLogin, getCredential, getUser, identifierTaken, insertUser, mfaEnabled, rotateSecret, setCredential, toPublicUser, type UserRow } from "../users.ts";
 
-export interface SignupInput {
-  email: string | null;
-  username: string | null;
+export interface SignupStartInput {
   email_norm: string | null;
   username_norm: string | null;
-  password: HashedPassword;
-  metadata: Record<string, unknown>;
   meta: RequestMeta;
   turnstileVerified: boolean;
+}
+
+export interface SignupInput extends SignupStartInput {
+  email: string | null;
+  username: string | null;
+  password: HashedPassword;
+  metadata: Record<string, unknown>;
 }
 
 /** Issues a session and the claims of its first access token, inside the caller's transaction. */
@@ -40,7 +43,7 @@ export function issue(ctx: TenantCtx, user: UserRow, secret: Uint8Array, amr: st
 
 export function limited(ctx: TenantCtx, route: "signup" | "login" | "magic_link" | "password_forgot", ip: string | null): Result<void> {
   const rl = ctx.settings.rate_limits[route];
-  const g = rateLimit(ctx, `rl:${route}:ip:${ip ?? "unknown"}`, rl.limit, rl.window_s);
+  const g = rateLimit(ctx, ipKey(`rl:${route}`, ip), rl.limit, rl.window_s);
   return g.ok ? ok(undefined) : fail("rate_limited", undefined, { retryAfter: g.retryAfter ?? rl.window_s });
 }
 
@@ -48,23 +51,48 @@ export function needsTurnstile(ctx: TenantCtx, route: (typeof TURNSTILE_ROUTES)[
   return !verified && ctx.settings.turnstile.required_for.includes(route);
 }
 
+/** What refuses a sign-up whatever its password: sign-up disabled, an identifier kind the tenant does not take, Turnstile missing. */
+function signupGate(ctx: TenantCtx, i: SignupStartInput): Result<void> {
+  const s = ctx.settings.signup;
+  if (!s.enabled) return fail("forbidden", "Sign-up is disabled for this tenant.");
+  if ((i.email_norm && !s.identifiers.includes("email")) || (i.username_norm && !s.identifiers.includes("username"))) {
+    return fail("invalid_request", `This tenant signs users up with: ${s.identifiers.join(", ")}.`);
+  }
+  if (needsTurnstile(ctx, "signup", i.turnstileVerified)) return fail("turnstile_required");
+  return ok(undefined);
+}
+
+/**
+ * The cheap first call of a sign-up, before the router spends a hash on it: the tenant, the
+ * gates above, and the per-IP limit, which is *reserved* here (counted in a transaction), so
+ * of 50 parallel sign-ups only `rate_limits.signup.limit` get the policy back and hash. Answers
+ * the tenant's password policy, so the router hashes once, with the right algorithm. `signup`
+ * does not count the request again.
+ */
+export async function signupStart(rt: Runtime, i: SignupStartInput): Promise<Result<{ policy: Settings["password"] }>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const g = signupGate(ctx, i);
+  if (!g.ok) return g;
+  const r = rt.tx(ctx, () => limited(ctx, "signup", i.meta.ip));
+  await rt.commit(ctx);
+  return r.ok ? ok({ policy: ctx.settings.password }) : r;
+}
+
+/** The second call, with the hash: the gates again (settings may have changed in between), then the account. */
 export async function signup(rt: Runtime, i: SignupInput): Promise<Result<TokenResponse>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
   const s = ctx.settings.signup;
-  if (!s.enabled) return fail("forbidden", "Sign-up is disabled for this tenant.");
-  if ((i.email && !s.identifiers.includes("email")) || (i.username && !s.identifiers.includes("username"))) {
-    return fail("invalid_request", `This tenant signs users up with: ${s.identifiers.join(", ")}.`);
-  }
-  if (needsTurnstile(ctx, "signup", i.turnstileVerified)) return fail("turnstile_required");
+  const g = signupGate(ctx, i);
+  if (!g.ok) return g;
   const bad = checkNewPassword(ctx, i.password);
   if (bad) return bad;
   const id = userId();
   const secret = await rt.newSecret(id);
   const r = rt.tx(ctx, (): Result<Issued & { message: Message | null }> => {
-    const gate = limited(ctx, "signup", i.meta.ip);
-    if (!gate.ok) return gate;
     if (identifierTaken(ctx.sql, { email_norm: i.email_norm, username_norm: i.username_norm })) return fail("conflict", "That email or username is already taken.");
     const user = insertUser(ctx, {
       id,
@@ -94,6 +122,8 @@ export interface LoginStartInput {
   login: { kind: "email" | "username"; value: string };
   meta: RequestMeta;
   turnstileVerified: boolean;
+  /** The Worker can verify Turnstile (it has a secret): past the hard limit, ask for it rather than lock. */
+  turnstileAvailable?: boolean;
 }
 
 export interface LoginChallenge {
@@ -116,19 +146,22 @@ export async function loginStart(rt: Runtime, i: LoginStartInput): Promise<Resul
   const ctx = b.value;
   const r = rt.tx(ctx, (): Result<LoginChallenge> => {
     const user = findUserByLogin(ctx.sql, i.login);
-    const attemptKey = accountKey(user?.id ?? `${i.login.kind}:${i.login.value}`);
+    // The identifier, not the account: see attempts.ts (a lock by email must not show on the username).
+    const attemptKey = loginKey(i.login);
     const ts = ctx.settings.turnstile;
     if (needsTurnstile(ctx, "login", i.turnstileVerified)) return fail("turnstile_required");
     if (!i.turnstileVerified && ts.after_failures !== null) {
-      const failures = Math.max(failureCount(ctx.sql, attemptKey), failureCount(ctx.sql, `fail:ip:${i.meta.ip ?? "unknown"}`));
+      const failures = Math.max(failureCount(ctx.sql, attemptKey), failureCount(ctx.sql, ipKey("fail", i.meta.ip)));
       if (failures >= ts.after_failures) return fail("turnstile_required");
     }
     const gate = limited(ctx, "login", i.meta.ip);
     if (!gate.ok) return gate;
-    const lock = reserveAttempt(ctx, attemptKey);
+    // The account's own subject (MFA codes, password re-checks) is looked up for unknown logins too: same statements.
+    const held = lockOf(ctx, accountKey(user?.id ?? "-"));
+    const lock = held.ok ? reserveAttempt(ctx, attemptKey, { available: i.turnstileAvailable ?? false, verified: i.turnstileVerified }) : held;
     if (!lock.ok) {
-      audit(ctx, { type: "login.locked", userId: user?.id ?? null, meta: i.meta });
-      return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
+      audit(ctx, { type: "login.locked", userId: user?.id ?? null, meta: i.meta, data: lock.turnstile ? { escalated: "turnstile" } : undefined });
+      return lockedOut(lock);
     }
     const cred = user ? getCredential(ctx.sql, user.id) : null;
     return ok({ userId: user?.id ?? null, hash: cred?.hash ?? null, secretVersion: user?.secret_version ?? 0, attemptKey, policy: ctx.settings.password });
@@ -161,7 +194,7 @@ export async function loginFinish(rt: Runtime, i: LoginFinishInput): Promise<Res
     const user = i.userId ? getUser(ctx.sql, i.userId) : null;
     const good = i.verified && user && secret && pre && user.status === "active" && user.secret_version === i.secretVersion && pre.secret_version === user.secret_version;
     if (!good) {
-      rateLimit(ctx, `fail:ip:${i.meta.ip ?? "unknown"}`, Number.MAX_SAFE_INTEGER, 3600);
+      rateLimit(ctx, ipKey("fail", i.meta.ip), Number.MAX_SAFE_INTEGER, 3600);
       audit(ctx, { type: "login.failure", userId: user?.id ?? null, meta: i.meta, data: { reason: !i.verified ? "password" : "state" } });
       return fail("invalid_credentials");
     }

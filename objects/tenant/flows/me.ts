@@ -5,7 +5,7 @@
  */
 import { beginWithToken } from "../bearer.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
-import { accountKey, clearAttempts, reserveAttempt } from "../attempts.ts";
+import { accountKey, clearAttempts, lockedOut, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
@@ -39,7 +39,7 @@ export async function credentialStart(rt: Runtime, i: { accessToken: string; res
     const p = checkLive(ctx, claims);
     if (!p.ok) return p;
     const lock = i.reserve === false ? { ok: true as const } : reserveAttempt(ctx, accountKey(p.value.user.id));
-    if (!lock.ok) return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
+    if (!lock.ok) return lockedOut(lock);
     return ok({ userId: p.value.user.id, hash: getCredential(ctx.sql, p.value.user.id)?.hash ?? null, secretVersion: p.value.user.secret_version });
   });
   await rt.commit(ctx);
