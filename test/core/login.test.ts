@@ -6,6 +6,7 @@ import { call, expectError, login, loginHalfway, newTenant, PASSWORD, rows, sign
 afterEach(() => clock.reset());
 
 describe("login", () => {
+  // ASVS 7.2.4
   it("by email (any case) answers the token response with amr pwd", async () => {
     const t = await newTenant();
     const s = await signup(t, { email: "Case.Me@Example.com" });
@@ -34,6 +35,7 @@ describe("login", () => {
     expect(await snapshot(t)).toEqual(before);
   });
 
+  // ASVS 6.3.8
   it("an unknown user gets the same 401 invalid_credentials body as a wrong password", async () => {
     const t = await newTenant();
     const s = await signup(t);

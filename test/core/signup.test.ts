@@ -55,6 +55,7 @@ describe("signup", () => {
     expect(await rows(t, "SELECT username_norm FROM users")).toEqual([{ username_norm: "bob_1" }]);
   });
 
+  // ASVS 6.2.4
   it.each([
     ["too short", "short pw", "too_short"],
     ["too common", "password1234", "too_common"],
@@ -67,6 +68,7 @@ describe("signup", () => {
     expect((await snapshot(t)).users).toBe(0);
   });
 
+  // ASVS 6.2.1
   it("a tenant with min_length 16 refuses a 12-character password", async () => {
     const t = await tenantWith({ password: { min_length: 16 } });
     const r = await signupCall(t, { email: `${uniq()}@example.com`, password: "twelve chars" });
