@@ -44,7 +44,12 @@ const REMOVE: Readonly<Record<string, (ctx: TenantCtx, userId: string) => number
   one_time_tokens: (ctx, id) => run(ctx.sql, "DELETE FROM one_time_tokens WHERE user_id = ? AND consumed_at IS NULL", id),
   // passkeys: when the passkeys table lands, delete the user's passkeys here.
   // linked_identities: when upstream identities land, unlink every one here (the proving one is linked after the claim).
-  // oauth_grants: when OAuth grants land, revoke every grant and its refresh tokens here.
+  /**
+   * The rotation above has already ended every grant of the user (sessions.ts →
+   * endGrantsOfUser) with its refresh chain; this removes them, counting what was there.
+   * Consent records, if any, are the hosted pages' own step.
+   */
+  oauth_grants: (ctx, id) => run(ctx.sql, "DELETE FROM grants WHERE user_id = ?", id),
 };
 
 /**

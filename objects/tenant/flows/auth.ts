@@ -15,10 +15,10 @@ import { jwks } from "../keys.ts";
 import { logMessage, mustVerifyEmail, queueEmailVerification, UNVERIFIED_MESSAGE, type Message } from "../messages.ts";
 import { mfaChallenge } from "../mfa.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
-import { chainTokenState, parseChainToken } from "../refresh-chain.ts";
-import { createSession, getSession, isLive, revokeSession, rotateRefreshToken, type SessionRow } from "../sessions.ts";
-import { authTimeOf } from "../step-up.ts";
-import { accessOf, audienceOf, buildClaims, checkLive } from "../tokens.ts";
+import { parseChainToken } from "../refresh-chain.ts";
+import { createSession, getSession, isLive, revokeSession, rotateRefreshToken } from "../sessions.ts";
+import { clientOf, inspect, introspection, isActive } from "../oauth/inspect.ts";
+import { buildClaims, checkLive } from "../tokens.ts";
 import { findUserByLogin, getCredential, getUser, identifierTaken, insertUser, mfaEnabled, rotateSecret, setCredential, toPublicUser, type UserRow } from "../users.ts";
 
 export interface SignupStartInput {
@@ -289,37 +289,23 @@ export async function logoutAll(rt: Runtime, i: { accessToken: string }): Promis
 }
 
 /**
- * RFC 7009: always 200. A refresh token revokes its session (its hash must match, so knowing
- * a session id is not enough); an access token with a valid signature revokes its session.
+ * RFC 7009: always 200. A refresh token revokes its session (any token of the chain, so a
+ * superseded one too; a forgery does not); an access token with a valid signature revokes its
+ * session. A token issued to an OAuth client is revoked only by that client (RFC 7009 section
+ * 2.1, `flows/oauth/revocation.ts`); here it is left alone.
  */
 export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<null>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
-  let target: { sid: string; check: (s: SessionRow) => boolean } | null = null;
-  const sid = parseChainToken(i.token)?.chainId;
-  if (sid) {
+  const t = await inspect(rt, ctx, i.token);
+  if (!t || clientOf(t) !== null || (t.kind === "access" && typeof t.claims.client_id === "string")) return ok(null);
+  const sid = t.kind === "refresh" ? t.chainId : t.claims.sid;
+  rt.tx(ctx, () => {
     const s = getSession(ctx.sql, sid);
-    const u = s ? getUser(ctx.sql, s.user_id) : null;
-    if (s && u) {
-      const secret = await rt.userSecret(u);
-      // Any token of the chain revokes (a superseded one is reuse anyway); a forged one does not.
-      target = {
-        sid,
-        check: () => getUser(ctx.sql, u.id)?.secret_version === u.secret_version && chainTokenState(ctx, sid, secret, i.token).kind !== "unknown",
-      };
-    }
-  } else {
-    const claims = await rt.verifyAccess(ctx, i.token);
     // Only a live token revokes: one with an older `ver` is already dead, and must not end the
     // session that continued after a credential change.
-    if (claims) target = { sid: claims.sid, check: () => checkLive(ctx, claims).ok };
-  }
-  if (!target) return ok(null);
-  const t = target;
-  rt.tx(ctx, () => {
-    const s = getSession(ctx.sql, t.sid);
-    if (s && s.revoked_at === null && t.check(s) && revokeSession(ctx, s, "revoked")) {
+    if (s && s.revoked_at === null && isActive(ctx, t, { anyGeneration: true }) && revokeSession(ctx, s, "revoked")) {
       audit(ctx, { type: "session.revoked", userId: s.user_id, sessionId: s.id, data: { via: "revoke" } });
     }
   });
@@ -330,11 +316,11 @@ export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<
 export type IntrospectResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
 /**
- * RFC 7662, answered from live state: the session, the user's status, `secret_version`,
- * roles and scope as they are now; `auth_time` is the earlier of the token's and the
- * session's (as for step-up). Only `jti`, `iat` and `exp` come from the token, so a
- * validly signed token (anyone holding an `HS256` tenant's shared secret can sign one) cannot
- * widen what it grants, and one whose lifetime exceeds `access_ttl_s` is refused in
+ * RFC 7662, answered from live state (`oauth/inspect.ts`): the session or grant, the user's
+ * status, `secret_version`, roles and scope as they are now; `auth_time` is the earlier of the
+ * token's and the session's (as for step-up). Only `jti`, `iat` and `exp` come from the token,
+ * so a validly signed token (anyone holding an `HS256` tenant's shared secret can sign one)
+ * cannot widen what it grants, and one whose lifetime exceeds `access_ttl_s` is refused in
  * `verifyAccessToken`.
  */
 export async function introspect(rt: Runtime, i: { apiKey: string; token: string }): Promise<Result<IntrospectResponse>> {
@@ -343,44 +329,9 @@ export async function introspect(rt: Runtime, i: { apiKey: string; token: string
   const ctx = b.value;
   const key = checkApiKey(ctx.sql, i.apiKey, "introspect", ctx.now);
   if (!key.ok) return key.reason === "scope" ? fail("forbidden", "The API key lacks the introspect scope.") : fail("invalid_token", "Invalid API key.");
-  const sid = parseChainToken(i.token)?.chainId;
-  if (sid) {
-    const s = getSession(ctx.sql, sid);
-    const u = s ? getUser(ctx.sql, s.user_id) : null;
-    if (!s || !u) return ok({ active: false });
-    const secret = await rt.userSecret(u);
-    const user = getUser(ctx.sql, u.id);
-    const session = getSession(ctx.sql, sid);
-    if (!session || !isLive(session, ctx.now) || !user || user.status !== "active" || user.secret_version !== u.secret_version) return ok({ active: false });
-    if (chainTokenState(ctx, sid, secret, i.token).kind !== "current") return ok({ active: false });
-    return ok({ active: true, token_type: "refresh_token", sub: user.id, sid, tid: ctx.slug, iss: ctx.issuer, exp: Math.floor(Math.min(session.expires_at, session.idle_expires_at) / 1000), iat: Math.floor(session.last_refreshed_at / 1000) });
-  }
-  const claims = await rt.verifyAccess(ctx, i.token);
-  if (!claims) return ok({ active: false });
-  const live = checkLive(ctx, claims);
-  if (!live.ok) return ok({ active: false });
-  const { user, session } = live.value;
-  const { roles, scope } = accessOf(ctx, user);
-  return ok({
-    active: true,
-    token_type: "access_token",
-    client_id: ctx.slug,
-    iss: ctx.issuer,
-    aud: audienceOf(ctx.slug, ctx.settings),
-    sub: user.id,
-    tid: ctx.slug,
-    sid: session.id,
-    ver: user.secret_version,
-    roles,
-    scope,
-    amr: JSON.parse(session.amr),
-    auth_time: Math.floor(authTimeOf(claims, session) / 1000),
-    email: user.email,
-    username: user.username,
-    jti: claims.jti,
-    iat: claims.iat,
-    exp: claims.exp,
-  });
+  const t = await inspect(rt, ctx, i.token);
+  if (!t || !isActive(ctx, t)) return ok({ active: false });
+  return ok(introspection(ctx, t) as IntrospectResponse);
 }
 
 export async function jwksOf(rt: Runtime): Promise<Result<{ keys: Record<string, unknown>[] }>> {
