@@ -36,6 +36,10 @@ import * as roles from "./tenant/flows/roles.ts";
 import * as auditLog from "./tenant/flows/audit.ts";
 import * as transfer from "./tenant/flows/transfer.ts";
 import * as seeding from "./tenant/flows/seed.ts";
+import * as browser from "./tenant/flows/browser.ts";
+import * as authz from "./tenant/flows/authorize.ts";
+import * as consents from "./tenant/flows/consents.ts";
+import * as endSession from "./tenant/flows/end-session.ts";
 import * as clients from "./tenant/flows/clients.ts";
 import * as discovery from "./tenant/flows/oauth/discovery.ts";
 import * as oauthToken from "./tenant/flows/oauth/token.ts";
@@ -427,8 +431,19 @@ export class TenantObject extends Server<Env> implements Runtime {
   resetStart(i: { token: string }) { return account.resetStart(this, i); }
   resetPassword(i: account.ResetPasswordInput) { return account.resetPassword(this, i); }
   requestEmailVerification(i: { accessToken: string; meta: RequestMeta }) { return account.requestEmailVerification(this, i); }
-  verifyEmail(i: { token: string; accessToken: string | null; meta: RequestMeta }) { return account.verifyEmail(this, i); }
+  verifyEmail(i: { token: string; accessToken: string | null; cookieHash?: string | null; meta: RequestMeta }) { return account.verifyEmail(this, i); }
   unlockUser(i: Parameters<typeof account.unlockUser>[1]) { return account.unlockUser(this, i); }
+
+  // ---- RPC: the hosted pages (browser session bound to a Warden session)
+
+  pageContext() { return browser.pageContext(this); }
+  bindBrowser(i: browser.BindBrowserInput) { return browser.bindBrowser(this, i); }
+  browserSession(i: { cookieHash: string | null }) { return browser.browserSession(this, i); }
+  endBrowserSession(i: { cookieHash: string | null; meta: RequestMeta }) { return browser.endBrowserSession(this, i); }
+  authorize(i: authz.AuthorizeInput) { return authz.authorize(this, i); }
+  endSession(i: endSession.EndSessionInput) { return endSession.endSession(this, i); }
+  listApps(i: { cookieHash: string | null }) { return consents.listApps(this, i); }
+  removeApp(i: { cookieHash: string | null; clientId: string; meta: RequestMeta }) { return consents.removeApp(this, i); }
 
   // ------------------------------------------------------------------ RPC: operators
 

@@ -308,4 +308,20 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   CREATE INDEX grants_client ON grants (client_id);
   CREATE INDEX grants_revoked ON grants (revoked_at) WHERE revoked_at IS NOT NULL;
   `,
+  // 9: the hosted pages: the browser's cookie bound to its Warden session (only its SHA-256,
+  // one per session, since every sign-in makes a new session), and the scopes each user has
+  // consented to per OAuth client
+  `
+  ALTER TABLE sessions ADD COLUMN browser_hash TEXT;
+  CREATE UNIQUE INDEX sessions_browser ON sessions (browser_hash) WHERE browser_hash IS NOT NULL;
+
+  CREATE TABLE consents (
+    user_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -28,6 +28,8 @@ export interface SessionRow {
   user_agent: string | null;
   revoked_at: number | null;
   revoke_reason: string | null;
+  /** SHA-256 of the hosted pages' browser cookie bound to this session, if any (see browser.ts). */
+  browser_hash: string | null;
 }
 
 export function getSession(sql: SqlStorage, id: string): SessionRow | null {
