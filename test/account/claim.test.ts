@@ -159,6 +159,7 @@ describe("a verified account is not claimed", () => {
     expectError(await magicLink(t, email), 401, "mfa_required");
   });
 
+  // ASVS 6.4.3
   it("a reset keeps TOTP and rotates with reason password_reset", async () => {
     midStep();
     const { t, email, userId, owner } = await verifiedUser();

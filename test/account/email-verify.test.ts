@@ -35,6 +35,7 @@ describe("verification", () => {
     expect((await inbox(out, t)).filter((m) => m.type === "email_verify")).toHaveLength(1);
   });
 
+  // ASVS 6.4.1
   it("6.5.5 expires after 30 minutes", async () => {
     const { t, email, access } = await tenantWithUser();
     await call("POST", `/v1/${t}/email/verify/request`, { token: access });
@@ -103,6 +104,7 @@ describe("signup.require_email_verification", () => {
     expect((await client()("POST", `/v1/${t}/login`, { body: { login: email, password: "the owner's new passphrase" } })).status).toBe(200);
   });
 
+  // ASVS 6.3.4
   it("is checked before the second factor", async () => {
     midStep();
     const { t, email, access } = await tenantWithUser(REQUIRE);

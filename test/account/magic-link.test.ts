@@ -26,6 +26,7 @@ describe("requesting a link", () => {
     expect(sent.map((m) => m.email)).toEqual([email]);
   });
 
+  // ASVS 6.4.1, 6.5.2, 6.5.4
   it("6.5.3 sends a 256-bit token, valid 15 minutes, stored only as its SHA-256", async () => {
     const { t, email } = await tenantWithUser();
     const before = Date.now();
@@ -61,6 +62,7 @@ describe("using a link", () => {
     expect(r.body.user.email_verified).toBe(true);
   });
 
+  // ASVS 6.4.1
   it("6.5.1 works once", async () => {
     const { t, email } = await tenantWithUser();
     await client()("POST", `/v1/${t}/magic-link`, { body: { email } });
@@ -85,6 +87,7 @@ describe("using a link", () => {
     expectError(await verify(t, token), 401, "invalid_token");
   });
 
+  // ASVS 6.6.2
   it("dies when the password changes before it is used (bound to the secret version)", async () => {
     const { t, email, access } = await tenantWithUser();
     await client()("POST", `/v1/${t}/magic-link`, { body: { email } });
@@ -94,6 +97,7 @@ describe("using a link", () => {
     expectError(await verify(t, token), 401, "invalid_token");
   });
 
+  // ASVS 6.6.2
   it("refuses forged, malformed and other-purpose tokens", async () => {
     const { t, email, access } = await tenantWithUser();
     expectError(await verify(t, "A".repeat(43)), 401, "invalid_token");
@@ -105,6 +109,7 @@ describe("using a link", () => {
 });
 
 describe("unknown addresses", () => {
+  // ASVS 6.4.1
   it("with email sign-up enabled, the link creates a verified, password-less account when used", async () => {
     const t = await newTenant(DELIVERY);
     const email = `${uniq("new")}@Example.com`;

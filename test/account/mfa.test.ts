@@ -124,6 +124,7 @@ describe("login with a second factor", () => {
     expect((await post(totp(secret))).status).toBe(200);
   });
 
+  // ASVS 6.4.4
   it("6.5.1 a recovery code signs in once (amr [pwd, otp]); reusing it is refused", async () => {
     const { t, email, access } = await tenantWithUser();
     const { codes } = await enableTotp(t, access);
@@ -135,6 +136,7 @@ describe("login with a second factor", () => {
     expect((await client()("POST", `/v1/${t}/login/mfa`, { body: { mfa_token: await passwordStep(t, email), code: spaced } })).status).toBe(200);
   });
 
+  // ASVS 6.5.4
   it("6.5.2 6.5.3 recovery codes carry 120 random bits and are stored only as SHA-256", async () => {
     const { t, access } = await tenantWithUser();
     const { codes } = await enableTotp(t, access);
@@ -146,6 +148,7 @@ describe("login with a second factor", () => {
     for (const c of codes) expect(dump).not.toContain(c.replace(/-/g, "").slice(0, 8));
   });
 
+  // ASVS 6.5.6
   it("6.5.1 regenerating recovery codes replaces every earlier code", async () => {
     const { t, email, access } = await tenantWithUser();
     const { codes } = await enableTotp(t, access);
@@ -248,6 +251,7 @@ describe("lockout and abuse", () => {
 });
 
 describe("disabling", () => {
+  // ASVS 6.5.6
   it("7.5.1 needs the password: a wrong one is 401 and changes nothing; the right one turns MFA off", async () => {
     const { t, email, access } = await tenantWithUser();
     await enableTotp(t, access);
@@ -265,6 +269,7 @@ describe("disabling", () => {
 });
 
 describe("other first factors", () => {
+  // ASVS 6.3.4
   it("6.3.3 a magic link does not bypass MFA: it ends in mfa_required, then amr is [email, otp]", async () => {
     const { t, email, access } = await tenantWithUser();
     // Verified: on an unverified account the link would be a claim, which removes the factor (claim.test.ts).

@@ -88,6 +88,7 @@ describe("reset", () => {
     expect((await login(t, email, "a much longer passphrase that is fine")).status).toBe(200);
   });
 
+  // ASVS 6.3.4
   it("6.4.3 does not sign in and does not bypass MFA: the next login still asks for a code", async () => {
     midStep();
     const { t, email, access } = await tenantWithUser();

@@ -66,6 +66,7 @@ describe("a stolen access token of a session older than 5 minutes", () => {
     expect((await call("DELETE", `/v1/${t}/sessions/${claims(access).sid}`, { token: access })).status).toBe(204);
   });
 
+  // ASVS 7.5.3
   it("7.5.1 cannot change the email or delete the account without the password", async () => {
     const { t, email, access } = await staleUser();
     const before = await snapshot(t);
@@ -138,6 +139,7 @@ describe("POST /reauth", () => {
     expect(await rows(t, "SELECT 1 FROM attempts WHERE key LIKE 'acct:%'")).toEqual([]);
   });
 
+  // ASVS 6.3.4
   it("a two-factor account steps up with a TOTP or recovery code, not the password; wrong codes count toward the lockout", async () => {
     const { t, access } = await tenantWithUser({ lockout: { threshold: 3, base_s: 60, max_s: 900, hard_limit: 100 } });
     const { secret, codes } = await enableTotp(t, access);
@@ -187,6 +189,7 @@ describe("an account without a password", () => {
     return { t, email, access: v.body.access_token as string };
   }
 
+  // ASVS 6.6.2
   it("7.5.1 steps up by a magic link sent to its address, bound to the session, single use", async () => {
     const { t, email, access } = await emailOnly();
     expectReauthRequired(await call("POST", `/v1/${t}/mfa/totp`, { token: access }), ["magic_link"]);

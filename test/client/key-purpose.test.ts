@@ -74,6 +74,7 @@ describe("JWKS members", () => {
 });
 
 describe("the verifier picks keys by purpose and algorithm", () => {
+  // ASVS 9.2.2
   it("refuses an access token signed by the SET key, locally; so does introspection", async () => {
     const t = await newTenant();
     const key = await apiKey(t);
@@ -87,6 +88,7 @@ describe("the verifier picks keys by purpose and algorithm", () => {
     h.v.close();
   });
 
+  // ASVS 9.1.2
   it("an HS256 header on an asymmetric tenant is invalid, with no introspection call", async () => {
     const t = await newTenant();
     const h = harness(t, await apiKey(t));
@@ -100,6 +102,7 @@ describe("the verifier picks keys by purpose and algorithm", () => {
     h.v.close();
   });
 
+  // ASVS 9.1.2
   it("an algorithm the verifier is not configured for is invalid, without a JWKS fetch or introspection", async () => {
     const t = await newTenant();
     const h = harness(t, await apiKey(t), { algorithms: ["ES256"] });
@@ -110,6 +113,7 @@ describe("the verifier picks keys by purpose and algorithm", () => {
     h.v.close();
   });
 
+  // ASVS 9.1.3
   it("a kid the JWKS names for another purpose is refused without refetching the JWKS", async () => {
     const t = await newTenant();
     const key = await apiKey(t);

@@ -28,6 +28,7 @@ describe("local verification", () => {
     v.close();
   });
 
+  // ASVS 6.8.2, 9.1.1, 9.2.3
   it("rejects garbage, forged, foreign, wrong-audience and expired tokens", async () => {
     const t = await newTenant();
     const other = await newTenant();
@@ -78,6 +79,7 @@ describe("local verification", () => {
 });
 
 describe("pushed revocations", () => {
+  // ASVS 7.2.1
   it("rejects a token right after the logout call returns", async () => {
     const t = await newTenant();
     const { v } = harness(t, await apiKey(t));

@@ -20,6 +20,7 @@ describe("alarm", () => {
     expect(await alarmAt(t)).not.toBeNull();
   });
 
+  // ASVS 7.3.1
   it("expires sessions past their idle expiry and writes session.expired events", async () => {
     const t = await tenantWith({ refresh_idle_ttl_s: 300 });
     const a = await signup(t);
@@ -64,6 +65,7 @@ describe("alarm", () => {
     expectError(await refresh(t, r.body.refresh_token), 401, "invalid_token");
   });
 
+  // ASVS 7.3.2
   it("expires sessions at their absolute expiry", async () => {
     const t = await tenantWith({ refresh_ttl_s: 600, refresh_idle_ttl_s: 600 });
     const s = await signup(t);

@@ -83,6 +83,7 @@ describe("the object's per-IP counters", () => {
   const ask = (t: string, ip: string | null) =>
     call("POST", `/v1/${t}/magic-link`, { body: { email: `${uniq("a")}@example.com` }, headers: ip === null ? {} : { "cf-connecting-ip": ip } });
 
+  // ASVS 6.3.1
   it("addresses of one /64, in any text form, share a budget; the next /64 has its own", async () => {
     const t = await limited();
     expect((await ask(t, "2001:db8:1:2::1")).status).toBe(202);

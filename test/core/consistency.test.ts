@@ -20,6 +20,7 @@ async function logins(t: string, email: string, n: number) {
 }
 
 describe("consistency under concurrency", () => {
+  // ASVS 7.4.1
   it("20 refreshes racing a logout-all: after it returns every earlier token is inactive and no refresh succeeds", async () => {
     const t = await tenantWith();
     const s = await signup(t);
@@ -49,6 +50,7 @@ describe("consistency under concurrency", () => {
     expect(await rows(t, "SELECT id FROM sessions WHERE revoked_at IS NULL")).toEqual([]);
   });
 
+  // ASVS 7.4.1
   it("refreshes racing a logout: after it returns the session's tokens are inactive and its refresh fails", async () => {
     const t = await tenantWith();
     const s = await signup(t);

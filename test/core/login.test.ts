@@ -6,6 +6,7 @@ import { call, expectError, login, loginHalfway, newTenant, PASSWORD, rows, sign
 afterEach(() => clock.reset());
 
 describe("login", () => {
+  // ASVS 7.2.4
   it("by email (any case) answers the token response with amr pwd", async () => {
     const t = await newTenant();
     const s = await signup(t, { email: "Case.Me@Example.com" });
@@ -34,6 +35,7 @@ describe("login", () => {
     expect(await snapshot(t)).toEqual(before);
   });
 
+  // ASVS 6.3.8
   it("an unknown user gets the same 401 invalid_credentials body as a wrong password", async () => {
     const t = await newTenant();
     const s = await signup(t);
@@ -42,6 +44,24 @@ describe("login", () => {
     expectError(unknown, 401, "invalid_credentials");
     expect(unknown.body).toEqual(wrong.body);
     expect((await login(t, "nobody_here", PASSWORD)).body).toEqual(wrong.body);
+  });
+
+  it("6.2.8 the password is checked exactly as typed: another case, a cut-off or an added space is refused", async () => {
+    const t = await newTenant();
+    const s = await signup(t, { password: "Correct Horse Battery Staple" });
+    for (const wrong of ["correct horse battery staple", "CORRECT HORSE BATTERY STAPLE", "Correct Horse Battery Stapl", "Correct Horse Battery Staple "]) {
+      expectError(await login(t, s.user.email, wrong), 401, "invalid_credentials");
+    }
+    expect((await login(t, s.user.email, "Correct Horse Battery Staple")).status).toBe(200);
+  });
+
+  it("6.2.10 passwords do not expire: a year and a day later the same password signs in", async () => {
+    const t = await newTenant();
+    const s = await signup(t);
+    clock.advance(366 * 86_400_000);
+    const r = await login(t, s.user.email);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.user.id).toBe(s.user.id);
   });
 
   it("a login that is neither an email nor a username is 400 invalid_request", async () => {

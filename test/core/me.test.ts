@@ -24,6 +24,7 @@ describe("GET /me", () => {
 });
 
 describe("PATCH /me", () => {
+  // ASVS 6.2.3
   it("a wrong current password is 401 invalid_credentials and changes nothing", async () => {
     const t = await newTenant();
     const s = await signup(t);
@@ -35,6 +36,7 @@ describe("PATCH /me", () => {
     expect((await me(t, s.access_token)).status).toBe(200);
   });
 
+  // ASVS 6.2.2, 7.4.3
   it("a password change rotates the secret: other sessions die, this one continues with the returned tokens", async () => {
     const t = await newTenant();
     const s = await signup(t);
@@ -61,6 +63,7 @@ describe("PATCH /me", () => {
     expect(events.map((e) => ({ type: e.type, ...JSON.parse(e.payload) }))).toEqual([expect.objectContaining({ type: "user.revoked", ver: 2, reason: "credential_change" })]);
   });
 
+  // ASVS 6.2.4
   it("a new password that breaks the policy is 400 password_policy and changes nothing", async () => {
     const t = await newTenant();
     const s = await signup(t);
@@ -183,6 +186,7 @@ describe("DELETE /me", () => {
     expect((await me(t, s.access_token)).status).toBe(200);
   });
 
+  // ASVS 7.4.2
   it("soft deletes: 204, every token dead, login refused, the email free for a new sign-up", async () => {
     const t = await newTenant();
     const s = await signup(t, { email: "leaving@example.com", username: "leaving" });

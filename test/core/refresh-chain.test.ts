@@ -121,6 +121,7 @@ describe("refresh chain", () => {
     for (const part of token.split(".").slice(2)) expect(dump).not.toContain(part);
   });
 
+  // ASVS 7.2.3
   it("tokens are {session id}.{generation}.{secret} with at least 256 bits of secret", async () => {
     const t = await tenantWith();
     const s = await signup(t);
@@ -191,6 +192,7 @@ describe("refresh chain", () => {
     expectError(await refresh(t, legacy), 401, "invalid_token");
     expect(await revokeReason(t, s.session_id)).toBe("refresh_reuse");
   });
+  // ASVS 7.2.4
   it("a step-up restarts the chain under the same secret: earlier tokens are unknown, not reuse, and the session goes on", async () => {
     const t = await tenantWith();
     const s = await signup(t);

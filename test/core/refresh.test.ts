@@ -9,6 +9,7 @@ afterEach(() => clock.reset());
 const me = (t: string, token: string) => call("GET", `/v1/${t}/me`, { token });
 
 describe("refresh", () => {
+  // ASVS 7.2.2
   it("rotates: a new token pair for the same session, the old refresh token is spent", async () => {
     const t = await newTenant();
     const s = await signup(t);
@@ -107,6 +108,7 @@ describe("refresh", () => {
     expect((await refresh(t, other.body.refresh_token)).status).toBe(200);
   });
 
+  // ASVS 7.3.2
   it("ends at the absolute expiry (refresh_ttl_s), even when refreshed all along", async () => {
     const t = await tenantWith({ refresh_ttl_s: 600, refresh_idle_ttl_s: 400 });
     const s = await signup(t);
@@ -120,6 +122,7 @@ describe("refresh", () => {
     expectError(await refresh(t, r2.body.refresh_token), 401, "invalid_token");
   });
 
+  // ASVS 7.3.1
   it("ends after refresh_idle_ttl_s without a refresh", async () => {
     const t = await tenantWith({ refresh_idle_ttl_s: 300 });
     const s = await signup(t);

@@ -129,6 +129,7 @@ describe("POST /introspect (RFC 7662)", () => {
     });
   });
 
+  // ASVS 7.2.1
   it("after logout: active false, and nothing else", async () => {
     const t = await newTenant();
     const s = await signup(t);
@@ -201,6 +202,7 @@ describe("POST /introspect answers from live state, not from the token", () => {
     expect(r).not.toHaveProperty("is_admin");
   });
 
+  // ASVS 9.2.1
   it("a validly signed HS256 token living longer than access_ttl_s is inactive", async () => {
     const { t, secret, kid } = await hs256();
     const s = await signup(t);

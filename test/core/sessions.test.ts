@@ -8,6 +8,7 @@ afterEach(() => clock.reset());
 const me = (t: string, token: string) => call("GET", `/v1/${t}/me`, { token });
 
 describe("logout", () => {
+  // ASVS 7.4.1
   it("answers 204 and ends this session only", async () => {
     const t = await newTenant();
     const s = await signup(t);
@@ -24,6 +25,7 @@ describe("logout", () => {
     expect(events.map((e) => ({ type: e.type, ...JSON.parse(e.payload) }))).toEqual([expect.objectContaining({ type: "session.revoked", sid: s.session_id, reason: "logout" })]);
   });
 
+  // ASVS 7.4.1
   it("a second logout with the same token is 401 invalid_token", async () => {
     const t = await newTenant();
     const s = await signup(t);
@@ -38,6 +40,7 @@ describe("logout", () => {
 });
 
 describe("logout-all", () => {
+  // ASVS 7.4.3
   it("ends every session: refresh tokens and access tokens all dead, one user.revoked event with the new ver", async () => {
     const t = await newTenant();
     const s = await signup(t);
@@ -82,6 +85,7 @@ describe("logout-all", () => {
 });
 
 describe("GET /sessions", () => {
+  // ASVS 7.5.2
   it("lists the user's live sessions, newest first, with the current one flagged", async () => {
     const t = await newTenant();
     const s = await signup(t);
@@ -114,6 +118,7 @@ describe("GET /sessions", () => {
 });
 
 describe("DELETE /sessions/{id}", () => {
+  // ASVS 7.5.2
   it("revokes one of your own sessions: 204, its tokens dead, yours alive", async () => {
     const t = await newTenant();
     const s = await signup(t);

@@ -55,6 +55,7 @@ describe("signup", () => {
     expect(await rows(t, "SELECT username_norm FROM users")).toEqual([{ username_norm: "bob_1" }]);
   });
 
+  // ASVS 6.2.4
   it.each([
     ["too short", "short pw", "too_short"],
     ["too common", "password1234", "too_common"],
@@ -67,6 +68,7 @@ describe("signup", () => {
     expect((await snapshot(t)).users).toBe(0);
   });
 
+  // ASVS 6.2.1
   it("a tenant with min_length 16 refuses a 12-character password", async () => {
     const t = await tenantWith({ password: { min_length: 16 } });
     const r = await signupCall(t, { email: `${uniq()}@example.com`, password: "twelve chars" });
@@ -85,6 +87,24 @@ describe("signup", () => {
     // 11 emoji + 1 letter = 12 code points (23 UTF-16 units)
     expect((await signupCall(t, { email: `${uniq()}@example.com`, password: "\u{1F600}".repeat(11) + "a" })).status).toBe(201);
     expectError(await signupCall(t, { email: `${uniq()}@example.com`, password: "\u{1F600}".repeat(10) + "a" }), 400, "password_policy");
+  });
+
+  it("6.2.9 a 64-character password, and one of 256, signs up and signs in", async () => {
+    const t = await newTenant();
+    for (const password of ["horse battery ".repeat(5).slice(0, 64), "staple ".repeat(37).slice(0, 256)]) {
+      const s = await signupCall(t, { email: `${uniq()}@example.com`, password });
+      expect(s.status, JSON.stringify(s.body)).toBe(201);
+      expect((await login(t, s.body.user.email, password)).status).toBe(200);
+    }
+  });
+
+  it("6.2.5 passwords of any composition: digits only, symbols only, other scripts, emoji, spaces", async () => {
+    const t = await newTenant();
+    for (const password of ["849301726458", "%!@#&*()_+=-?", "пароль для входа", "\u{1F511}\u{1F510}\u{1F5DD}\u{1F512}\u{1F513}\u{1F50F}\u{1F6AA}\u{1F3E0}\u{1F3E1}\u{1F3E2}\u{1F3E3}\u{1F3E4}", "            x"]) {
+      const s = await signupCall(t, { email: `${uniq()}@example.com`, password });
+      expect(s.status, `${password}: ${JSON.stringify(s.body)}`).toBe(201);
+      expect((await login(t, s.body.user.email, password)).status).toBe(200);
+    }
   });
 
   it("is 403 forbidden when the tenant disabled sign-up", async () => {

@@ -51,6 +51,26 @@ describe("POST /v1/admin/tenants", () => {
     expect(await rows(slug, "SELECT name FROM sqlite_master")).toEqual([]);
   });
 
+  it("6.2.1 password.min_length cannot be set below 8, on create or on PATCH", async () => {
+    expectError(await admin("POST", "/tenants", { slug: uniq("c"), name: "n", settings: { password: { min_length: 7 } } }), 400, "invalid_request");
+    const t = await newTenant();
+    const r = await admin("PATCH", `/tenants/${t}`, { settings: { password: { min_length: 7 } } });
+    expectError(r, 400, "invalid_request");
+    expect(r.body.error.details[0].path).toBe("settings.password.min_length");
+    expect((await admin("GET", `/tenants/${t}`)).body.settings.password.min_length).toBe(12);
+  });
+
+  it("6.3.2 a new tenant has no accounts: admin, root and sa cannot sign in, and the user list is empty", async () => {
+    const t = await newTenant();
+    for (const name of ["admin", "root", "administrator", "admin@example.com"]) {
+      expectError(await call("POST", `/v1/${t}/login`, { body: { login: name, password: name } }), 401, "invalid_credentials");
+    }
+    // "sa" cannot even be a username (3 to 64 characters).
+    expectError(await call("POST", `/v1/${t}/login`, { body: { login: "sa", password: "sa" } }), 400, "invalid_request");
+    expect((await admin("GET", `/tenants/${t}/users`)).body.users).toEqual([]);
+    expect(await rows(t, "SELECT id FROM users")).toEqual([]);
+  });
+
   it("without an admin token is 401 unauthorized", async () => {
     expectError(await call("POST", "/v1/admin/tenants", { body: { slug: uniq("c"), name: "n" } }), 401, "unauthorized");
   });

@@ -61,6 +61,7 @@ describe("access token", () => {
     expect(await introspect(t, await apiKey(t), r.body.access_token)).toMatchObject({ roles: ["editor", "viewer"], scope: "posts:read posts:write" });
   });
 
+  // ASVS 9.2.4
   it("exp - iat is the tenant's access_ttl_s, and aud its audience setting", async () => {
     const t = await tenantWith({ access_ttl_s: 120, audience: "https://api.example.com" });
     const s = await signup(t);
@@ -71,6 +72,7 @@ describe("access token", () => {
     expect((await me(t, s.access_token)).status).toBe(200);
   });
 
+  // ASVS 7.2.2
   it("each token has its own jti", async () => {
     const t = await newTenant();
     const a = await signup(t);
@@ -189,6 +191,7 @@ describe("verification refuses", () => {
     expectError(await call("GET", `/v1/${t}/me`, { headers: { authorization: `Token ${s.access_token}` } }), 401, "invalid_token");
   });
 
+  // ASVS 6.8.2, 9.1.2
   it("alg none", async () => {
     const { t, s } = await setup();
     const [, payload] = s.access_token.split(".");
@@ -196,6 +199,7 @@ describe("verification refuses", () => {
     expectError(await me(t, `${b64({ alg: "none", typ: "at+jwt" })}.${payload}.AAAA`), 401, "invalid_token");
   });
 
+  // ASVS 9.1.2
   it("algorithm confusion: HS256 signed with the public key as the secret, on an EdDSA tenant", async () => {
     const { t, s, claims } = await setup();
     const pub = (await call("GET", `/v1/${t}/.well-known/jwks.json`)).body.keys[0];
@@ -206,6 +210,7 @@ describe("verification refuses", () => {
     }
   });
 
+  // ASVS 9.1.3
   it.each([
     ["jku", { jku: "https://evil.example/jwks.json" }],
     ["jwk", { jwk: { kty: "OKP", crv: "Ed25519", x: "AAAA" } }],
@@ -221,33 +226,39 @@ describe("verification refuses", () => {
     expectError(await me(t, await forge(t, { ...claims, iss: "https://evil.example/v1/x" })), 401, "invalid_token");
   });
 
+  // ASVS 9.2.3
   it("a wrong aud", async () => {
     const { t, claims } = await setup();
     expectError(await me(t, await forge(t, { ...claims, aud: "someone-else" })), 401, "invalid_token");
   });
 
+  // ASVS 9.2.2
   it.each([["JWT"], ["jwt"], [undefined]])("a wrong typ (%s)", async (typ) => {
     const { t, claims } = await setup();
     expectError(await me(t, await forge(t, claims, { typ })), 401, "invalid_token");
   });
 
+  // ASVS 9.2.1
   it("an expired token (moved clock)", async () => {
     const { t, s } = await setup();
     clock.advance(3601_000);
     expectError(await me(t, s.access_token), 401, "invalid_token");
   });
 
+  // ASVS 9.2.1
   it("a token not valid yet (nbf in the future)", async () => {
     const { t, claims } = await setup();
     expectError(await me(t, await forge(t, { ...claims, nbf: Math.floor(Date.now() / 1000) + 600 })), 401, "invalid_token");
   });
 
+  // ASVS 9.2.1
   it("a token issued in the future (iat ahead of the clock)", async () => {
     const { t, claims } = await setup();
     const iat = Math.floor(Date.now() / 1000) + 600;
     expectError(await me(t, await forge(t, { ...claims, iat, exp: iat + 3600 })), 401, "invalid_token");
   });
 
+  // ASVS 9.2.3
   it("a token of another tenant", async () => {
     const { t } = await setup();
     const other = await newTenant();
@@ -258,17 +269,20 @@ describe("verification refuses", () => {
     expectError(await me(t, await forge(other, claims)), 401, "invalid_token");
   });
 
+  // ASVS 9.2.4
   it("a token naming another tenant in tid", async () => {
     const { t, claims } = await setup();
     expectError(await me(t, await forge(t, { ...claims, tid: "other-tenant" })), 401, "invalid_token");
   });
 
+  // ASVS 9.1.1
   it("a truncated token", async () => {
     const { t, s } = await setup();
     expectError(await me(t, s.access_token.slice(0, -5)), 401, "invalid_token");
     expectError(await me(t, s.access_token.split(".").slice(0, 2).join(".")), 401, "invalid_token");
   });
 
+  // ASVS 6.8.2, 9.1.1
   it("a tampered payload", async () => {
     const { t, s, claims } = await setup();
     const [h, , sig] = s.access_token.split(".");
@@ -281,6 +295,7 @@ describe("verification refuses", () => {
     expectError(r, 401, "invalid_token");
   });
 
+  // ASVS 7.2.1
   it("a token whose sid or sub does not match a live session", async () => {
     const { t, claims } = await setup();
     expectError(await me(t, await forge(t, { ...claims, sid: "A".repeat(22) })), 401, "invalid_token");

@@ -17,6 +17,7 @@ describe("checkPasswordPolicy", () => {
     expect(checkPasswordPolicy(GOOD, 12)).toEqual({ ok: true, normalized: GOOD });
   });
 
+  // ASVS 6.2.1
   it("refuses min-1 code points and accepts exactly min, counting code points not UTF-16 units", () => {
     expect(checkPasswordPolicy("qzvbnmtkpwr", 12)).toEqual({ ok: false, reason: "too_short" });
     expect(checkPasswordPolicy("qzvbnmtkpwrx", 12)).toEqual({ ok: true, normalized: "qzvbnmtkpwrx" });
@@ -37,6 +38,7 @@ describe("checkPasswordPolicy", () => {
     expect(checkPasswordPolicy("ｖｉｏｌｅｔ－ｆｅｒｒｙ", 12)).toEqual({ ok: true, normalized: "violet-ferry" });
   });
 
+  // ASVS 6.2.9
   it("accepts 256 code points and refuses 257", () => {
     expect(checkPasswordPolicy("a".repeat(255) + "z", 12).ok).toBe(true);
     expect(checkPasswordPolicy("a".repeat(256) + "z", 12)).toEqual({ ok: false, reason: "too_long" });
@@ -55,15 +57,18 @@ describe("checkPasswordPolicy", () => {
     expect(checkPasswordPolicy("x".repeat(1_000_000), 12)).toEqual({ ok: false, reason: "too_long" });
   });
 
+  // ASVS 6.2.8
   it("does not truncate: a long password is returned whole", () => {
     const pw = "correct horse battery staple ".repeat(8).trim();
     expect(checkPasswordPolicy(pw, 12)).toEqual({ ok: true, normalized: pw });
   });
 
+  // ASVS 6.2.5
   it("imposes no composition rules: all lower-case letters and spaces are fine", () => {
     expect(checkPasswordPolicy("purple monkey dishwasher", 12).ok).toBe(true);
   });
 
+  // ASVS 6.2.4, 6.2.12
   it("refuses passwords on the common list, ignoring case and after NFKC", () => {
     for (const pw of ["password1234", "123456789012", "qwertyuiop123", "1q2w3e4r5t6y", "passwordpassword"]) {
       expect(checkPasswordPolicy(pw, 12)).toEqual({ ok: false, reason: "too_common" });
@@ -96,6 +101,7 @@ describe("checkPasswordPolicy", () => {
 });
 
 describe("common password list", () => {
+  // ASVS 6.2.4
   it("ships at least 10,000 entries", () => {
     expect(commonPasswordCount()).toBeGreaterThanOrEqual(10_000);
   });

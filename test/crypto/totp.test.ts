@@ -97,6 +97,7 @@ describe("verifyTotp", () => {
 });
 
 describe("secrets and enrollment", () => {
+  // ASVS 6.5.3
   it("generates distinct 20-byte secrets", () => {
     const a = generateTotpSecret();
     expect(a.length).toBe(20);

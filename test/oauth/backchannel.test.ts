@@ -56,6 +56,7 @@ describe("back-channel logout", () => {
     expect(await eventually(async () => (await pending(t)) === 0)).toBe(true);
   });
 
+  // ASVS 7.6.1
   it("every way a session ends sends one: logout-all, admin revoke, disable, expiry", async () => {
     for (const end of ["logout-all", "admin-revoke", "disable", "expiry"] as const) {
       received = [];

@@ -62,6 +62,7 @@ describe("refresh_token", () => {
     expect((await introspect(t, key, user.access_token)).active).toBe(true);
   });
 
+  // ASVS 7.6.1
   it("ending the Warden session ends the grant and its tokens", async () => {
     const t = await newTenant();
     const key = await apiKey(t, ["introspect"]);
@@ -76,6 +77,7 @@ describe("refresh_token", () => {
 describe("client_credentials", () => {
   const machine = { grant_types: ["client_credentials"], redirect_uris: [], scope: "reports:read reports:write" };
 
+  // ASVS 9.2.4
   it("gives a machine client a token for itself: sub = client_id, no refresh token", async () => {
     const t = await newTenant();
     const key = await apiKey(t, ["introspect"]);
@@ -132,6 +134,7 @@ describe("ID tokens", () => {
 });
 
 describe("client tokens at Warden's account routes", () => {
+  // ASVS 9.2.3
   it("a third-party token is 403 insufficient_scope at /me, /sessions, /logout-all and MFA", async () => {
     const t = await newTenant();
     const { tokens } = await signedIn(t);
@@ -156,6 +159,7 @@ describe("client tokens at Warden's account routes", () => {
 });
 
 describe("key purposes", () => {
+  // ASVS 9.2.2
   it("an ID token is not an access token: its key is an id_token key, refused at introspection and /me", async () => {
     const t = await newTenant({ token_alg: "RS256" });
     const key = await apiKey(t, ["introspect"]);

@@ -28,6 +28,7 @@ describe("id_token_hint", () => {
     }
   });
 
+  // ASVS 6.8.2, 9.2.2
   it("refuses an access token, a tampered token, and another tenant's ID token", async () => {
     const t = await newTenant();
     const other = await newTenant();

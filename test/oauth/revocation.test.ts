@@ -33,6 +33,7 @@ describe("introspection by a client", () => {
 });
 
 describe("revocation by a client", () => {
+  // ASVS 7.6.1
   it("revoking one grant leaves the session and the other grants alone", async () => {
     const t = await newTenant();
     const key = await apiKey(t, ["introspect"]);

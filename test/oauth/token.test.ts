@@ -8,6 +8,7 @@ import { basic, codeFor, expectOAuthError, form, newClient, payload, redeem, RED
 afterEach(() => clock.reset());
 
 describe("authorization_code", () => {
+  // ASVS 9.2.4
   it("redeems a code for an access token, a refresh token and an ID token per OIDC Core", async () => {
     const t = await newTenant();
     const client = await newClient(t);
@@ -122,6 +123,7 @@ describe("authorization_code", () => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
   });
 
+  // ASVS 7.6.1
   it("a session that ended before redemption makes the code invalid_grant", async () => {
     const t = await newTenant();
     const client = await newClient(t);

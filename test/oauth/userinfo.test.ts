@@ -28,6 +28,7 @@ describe("userinfo", () => {
     expect(typeof p.body.updated_at).toBe("number");
   });
 
+  // ASVS 9.2.2
   it("no token, a bad token, a Warden token or one without openid: RFC 6750 errors", async () => {
     const t = await newTenant();
     const none = await call("GET", `/v1/${t}/oauth/userinfo`);

@@ -14,6 +14,7 @@ afterEach(() => clock.reset());
 
 describe("POST /users/{id}/mfa/reset", () => {
   for (const who of ["admin", "manage key"] as const) {
+    // ASVS 6.4.4, 6.5.6
     it(`by the ${who}: removes TOTP and recovery codes, ends every session, audited mfa.reset`, async () => {
       const t = await newTenant();
       const key = await apiKey(t);

@@ -59,6 +59,7 @@ describe("user administration", () => {
     expectError(await admin("GET", "/users/not-a-uuid"), 404, "not_found");
   });
 
+  // ASVS 7.4.2
   it("disabling ends every token at once and blocks login; enabling lets the user sign in again", async () => {
     const t = await newTenant();
     const admin = operator(t);
@@ -106,6 +107,7 @@ describe("user administration", () => {
     expectError(await admin("PATCH", `/users/${s.user.id}`, { nickname: "x" }), 400, "invalid_request");
   });
 
+  // ASVS 7.4.5
   it("revoke ends every session but keeps the account", async () => {
     const t = await newTenant();
     const admin = operator(t);
@@ -117,6 +119,7 @@ describe("user administration", () => {
     await expectLogin(t, "gus@example.com");
   });
 
+  // ASVS 7.4.2
   it("delete is a soft delete, like DELETE /me", async () => {
     const t = await newTenant();
     const admin = operator(t);
@@ -133,6 +136,7 @@ describe("user administration", () => {
     await signup(t, { email: "hana@example.com" });
   });
 
+  // ASVS 6.4.1, 6.4.6, 7.4.5
   it("a forced password reset ends every session and removes the password", async () => {
     const t = await newTenant();
     const admin = operator(t);

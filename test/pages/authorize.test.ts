@@ -82,6 +82,7 @@ describe("authorize: refusals", () => {
     }
   });
 
+  // ASVS 7.6.2
   it("prompt=none without a session is login_required; other bad parameters are refused by name", async () => {
     const { t, cid, challenge } = await setup();
     const cases: [Record<string, string>, string][] = [
@@ -104,6 +105,7 @@ describe("authorize: refusals", () => {
     expect(await codes(t)).toBe(0);
   });
 
+  // ASVS 7.6.2
   it("the user denying consent is access_denied, and no code or consent is stored", async () => {
     const { t, email, cid, challenge } = await setup();
     const b = new Browser();
@@ -142,6 +144,7 @@ describe("authorize: refusals", () => {
 });
 
 describe("authorize: the code flow", () => {
+  // ASVS 7.6.2
   it("sign in, consent, code (bound to the session), tokens; the consent is remembered and a second client needs no password", async () => {
     const { t, email, cid, verifier, challenge } = await setup();
     const b = new Browser();
@@ -172,6 +175,7 @@ describe("authorize: the code flow", () => {
     expect(redirectParams(await b.get(authorizeUrl(t, cid2, challenge, { prompt: "none" }))).get("error")).toBe("consent_required");
   });
 
+  // ASVS 7.6.1
   it("a first-party client skips consent; prompt=login and max_age=0 ask for the password again", async () => {
     const { t, email, cid, challenge } = await setup({ first_party: true });
     const b = new Browser();
@@ -184,6 +188,24 @@ describe("authorize: the code flow", () => {
       const done = redirectParams(await signIn(b, t, again, email));
       expect(done.get("code")).toBeTruthy();
     }
+  });
+
+  it("7.4.4 the pages that need a signed-in user (consent, apps) link to sign-out, and signing out there ends the session", async () => {
+    const { t, email, cid, challenge } = await setup();
+    const b = new Browser();
+    const signOut = `href="/v1/${t}/pages/sign-out"`;
+    const consent = await signIn(b, t, await b.get(authorizeUrl(t, cid, challenge)), email);
+    expect(consent.html).toContain("Example App wants to access your account");
+    expect(consent.html).toContain(signOut);
+    await b.submit(consent, `/v1/${t}/pages/consent`, { decision: "allow" });
+    const apps = await b.get(`/v1/${t}/pages/apps`);
+    expect(apps.status).toBe(200);
+    expect(apps.html).toContain(signOut);
+    const page = await b.get(`/v1/${t}/pages/sign-out`);
+    const done = await b.submit(page, `/v1/${t}/oauth/logout`, { confirm: "yes" });
+    expect(done.status, done.html.slice(0, 300)).toBeLessThan(400);
+    expect(await rows(t, "SELECT id FROM sessions WHERE revoked_at IS NULL AND browser_hash IS NOT NULL")).toEqual([]);
+    expect((await b.get(`/v1/${t}/pages/apps`)).status).toBe(303);
   });
 
   it("response_mode=form_post answers with an auto-submitting form whose script is allowed by hash only", async () => {

@@ -35,6 +35,22 @@ describe("hosted pages", () => {
     expect(b.cookie("__Host-warden_csrf")).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
+  it("6.2.6 6.2.7 every password field is masked and named for password managers; nothing limits or blocks what is typed or pasted", async () => {
+    const t = await newTenant();
+    const b = new Browser();
+    const pages: Record<string, string> = { "sign-in": "current-password", "sign-up": "new-password", [`password/reset?token=${"A".repeat(43)}`]: "new-password" };
+    for (const [path, autocomplete] of Object.entries(pages)) {
+      const p = await b.get(`/v1/${t}/pages/${path}`);
+      const inputs = [...p.html.matchAll(/<input[^>]*>/g)].map((m) => m[0]).filter((i) => /name="(password|new_password)"/.test(i));
+      expect(inputs, path).toHaveLength(1);
+      expect(inputs[0]).toContain('type="password"');
+      expect(inputs[0]).toContain(`autocomplete="${autocomplete}"`);
+      expect(inputs[0]).not.toMatch(/maxlength|pattern=|readonly|onpaste|oncopy|ondrop/i);
+      // No script on the page, and no handler, could keep a password manager or a paste out.
+      expect(p.html).not.toMatch(/<script|onpaste|oncopy|ondrop|autocomplete="off"/i);
+    }
+  });
+
   it("the stylesheet is served by the Worker with the tenant's colour; branding shows on the page and in img-src", async () => {
     const t = await newTenant({ branding: { display_name: "Acme", logo_url: "https://cdn.acme.example/logo.svg", primary_color: "#aa3300" } });
     const b = new Browser();

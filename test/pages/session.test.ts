@@ -26,6 +26,7 @@ async function code(b: Browser, t: string, cid: string, challenge: string, extra
 }
 
 describe("browser session", () => {
+  // ASVS 7.2.4
   it("every sign-in issues a new cookie bound to a new session; the old cookie stops working; only the hash is stored", async () => {
     const { t, email } = await tenantWithUser();
     const b = await signedIn(t, email);
@@ -63,6 +64,7 @@ describe("browser session", () => {
     }
   });
 
+  // ASVS 7.6.1
   it("logout-all from the API kills the browser session: prompt=none is login_required and the apps page signs out", async () => {
     const { t, email } = await tenantWithUser();
     const cid = await newClient(t, { first_party: true });
@@ -85,6 +87,7 @@ describe("browser session", () => {
     expect((await b.get(`/v1/${t}/pages/apps`)).status).toBe(303);
   });
 
+  // ASVS 6.3.4
   it("with TOTP the page asks for the code, counts wrong codes like the REST route, and signs in with a right one", async () => {
     const { t, email, access } = await tenantWithUser();
     midStep();
