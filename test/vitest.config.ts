@@ -32,7 +32,8 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      exclude: ["test/bench/**", "test/e2e/**", "node_modules/**"],
+      // test/app, test/package and test/browser are node:test files (npm run test:sdk).
+      exclude: ["test/bench/**", "test/e2e/**", "test/app/**", "test/package/**", "test/browser/**", "node_modules/**"],
       setupFiles: ["test/setup.ts"],
       testTimeout: 30_000,
       hookTimeout: 30_000,

@@ -5,7 +5,7 @@
  */
 export { createVerifier, type InactiveReason, type TokenAlgorithm, type Verifier, type VerifierOptions, type VerifyResult } from "./verifier.ts";
 export { wardenAuth, type WardenVariables } from "./middleware.ts";
-export { createJwks, JwksUnavailableError, type Jwks, type JwksOptions } from "./jwks.ts";
+export { createJwks, JwksUnavailableError, type GetKey, type Jwks, type JwksOptions } from "./jwks.ts";
 export { PURPOSE_MEMBER } from "./types.ts";
 export { Revocations, type RevocationOptions, type RevocationVerdict } from "./revocations.ts";
 export { defaultConnect, Subscriber, SubscribeRefusedError, type SubscriberOptions } from "./subscriber.ts";

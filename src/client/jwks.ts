@@ -11,7 +11,7 @@
  * (RFC 7517 sections 4.2 to 4.5; jose then holds each key to its own `alg`). A token whose
  * `kid` the set gives to another purpose (the SET key) is refused at once, without a refetch.
  */
-import { createLocalJWKSet, errors, type JWK, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, errors, type JWK, type JSONWebKeySet } from "jose";
 import { PURPOSE_MEMBER, systemClock, type Clock, type FetchLike, type KeyPurpose } from "./types.ts";
 
 export interface JwksOptions {
@@ -33,9 +33,15 @@ export class JwksUnavailableError extends Error {
   readonly code = "jwks_unavailable";
 }
 
+/**
+ * jose's `JWTVerifyGetKey`, spelt out so the published types need no jose (the package bundles
+ * the part of jose it uses).
+ */
+export type GetKey = (header: { alg?: string; kid?: string }, token: { payload: string | Uint8Array; signature: string }) => Promise<CryptoKey>;
+
 export interface Jwks {
   /** For jose's `jwtVerify`. */
-  getKey: JWTVerifyGetKey;
+  getKey: GetKey;
   /** Fetches the set now (deduplicated with any fetch in flight). */
   refresh(): Promise<void>;
 }
@@ -47,7 +53,7 @@ export function createJwks(o: JwksOptions): Jwks {
   const maxAgeMs = o.maxAgeMs ?? 300_000;
   const purpose = o.purpose ?? "access_token";
   const algorithms = o.algorithms ?? ["EdDSA", "ES256", "RS256"];
-  let local: JWTVerifyGetKey | null = null;
+  let local: ReturnType<typeof createLocalJWKSet> | null = null;
   /** kids the set publishes for something else: never ours, and no reason to refetch. */
   let foreign = new Set<string>();
   let fetchedAt = 0;
@@ -77,7 +83,7 @@ export function createJwks(o: JwksOptions): Jwks {
     return inflight;
   }
 
-  const getKey: JWTVerifyGetKey = async (header, token) => {
+  const getKey: GetKey = async (header, token) => {
     if (header.kid !== undefined && foreign.has(header.kid)) throw new errors.JWKSNoMatchingKey();
     if (!local) {
       // with no keys at all, retry at most once a second rather than once per token
