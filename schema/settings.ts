@@ -43,8 +43,10 @@ export function settingsSchema(defaultAccessTtl = 3600) {
       .strictObject({
         required_for: z.array(z.enum(TURNSTILE_ROUTES)).default([]),
         after_failures: int(1, 1000).nullable().default(null),
+        /** The public sitekey the hosted pages put in the widget (the secret stays in TURNSTILE_SECRET_KEY). */
+        site_key: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).nullable().default(null),
       })
-      .default({ required_for: [], after_failures: null }),
+      .default({ required_for: [], after_failures: null, site_key: null }),
     lockout: z
       .strictObject({
         threshold: int(1, 1000).default(5),
@@ -74,6 +76,31 @@ export function settingsSchema(defaultAccessTtl = 3600) {
         webhook_secret: z.string().min(16).max(256).nullable().default(null),
       })
       .default({ webhook_url: null, webhook_secret: null }),
+    /** How the hosted sign-in pages look: the name shown, a logo (https only: it goes into the pages' CSP) and one colour. */
+    branding: z
+      .strictObject({
+        display_name: z.string().trim().min(1).max(100).nullable().default(null),
+        logo_url: z.url({ protocol: /^https$/ }).max(2048).nullable().default(null),
+        primary_color: z.string().regex(/^#[0-9a-fA-F]{6}$/, "a #rrggbb colour").default("#2f5bea"),
+      })
+      .default({ display_name: null, logo_url: null, primary_color: "#2f5bea" }),
+    /** The OAuth / OpenID Connect provider. */
+    oauth: z
+      .strictObject({
+        /** RFC 7591 dynamic registration at /oauth/register: off unless the tenant opens it. */
+        dynamic_registration: z
+          .strictObject({
+            enabled: z.boolean().default(false),
+            /** Registered clients kept at most; past it, registration answers 400 until some are deleted. */
+            max_clients: int(1, 100_000).default(100),
+            /** Confidential clients too (a secret handed to anyone who asks); public clients only by default. */
+            allow_confidential: z.boolean().default(false),
+            /** Registrations per IP. */
+            rate_limit: rateLimit.default({ limit: 10, window_s: 3600 }),
+          })
+          .default({ enabled: false, max_clients: 100, allow_confidential: false, rate_limit: { limit: 10, window_s: 3600 } }),
+      })
+      .default({ dynamic_registration: { enabled: false, max_clients: 100, allow_confidential: false, rate_limit: { limit: 10, window_s: 3600 } } }),
     retention: z
       .strictObject({
         deleted_users_days: int(0, 3650).default(90),

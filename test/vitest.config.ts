@@ -32,8 +32,8 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      // test/app, test/package and test/browser are node:test files (npm run test:sdk).
-      exclude: ["test/bench/**", "test/e2e/**", "test/app/**", "test/package/**", "test/browser/**", "node_modules/**"],
+      // test/app and test/package are node:test files (npm run test:sdk), like test/browser and test/e2e.
+      exclude: ["test/bench/**", "test/e2e/**", "test/browser/**", "test/examples/**", "test/app/**", "test/package/**", "node_modules/**"],
       setupFiles: ["test/setup.ts"],
       testTimeout: 30_000,
       hookTimeout: 30_000,

@@ -60,10 +60,19 @@ export type AuditType =
   | "api_key.created"
   | "api_key.revoked"
   | "signing_key.rotated"
+  | "consent.granted"
+  | "consent.revoked"
   | "role.created"
   | "role.deleted"
   | "role.granted"
-  | "role.removed";
+  | "role.removed"
+  | "client.created"
+  | "client.updated"
+  | "client.deleted"
+  | "client.secret_rotated"
+  | "oauth.code_reuse"
+  | "oauth.token"
+  | "grant.revoked";
 
 export interface AuditInput {
   type: AuditType;
