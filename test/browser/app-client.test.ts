@@ -63,7 +63,7 @@ async function post(url: string, body: unknown, token?: string): Promise<any> {
   return res.json();
 }
 
-const liveOf = (p: Page) => p.evaluate(() => (window as any).app.liveStatus as string);
+const liveOf = (p: Page) => p.evaluate(() => (globalThis as any).app.liveStatus as string);
 
 test("two tabs: one refresh at expiry for both, and a revocation from elsewhere signs both out", { timeout: 240_000 }, async () => {
   assert.ok(existsSync(CHROMIUM), `chromium is required for the browser tests: apt-get install chromium (looked for ${CHROMIUM}; set CHROMIUM_PATH)`);
@@ -84,15 +84,15 @@ test("two tabs: one refresh at expiry for both, and a revocation from elsewhere 
     const open = async () => {
       const p = await context.newPage();
       await p.goto(url);
-      await p.waitForFunction(() => (window as any).ready === true);
+      await p.waitForFunction(() => (globalThis as any).ready === true);
       return p;
     };
     const a = await open();
     const b = await open();
 
-    const status = await a.evaluate(([login, password]) => (window as any).app.signIn({ login, password }).then((r: any) => r.status), [email, PASSWORD]);
+    const status = await a.evaluate(([login, password]) => (globalThis as any).app.signIn({ login, password }).then((r: any) => r.status), [email, PASSWORD]);
     assert.equal(status, "signed_in");
-    await b.waitForFunction(() => (window as any).events.includes("signed_in"));
+    await b.waitForFunction(() => (globalThis as any).events.includes("signed_in"));
     // One tab holds the socket, the other waits its turn.
     const deadline = Date.now() + 20_000;
     while (!((await liveOf(a)) === "open" || (await liveOf(b)) === "open")) {
@@ -102,25 +102,25 @@ test("two tabs: one refresh at expiry for both, and a revocation from elsewhere 
     assert.deepEqual([await liveOf(a), await liveOf(b)].sort(), ["open", "standby"]);
 
     // Both tabs at expiry, at once.
-    const first = await a.evaluate(() => (window as any).app.getAccessToken());
-    await Promise.all([a, b].map((p) => p.evaluate(() => (window as any).moveClock(61 * 60_000))));
-    const [ta, tb] = await Promise.all([a, b].map((p) => p.evaluate(() => (window as any).app.getAccessToken() as Promise<string>)));
+    const first = await a.evaluate(() => (globalThis as any).app.getAccessToken());
+    await Promise.all([a, b].map((p) => p.evaluate(() => (globalThis as any).moveClock(61 * 60_000))));
+    const [ta, tb] = await Promise.all([a, b].map((p) => p.evaluate(() => (globalThis as any).app.getAccessToken() as Promise<string>)));
     assert.equal(refreshes, 1, "exactly one refresh reached Warden");
     assert.equal(ta, tb);
     assert.notEqual(ta, first);
-    for (const p of [a, b]) assert.ok((await p.evaluate(() => (window as any).events)).includes("refreshed"));
+    for (const p of [a, b]) assert.ok((await p.evaluate(() => (globalThis as any).events)).includes("refreshed"));
 
     // Elsewhere: a second sign-in of the same user revokes the browser's session.
     const other = await post(`${tenantUrl}/login`, { login: email, password: PASSWORD });
-    const sessionId = await a.evaluate(() => (window as any).app.session().then((s: any) => s.session_id));
+    const sessionId = await a.evaluate(() => (globalThis as any).app.session().then((s: any) => s.session_id));
     const res = await fetch(`${tenantUrl}/sessions/${sessionId}`, { method: "DELETE", headers: { authorization: `Bearer ${other.access_token}` } });
     assert.equal(res.status, 204, await res.text());
     const answered = performance.now();
-    await Promise.all([a, b].map((p) => p.waitForFunction(() => (window as any).events.some((e: string) => e.startsWith("signed_out")), null, { timeout: 10_000 })));
+    await Promise.all([a, b].map((p) => p.waitForFunction(() => (globalThis as any).events.some((e: string) => e.startsWith("signed_out")), null, { timeout: 10_000 })));
     const ms = performance.now() - answered;
     for (const p of [a, b]) {
-      assert.deepEqual((await p.evaluate(() => (window as any).events)).filter((e: string) => e.startsWith("signed_out")), ["signed_out:session_revoked"]);
-      assert.equal(await p.evaluate(() => (window as any).app.getAccessToken()), null);
+      assert.deepEqual((await p.evaluate(() => (globalThis as any).events)).filter((e: string) => e.startsWith("signed_out")), ["signed_out:session_revoked"]);
+      assert.equal(await p.evaluate(() => (globalThis as any).app.getAccessToken()), null);
     }
     console.log(`both tabs signed out ${ms.toFixed(1)} ms after the revoking call's answer`);
   } finally {
