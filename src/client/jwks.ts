@@ -44,6 +44,8 @@ export interface Jwks {
   getKey: GetKey;
   /** Fetches the set now (deduplicated with any fetch in flight). */
   refresh(): Promise<void>;
+  /** How many keys of the last set fetched this verifier can use. */
+  usable(): number;
 }
 
 export function createJwks(o: JwksOptions): Jwks {
@@ -56,6 +58,7 @@ export function createJwks(o: JwksOptions): Jwks {
   let local: ReturnType<typeof createLocalJWKSet> | null = null;
   /** kids the set publishes for something else: never ours, and no reason to refetch. */
   let foreign = new Set<string>();
+  let usable = 0;
   let fetchedAt = 0;
   let lastAttempt = -Infinity;
   let inflight: Promise<void> | null = null;
@@ -71,7 +74,9 @@ export function createJwks(o: JwksOptions): Jwks {
         const ours = (k: JWK & Record<string, unknown>) =>
           k[PURPOSE_MEMBER] === purpose && k.use === "sig" && typeof k.kid === "string" && typeof k.alg === "string" && algorithms.includes(k.alg);
         const keys = set.keys as (JWK & Record<string, unknown>)[];
-        local = createLocalJWKSet({ keys: keys.filter(ours) });
+        const mine = keys.filter(ours);
+        usable = mine.length;
+        local = createLocalJWKSet({ keys: mine });
         foreign = new Set(keys.filter((k) => !ours(k) && typeof k.kid === "string").map((k) => k.kid!));
         fetchedAt = clock.now();
       } catch (e) {
@@ -100,5 +105,5 @@ export function createJwks(o: JwksOptions): Jwks {
     }
   };
 
-  return { getKey, refresh };
+  return { getKey, refresh, usable: () => usable };
 }
