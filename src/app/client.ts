@@ -15,6 +15,7 @@ import { WardenError } from "./errors.ts";
 import { authorizedFetch } from "./fetch.ts";
 import { createHttp } from "./http.ts";
 import { Live, type LiveStatus } from "./live.ts";
+import { createOAuth, type OAuthOptions } from "./oauth.ts";
 import { publicSession, SessionStore, type RetryPolicy } from "./session.ts";
 import type {
   BroadcastChannelCtor, ChangeEvent, Clock, FetchLike, LocksLike, PublicSession, PublicUser, ReauthInput, Session, SignInInput, SignInResult,
@@ -44,6 +45,8 @@ export interface WardenAppOptions {
   /** Live socket reconnect delays. Default 250 ms doubling to 30 s. */
   backoff?: { initialMs?: number; maxMs?: number };
   pingIntervalMs?: number;
+  /** For `app.oauth`: sign-in through the tenant's provider as a public client (authorization code + PKCE). */
+  oauth?: OAuthOptions;
   /** Prefix of storage keys, lock and channel names. Default `warden:{tenant}`. */
   storageKey?: string;
   clock?: Clock;
@@ -206,6 +209,9 @@ export function createWardenApp(o: WardenAppOptions) {
       disableTotp: (password?: string): Promise<void> => authed("DELETE", "/mfa/totp", password === undefined ? {} : { password }),
       regenerateRecoveryCodes: (): Promise<{ codes: string[] }> => authed("POST", "/mfa/recovery-codes"),
     },
+
+    /** Authorization code + PKCE through the hosted pages (needs the `oauth` option). */
+    oauth: createOAuth({ http, store, storage, namespace, clock }, o.oauth),
 
     /** A valid access token, refreshed first when it is due; null when signed out. */
     getAccessToken: (): Promise<string | null> => store.getAccessToken(),

@@ -8,6 +8,8 @@ import type { FetchLike } from "./types.ts";
 
 export interface CallOptions {
   body?: unknown;
+  /** An `application/x-www-form-urlencoded` body instead (the OAuth token endpoint, RFC 6749 section 4.1.3). */
+  form?: Record<string, string>;
   /** The access token to send as `Authorization: Bearer`. */
   token?: string | null;
 }
@@ -26,12 +28,13 @@ export function createHttp(baseUrl: string, tenant: string, fetchFn: FetchLike):
       const headers: Record<string, string> = { accept: "application/json" };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
       if (o.body !== undefined) headers["content-type"] = "application/json";
+      if (o.form) headers["content-type"] = "application/x-www-form-urlencoded";
       let res: Response;
       try {
         res = await fetchFn(`${tenantUrl}${path}`, {
           method,
           headers,
-          body: o.body === undefined ? undefined : JSON.stringify(o.body),
+          body: o.form ? new URLSearchParams(o.form).toString() : o.body === undefined ? undefined : JSON.stringify(o.body),
         });
       } catch (e) {
         throw new WardenError("network", `Warden could not be reached: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

@@ -8,6 +8,7 @@ export { createWardenApp, type WardenApp, type WardenAppOptions } from "./client
 export { WardenError, isTransient, isRejectedGrant } from "./errors.ts";
 export { memoryStorage } from "./coordination.ts";
 export type { LiveStatus } from "./live.ts";
+export { pkceChallenge, type AuthorizeParams, type OAuthOptions } from "./oauth.ts";
 export type { RetryPolicy } from "./session.ts";
 export type {
   BroadcastChannelCtor, ChangeEvent, ChannelLike, Clock, FetchLike, LocksLike, PublicSession, PublicUser, ReauthInput, Session, SignInInput,

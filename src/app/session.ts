@@ -31,6 +31,8 @@ export interface Stored {
   sid: string;
   ver: number;
   iat: number;
+  /** Set when the session came from the OAuth provider (`oauth.handleCallback`): refresh goes to its token endpoint. */
+  client_id?: string;
 }
 
 export interface RetryPolicy {
@@ -65,9 +67,10 @@ export function claimsOf(jwt: string): { sid?: unknown; ver?: unknown; iat?: unk
   }
 }
 
-export function toStored(r: TokenResponse, sentAt: number): Stored {
+export function toStored(r: TokenResponse, sentAt: number, clientId?: string): Stored {
   const c = claimsOf(r.access_token);
   return {
+    ...(clientId ? { client_id: clientId } : {}),
     access_token: r.access_token,
     refresh_token: r.refresh_token,
     expires_at: sentAt + r.expires_in * 1000,
@@ -149,9 +152,9 @@ export class SessionStore {
   }
 
   /** Stores a token response of a sign-in (`signed_in`) or of this session (`refreshed`: step-up, credential change). */
-  async adopt(r: TokenResponse, sentAt: number): Promise<Session> {
+  async adopt(r: TokenResponse, sentAt: number, clientId?: string): Promise<Session> {
     await this.#loaded;
-    const next = toStored(r, sentAt);
+    const next = toStored(r, sentAt, clientId ?? (this.#state?.session_id === r.session_id ? this.#state.client_id : undefined));
     await this.#o.storage.setItem(this.#key, JSON.stringify(next));
     const kind = this.#state?.session_id === next.session_id ? "refreshed" : "signed_in";
     this.#sync(next);
@@ -216,8 +219,8 @@ export class SessionStore {
     for (let attempt = 1; ; attempt++) {
       const sentAt = this.#o.clock.now();
       try {
-        const r = await this.#o.http.call<TokenResponse>("POST", "/refresh", { body: { refresh_token: cur.refresh_token } });
-        const next = toStored(r, sentAt);
+        const r = cur.client_id ? await this.#oauthRefresh(cur) : await this.#o.http.call<TokenResponse>("POST", "/refresh", { body: { refresh_token: cur.refresh_token } });
+        const next = toStored(r, sentAt, cur.client_id);
         const { stored } = await this.#read();
         // Signed out or signed in anew meanwhile: this pair belongs to a session nobody holds any more.
         if (stored?.refresh_token !== cur.refresh_token) return this.current();
@@ -239,6 +242,13 @@ export class SessionStore {
   }
 
   /** The stored session, or why there is none (a tombstone left by `end`). */
+  /** RFC 6749 section 6, as a public client; the answer has no session or user, which stay the session's. */
+  async #oauthRefresh(cur: Stored): Promise<TokenResponse> {
+    const form = { grant_type: "refresh_token", refresh_token: cur.refresh_token, client_id: cur.client_id! };
+    const a = await this.#o.http.call<Omit<TokenResponse, "session_id" | "user"> & { refresh_token?: string }>("POST", "/oauth/token", { form });
+    return { ...a, refresh_token: a.refresh_token ?? cur.refresh_token, session_id: cur.session_id, user: cur.user };
+  }
+
   async #read(): Promise<{ stored: Stored | null; reason?: SignOutReason }> {
     const raw = await this.#o.storage.getItem(this.#key);
     if (!raw) return { stored: null };

@@ -6,6 +6,7 @@
  * moves, counters of what reached it, and a WebSocket class whose sockets the test drives.
  * Tokens are unsigned JWT-shaped strings: the client reads its own claims, it never verifies.
  */
+import { createHash } from "node:crypto";
 
 export class TestClock {
   t = 1_700_000_000_000;
@@ -38,6 +39,10 @@ export class FakeWarden {
   readonly failures = new Map<string, (number | "network" | "lost")[]>();
   readonly sessions = new Map<string, FakeSession>();
   readonly tickets = new Map<string, string>();
+  /** Authorization codes the test has "issued", with their PKCE challenge. */
+  readonly codes = new Map<string, { challenge: string; clientId: string; redirectUri: string }>();
+  /** Token-endpoint requests, as forms. */
+  readonly tokenRequests: Record<string, string>[] = [];
   /** Runs after Warden has acted on a request and before its answer leaves (what Warden broadcasts meanwhile). */
   beforeAnswer: ((route: string) => Promise<void>) | null = null;
   #n = 0;
@@ -89,7 +94,9 @@ export class FakeWarden {
     this.hits.push(route);
     const fail = this.failures.get(route)?.shift();
     if (fail === "network") throw new TypeError("fetch failed");
-    const body = req.method === "GET" || req.method === "DELETE" ? null : await req.text().then((t) => (t ? JSON.parse(t) : null));
+    const text = req.method === "GET" || req.method === "DELETE" ? "" : await req.text();
+    const form = req.headers.get("content-type") === "application/x-www-form-urlencoded";
+    const body = !text ? null : form ? Object.fromEntries(new URLSearchParams(text)) : JSON.parse(text);
     const res = this.#answer(route, body, req);
     await this.beforeAnswer?.(route);
     if (fail === "lost") throw new TypeError("connection reset"); // Warden acted, the answer never came
@@ -147,6 +154,28 @@ export class FakeWarden {
         this.tickets.set(ticket, s.sid);
         return json(200, { ticket, expires_in: 60 });
       }
+      case "POST /oauth/token": {
+        this.tokenRequests.push(body);
+        const oauthErr = (error: string) => json(400, { error, error_description: error });
+        if (body.grant_type === "authorization_code") {
+          const c = this.codes.get(body.code);
+          this.codes.delete(body.code);
+          if (!c || c.clientId !== body.client_id || c.redirectUri !== body.redirect_uri) return oauthErr("invalid_grant");
+          const digest = sha256(body.code_verifier);
+          if (digest !== c.challenge) return oauthErr("invalid_grant");
+          const { session_id: _s, user: _u, ...answer } = this.tokenResponse(this.newSession());
+          return json(200, { ...answer, scope: "openid email offline_access" });
+        }
+        if (body.grant_type === "refresh_token") {
+          const s = [...this.sessions.values()].find((x) => x.current === body.refresh_token && !x.revoked);
+          if (!s || !body.client_id) return oauthErr("invalid_grant");
+          s.previous = s.current;
+          s.current = `rt${++this.#n}`;
+          const { session_id: _s, user: _u, ...answer } = this.tokenResponse(s);
+          return json(200, { ...answer, scope: "openid email offline_access" });
+        }
+        return oauthErr("unsupported_grant_type");
+      }
       case "GET /me": {
         const s = this.bearer(req.headers.get("authorization"));
         return s ? json(200, this.tokenResponse(s).user) : err(401, "invalid_token");
@@ -155,6 +184,10 @@ export class FakeWarden {
         return err(404, "not_found");
     }
   }
+}
+
+function sha256(verifier: string): string {
+  return createHash("sha256").update(verifier).digest("base64url");
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
