@@ -32,7 +32,8 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      exclude: ["test/bench/**", "test/e2e/**", "test/browser/**", "test/examples/**", "test/docs/**", "node_modules/**"],
+      // test/app and test/package are node:test files (npm run test:sdk), like test/browser, test/e2e and test/docs.
+      exclude: ["test/bench/**", "test/e2e/**", "test/browser/**", "test/examples/**", "test/app/**", "test/package/**", "test/docs/**", "node_modules/**"],
       setupFiles: ["test/setup.ts"],
       testTimeout: 30_000,
       hookTimeout: 30_000,

@@ -11,7 +11,7 @@
  * (RFC 7517 sections 4.2 to 4.5; jose then holds each key to its own `alg`). A token whose
  * `kid` the set gives to another purpose (the SET key) is refused at once, without a refetch.
  */
-import { createLocalJWKSet, errors, type JWK, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, errors, type JWK, type JSONWebKeySet } from "jose";
 import { PURPOSE_MEMBER, systemClock, type Clock, type FetchLike, type KeyPurpose } from "./types.ts";
 
 export interface JwksOptions {
@@ -33,11 +33,19 @@ export class JwksUnavailableError extends Error {
   readonly code = "jwks_unavailable";
 }
 
+/**
+ * jose's `JWTVerifyGetKey`, spelt out so the published types need no jose (the package bundles
+ * the part of jose it uses).
+ */
+export type GetKey = (header: { alg?: string; kid?: string }, token: { payload: string | Uint8Array; signature: string }) => Promise<CryptoKey>;
+
 export interface Jwks {
   /** For jose's `jwtVerify`. */
-  getKey: JWTVerifyGetKey;
+  getKey: GetKey;
   /** Fetches the set now (deduplicated with any fetch in flight). */
   refresh(): Promise<void>;
+  /** How many keys of the last set fetched this verifier can use. */
+  usable(): number;
 }
 
 export function createJwks(o: JwksOptions): Jwks {
@@ -47,9 +55,10 @@ export function createJwks(o: JwksOptions): Jwks {
   const maxAgeMs = o.maxAgeMs ?? 300_000;
   const purpose = o.purpose ?? "access_token";
   const algorithms = o.algorithms ?? ["EdDSA", "ES256", "RS256"];
-  let local: JWTVerifyGetKey | null = null;
+  let local: ReturnType<typeof createLocalJWKSet> | null = null;
   /** kids the set publishes for something else: never ours, and no reason to refetch. */
   let foreign = new Set<string>();
+  let usable = 0;
   let fetchedAt = 0;
   let lastAttempt = -Infinity;
   let inflight: Promise<void> | null = null;
@@ -65,7 +74,9 @@ export function createJwks(o: JwksOptions): Jwks {
         const ours = (k: JWK & Record<string, unknown>) =>
           k[PURPOSE_MEMBER] === purpose && k.use === "sig" && typeof k.kid === "string" && typeof k.alg === "string" && algorithms.includes(k.alg);
         const keys = set.keys as (JWK & Record<string, unknown>)[];
-        local = createLocalJWKSet({ keys: keys.filter(ours) });
+        const mine = keys.filter(ours);
+        usable = mine.length;
+        local = createLocalJWKSet({ keys: mine });
         foreign = new Set(keys.filter((k) => !ours(k) && typeof k.kid === "string").map((k) => k.kid!));
         fetchedAt = clock.now();
       } catch (e) {
@@ -77,7 +88,7 @@ export function createJwks(o: JwksOptions): Jwks {
     return inflight;
   }
 
-  const getKey: JWTVerifyGetKey = async (header, token) => {
+  const getKey: GetKey = async (header, token) => {
     if (header.kid !== undefined && foreign.has(header.kid)) throw new errors.JWKSNoMatchingKey();
     if (!local) {
       // with no keys at all, retry at most once a second rather than once per token
@@ -94,5 +105,5 @@ export function createJwks(o: JwksOptions): Jwks {
     }
   };
 
-  return { getKey, refresh };
+  return { getKey, refresh, usable: () => usable };
 }

@@ -20,7 +20,11 @@ export interface SubscriberOptions {
   /** Live (caught up) or not. */
   onLive(live: boolean): void;
   onError?(e: unknown): void;
-  /** Reconnect delays: from `initialMs`, doubling, up to `maxMs`, with jitter. Defaults 250 ms and 30 s. */
+  /**
+   * Reconnect delays: from `initialMs`, doubling, up to `maxMs`, each times a random 0.5–1.
+   * Defaults 250 ms and 5 s: back within 5 s of Warden's return, at one upgrade attempt per
+   * 2.5–5 s while it is down.
+   */
   backoff?: { initialMs?: number; maxMs?: number };
   /** Heartbeat period; the connection is dropped after two periods of silence. Default 30 s; 0 disables. */
   pingIntervalMs?: number;
@@ -196,7 +200,7 @@ export class Subscriber {
   #scheduleReconnect(): void {
     if (this.#closed || this.#retry) return;
     const initial = this.#o.backoff?.initialMs ?? 250;
-    const max = this.#o.backoff?.maxMs ?? 30_000;
+    const max = this.#o.backoff?.maxMs ?? 5_000;
     const delay = Math.min(max, initial * 2 ** this.#attempt++) * (0.5 + Math.random() / 2);
     this.#retry = setTimeout(() => {
       this.#retry = null;

@@ -16,6 +16,7 @@
  * make a resource server of an asymmetric tenant call `/introspect` once each.
  */
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from "jose";
+import { checkIssuer, noUsableKey } from "./config-check.ts";
 import { createJwks, JwksUnavailableError } from "./jwks.ts";
 import { Revocations, type RevocationOptions } from "./revocations.ts";
 import { VerifiedTokens } from "./verified-cache.ts";
@@ -23,8 +24,18 @@ import { defaultConnect, Subscriber } from "./subscriber.ts";
 import { systemClock, type AccessTokenClaims, type Clock, type Connect, type FetchLike, type WebSocketLike } from "./types.ts";
 
 export interface VerifierOptions extends RevocationOptions {
-  /** Warden's public URL (its `PUBLIC_URL`), e.g. `https://auth.example.com`. */
+  /**
+   * Where this server reaches Warden: its public URL, or an internal address
+   * (`http://warden.internal`). JWKS, the events socket and introspection go there.
+   */
   baseUrl: string;
+  /**
+   * The `iss` tokens must carry: Warden's `PUBLIC_URL` + `/v1/{tenant}`. Default
+   * `{baseUrl}/v1/{tenant}`, right when `baseUrl` is the public URL; set it when it is not.
+   * `ready` rejects with `VerifierConfigError` (`issuer_mismatch`) when the tenant's discovery
+   * document names another issuer.
+   */
+  issuer?: string;
   tenant: string;
   /** A tenant API key with the `subscribe` scope, and `introspect` for the fallback. */
   apiKey: string;
@@ -72,9 +83,12 @@ export type VerifyResult =
 export interface Verifier {
   verify(token: string): Promise<VerifyResult>;
   /**
-   * Resolves when the subscriber has caught up the first time. Rejects if the first connection
-   * fails (refused key or tenant: a `SubscribeRefusedError` with the status where the platform
-   * exposes it; or Warden unreachable); the verifier keeps retrying and falls back meanwhile.
+   * Resolves when the subscriber has caught up the first time and the configuration checked
+   * out. Rejects if the first connection fails (refused key or tenant: a
+   * `SubscribeRefusedError` with the status where the platform exposes it; or Warden
+   * unreachable; the verifier keeps retrying and falls back meanwhile), or with a
+   * `VerifierConfigError` when the issuer is not the tenant's (`issuer_mismatch`) or the JWKS
+   * has no key for `algorithms` (`no_usable_key`): then every token would be `invalid`.
    */
   ready: Promise<void>;
   close(): void;
@@ -92,11 +106,13 @@ export function createVerifier(o: VerifierOptions): Verifier {
   const clock = o.clock ?? systemClock;
   const mode = o.onDisconnect ?? "introspect";
   const audience = o.audience ?? o.tenant;
+  const issuer = (o.issuer ?? tenantUrl).replace(/\/+$/, "");
   const algorithms: TokenAlgorithm[] = o.algorithms ?? [...ASYMMETRIC];
   const asymmetric = algorithms.filter((a) => ASYMMETRIC.includes(a));
   const revocations = new Revocations(o);
   const verified = new VerifiedTokens(o.cacheSize ?? 10_000);
-  const jwks = createJwks({ url: `${tenantUrl}/.well-known/jwks.json`, fetch: fetchFn, clock, purpose: "access_token", algorithms: asymmetric });
+  const jwksUrl = `${tenantUrl}/.well-known/jwks.json`;
+  const jwks = createJwks({ url: jwksUrl, fetch: fetchFn, clock, purpose: "access_token", algorithms: asymmetric });
   const subscriber = new Subscriber({
     url: `${tenantUrl}/events`,
     apiKey: o.apiKey,
@@ -156,7 +172,7 @@ export function createVerifier(o: VerifierOptions): Verifier {
     } catch {
       return { active: false, reason: "invalid" };
     }
-    if (c.iss !== tenantUrl || c.tid !== o.tenant || typeof c.exp !== "number") return { active: false, reason: "invalid" };
+    if (c.iss !== issuer || c.tid !== o.tenant || typeof c.exp !== "number") return { active: false, reason: "invalid" };
     if (c.exp * 1000 <= clock.now()) return { active: false, reason: "expired" };
     return mode === "introspect" ? introspect(token, null) : { active: false, reason: "unavailable" };
   }
@@ -175,7 +191,7 @@ export function createVerifier(o: VerifierOptions): Verifier {
     let claims = verified.get(token, clock.now());
     if (!claims) {
       try {
-        const { payload } = await jwtVerify(token, jwks.getKey, { issuer: tenantUrl, audience, typ: "at+jwt", algorithms: asymmetric, currentDate: new Date(clock.now()), requiredClaims: ["sub", "exp", "iat"] });
+        const { payload } = await jwtVerify(token, jwks.getKey, { issuer, audience, typ: "at+jwt", algorithms: asymmetric, currentDate: new Date(clock.now()), requiredClaims: ["sub", "exp", "iat"] });
         claims = payload as AccessTokenClaims;
       } catch (e) {
         if (e instanceof JwksUnavailableError) return fallback(token, null);
@@ -190,9 +206,18 @@ export function createVerifier(o: VerifierOptions): Verifier {
     return { active: true, claims, via: "local" };
   }
 
+  const configured = (async () => {
+    await checkIssuer(fetchFn, tenantUrl, issuer);
+    if (!asymmetric.length) return;
+    await jwks.refresh();
+    if (!jwks.usable()) throw noUsableKey(jwksUrl, asymmetric);
+  })();
+  const ready = Promise.all([subscriber.ready, configured]).then(() => {});
+  ready.catch(() => {}); // the owner may never look
+
   return {
     verify,
-    ready: subscriber.ready,
+    ready,
     close: () => subscriber.close(),
     stats: () => ({ live: subscriber.live, cursor: subscriber.cursor, ...revocations.stats() }),
   };

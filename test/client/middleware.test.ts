@@ -1,4 +1,5 @@
 /** `wardenAuth`: the Hono middleware for resource servers, driven with `app.request`. */
+import { SELF } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { wardenAuth, type VerifyResult, type WardenVariables } from "../../src/client/index.ts";
@@ -39,6 +40,33 @@ describe("wardenAuth", () => {
     const r = await app.request("http://localhost/api/me", { headers: { authorization: "Bearer good" } });
     expect(r.status).toBe(200);
     expect(await r.json()).toEqual({ sub: "u1" });
+  });
+
+  it("revocation state unknown (unavailable) → 503 with Retry-After, never 401 invalid_token", async () => {
+    const down = appWith(async () => ({ active: false, reason: "unavailable" }));
+    const r = await down.request("http://localhost/api/me", { headers: { authorization: "Bearer any" } });
+    expect(r.status).toBe(503);
+    expect(r.headers.get("retry-after")).toBe("5");
+    expect(r.headers.get("www-authenticate")).toBeNull();
+    expect(r.headers.get("cache-control")).toBe("no-store");
+    expect(((await r.json()) as any).error.code).toBe("unavailable");
+  });
+
+  it("with the real verifier and Warden unreachable: 503 for a well-signed token, still 401 for a forged one", async () => {
+    const t = await newTenant();
+    const u = await signup(t);
+    // The subscriber never connects and introspection cannot be reached: the token's state is unknown.
+    const h = harness(t, await apiKey(t), { fetch: async (input: string, init?: RequestInit) => (new URL(input).pathname.endsWith("/introspect") ? Promise.reject(new Error("down")) : SELF.fetch(input, init)) }, { down: true });
+    const real = new Hono<{ Variables: WardenVariables }>();
+    real.use("/api/*", wardenAuth(h.v, { retryAfterS: 2 }));
+    real.get("/api/me", (c) => c.json({ sub: c.get("warden").sub }));
+    const r = await real.request("http://localhost/api/me", { headers: { authorization: `Bearer ${u.access_token}` } });
+    expect(r.status).toBe(503);
+    expect(r.headers.get("retry-after")).toBe("2");
+    const [head, body] = u.access_token.split(".");
+    const forged = await real.request("http://localhost/api/me", { headers: { authorization: `Bearer ${head}.${body}.AAAA` } });
+    expect(forged.status).toBe(401);
+    h.v.close();
   });
 
   it("with the real verifier: 200, then 401 right after logout", async () => {

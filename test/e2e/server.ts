@@ -23,8 +23,12 @@ export interface TestServer {
 
 const START_TIMEOUT_MS = 180_000;
 
-/** Registers `before`/`after` hooks; the returned object is filled in once the server is up. */
-export function useServer(): TestServer {
+/**
+ * Registers `before`/`after` hooks; the returned object is filled in once the server is up.
+ * `vars` adds vars (read when the server starts, so they may name things set up by an earlier
+ * `before`, such as a test page's origin for ALLOWED_ORIGINS).
+ */
+export function useServer(o: { vars?: () => Record<string, string> } = {}): TestServer {
   let dir: string | undefined;
   let running: RunningServer | undefined;
   const server: TestServer = {
@@ -45,7 +49,7 @@ export function useServer(): TestServer {
       port,
       persistTo,
       envFile,
-      vars: { ADMIN_TOKEN: server.adminToken, MASTER_KEY: server.masterKey, PUBLIC_URL: `http://127.0.0.1:${port}` },
+      vars: { ...o.vars?.(), ADMIN_TOKEN: server.adminToken, MASTER_KEY: server.masterKey, PUBLIC_URL: `http://127.0.0.1:${port}` },
     });
     server.url = running.url;
   }, { timeout: START_TIMEOUT_MS });

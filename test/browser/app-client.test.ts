@@ -1,0 +1,129 @@
+/// <reference types="node" />
+/**
+ * @module The app client's built ESM bundle in a real browser (Debian's chromium through
+ * playwright-core): two tabs of one origin, served by a tiny local HTTP server that Warden
+ * allows through ALLOWED_ORIGINS, against the server as `npm start` runs it. Both tabs ask for
+ * a token at expiry (their clocks moved) and exactly one refresh reaches Warden, through Web
+ * Locks and BroadcastChannel; then the session is revoked from elsewhere and both tabs sign
+ * out over the one live socket the elected tab holds. Never skipped.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { chromium, type Page } from "playwright-core";
+import { buildSdk, DIST } from "../../src/cli/build-sdk.ts";
+import { findFreePort } from "../../src/cli/dev-server.ts";
+import { adminCall } from "../e2e/jar.ts";
+import { useServer } from "../e2e/server.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const PASSWORD = "correct horse battery staple";
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>app</title>
+<script type="module">
+  import { createWardenApp } from "/app.js";
+  const q = new URLSearchParams(location.search);
+  let offset = 0;
+  window.moveClock = (ms) => { offset += ms; };
+  window.events = [];
+  window.app = createWardenApp({ baseUrl: q.get("warden"), tenant: q.get("tenant"), clock: { now: () => Date.now() + offset } });
+  app.onChange((e) => events.push(e.type === "signed_out" ? "signed_out:" + e.reason : e.type));
+  window.ready = true;
+</script>`;
+
+let pageServer: Server;
+let pageOrigin = "";
+
+before(async () => {
+  await buildSdk();
+  const bundle = await readFile(join(DIST, "app", "index.js"));
+  const port = await findFreePort();
+  pageServer = createServer((req, res) => {
+    if (req.url === "/app.js") return res.writeHead(200, { "content-type": "text/javascript" }).end(bundle);
+    if (req.url?.startsWith("/?")) return res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => pageServer.listen(port, "127.0.0.1", r));
+  pageOrigin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
+}, { timeout: 120_000 });
+
+// Registered after the page server's hook, so the origin is known when Warden starts.
+const server = useServer({ vars: () => ({ ALLOWED_ORIGINS: pageOrigin }) });
+
+after(() => pageServer?.close());
+
+async function post(url: string, body: unknown, token?: string): Promise<any> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  assert.ok(res.ok, `${url}: ${res.status} ${await res.clone().text()}`);
+  return res.json();
+}
+
+const liveOf = (p: Page) => p.evaluate(() => (globalThis as any).app.liveStatus as string);
+
+test("two tabs: one refresh at expiry for both, and a revocation from elsewhere signs both out", { timeout: 240_000 }, async () => {
+  assert.ok(existsSync(CHROMIUM), `chromium is required for the browser tests: apt-get install chromium (looked for ${CHROMIUM}; set CHROMIUM_PATH)`);
+  const slug = `app${randomBytes(3).toString("hex")}`;
+  await adminCall(server, "POST", "/tenants", { slug, name: "App Co", settings: { password: { hash: "pbkdf2-sha256" } } });
+  const tenantUrl = `${server.url}/v1/${slug}`;
+  const email = `${randomBytes(4).toString("hex")}@example.com`;
+  await post(`${tenantUrl}/signup`, { email, password: PASSWORD });
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  try {
+    const context = await browser.newContext();
+    let refreshes = 0;
+    context.on("request", (r) => {
+      if (r.method() === "POST" && r.url() === `${tenantUrl}/refresh`) refreshes++;
+    });
+    const url = `${pageOrigin}/?warden=${encodeURIComponent(server.url)}&tenant=${slug}`;
+    const open = async () => {
+      const p = await context.newPage();
+      await p.goto(url);
+      await p.waitForFunction(() => (globalThis as any).ready === true);
+      return p;
+    };
+    const a = await open();
+    const b = await open();
+
+    const status = await a.evaluate(([login, password]) => (globalThis as any).app.signIn({ login, password }).then((r: any) => r.status), [email, PASSWORD]);
+    assert.equal(status, "signed_in");
+    await b.waitForFunction(() => (globalThis as any).events.includes("signed_in"));
+    // One tab holds the socket, the other waits its turn.
+    const deadline = Date.now() + 20_000;
+    while (!((await liveOf(a)) === "open" || (await liveOf(b)) === "open")) {
+      assert.ok(Date.now() < deadline, "a tab opened the live socket");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual([await liveOf(a), await liveOf(b)].sort(), ["open", "standby"]);
+
+    // Both tabs at expiry, at once.
+    const first = await a.evaluate(() => (globalThis as any).app.getAccessToken());
+    await Promise.all([a, b].map((p) => p.evaluate(() => (globalThis as any).moveClock(61 * 60_000))));
+    const [ta, tb] = await Promise.all([a, b].map((p) => p.evaluate(() => (globalThis as any).app.getAccessToken() as Promise<string>)));
+    assert.equal(refreshes, 1, "exactly one refresh reached Warden");
+    assert.equal(ta, tb);
+    assert.notEqual(ta, first);
+    for (const p of [a, b]) assert.ok((await p.evaluate(() => (globalThis as any).events)).includes("refreshed"));
+
+    // Elsewhere: a second sign-in of the same user revokes the browser's session.
+    const other = await post(`${tenantUrl}/login`, { login: email, password: PASSWORD });
+    const sessionId = await a.evaluate(() => (globalThis as any).app.session().then((s: any) => s.session_id));
+    const res = await fetch(`${tenantUrl}/sessions/${sessionId}`, { method: "DELETE", headers: { authorization: `Bearer ${other.access_token}` } });
+    assert.equal(res.status, 204, await res.text());
+    const answered = performance.now();
+    await Promise.all([a, b].map((p) => p.waitForFunction(() => (globalThis as any).events.some((e: string) => e.startsWith("signed_out")), null, { timeout: 10_000 })));
+    const ms = performance.now() - answered;
+    for (const p of [a, b]) {
+      assert.deepEqual((await p.evaluate(() => (globalThis as any).events)).filter((e: string) => e.startsWith("signed_out")), ["signed_out:session_revoked"]);
+      assert.equal(await p.evaluate(() => (globalThis as any).app.getAccessToken()), null);
+    }
+    console.log(`both tabs signed out ${ms.toFixed(1)} ms after the revoking call's answer`);
+  } finally {
+    await browser.close();
+  }
+});
