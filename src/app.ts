@@ -22,6 +22,7 @@ import { authRoutes } from "./routes/auth.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
 import { reauthRoutes } from "./routes/reauth.ts";
+import { passkeyRoutes } from "./routes/passkeys.ts";
 
 export function errorResponse(e: AuthError): Response {
   const headers: Record<string, string> = { "Cache-Control": "no-store", "Content-Type": "application/json" };
@@ -74,6 +75,7 @@ export function buildApp(): Hono<AppEnv> {
   t.route("/", meRoutes);
   t.route("/", mfaRoutes);
   t.route("/", reauthRoutes);
+  t.route("/", passkeyRoutes);
   t.route("/", accountRoutes);
   t.route("/", eventRoutes);
   // Users, roles and audit of this tenant for its `manage` API keys: the admin's handlers, see routes/admin/operator.ts.
