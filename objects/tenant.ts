@@ -38,6 +38,15 @@ import * as transfer from "./tenant/flows/transfer.ts";
 import * as seeding from "./tenant/flows/seed.ts";
 import * as passkeys from "./tenant/flows/passkeys.ts";
 import * as passkeyLogin from "./tenant/flows/passkey-login.ts";
+import * as clients from "./tenant/flows/clients.ts";
+import * as discovery from "./tenant/flows/oauth/discovery.ts";
+import * as oauthToken from "./tenant/flows/oauth/token.ts";
+import * as oauthIntrospection from "./tenant/flows/oauth/introspection.ts";
+import * as oauthRevocation from "./tenant/flows/oauth/revocation.ts";
+import * as oauthUserinfo from "./tenant/flows/oauth/userinfo.ts";
+import * as oauthRegistration from "./tenant/flows/oauth/registration.ts";
+import type { PresentedClient } from "./tenant/oauth/client-auth.ts";
+import { drainBackchannel } from "./tenant/oauth/backchannel.ts";
 
 const SECRET_CACHE_MAX = 10_000;
 /** Outbox rows delivered from memory are deleted this many at a time. */
@@ -255,7 +264,7 @@ export class TenantObject extends Server<Env> implements Runtime {
     return { url: d.webhook_url, secret: d.webhook_secret, body: await openMessage(this.sealer, l.slug, payload) };
   }
 
-  /** Resolves once every webhook attempt started so far has settled (tests, and anything that must see their outcome). */
+  /** Resolves once every webhook and back-channel attempt started so far has settled (tests, and anything that must see their outcome). */
   async deliveriesSettled(): Promise<void> {
     while (this.#attempts.size) await Promise.all([...this.#attempts]);
   }
@@ -305,6 +314,19 @@ export class TenantObject extends Server<Env> implements Runtime {
               this.#attempts.add(p);
             },
           });
+          if (this.#ring && this.#loaded) {
+            drainBackchannel({
+              sql: this.ctx.storage.sql,
+              ring: this.#ring,
+              issuer: this.context(this.#loaded.slug, this.#loaded.name, this.#loaded.settings).issuer,
+              env: this.env,
+              now: () => clock.now(),
+              started: (attempt) => {
+                const p = attempt.catch((e) => console.error(JSON.stringify({ level: "error", msg: "back-channel logout attempt failed", error: String(e) }))).finally(() => this.#attempts.delete(p));
+                this.#attempts.add(p);
+              },
+            });
+          }
         } while (this.#drainAgain);
       } catch (e) {
         console.error(JSON.stringify({ level: "error", msg: "outbox drain failed", error: String(e) }));
@@ -370,6 +392,7 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   // ------------------------------------------------------------------ RPC: auth flows
 
+  signupStart(i: auth.SignupStartInput) { return auth.signupStart(this, i); }
   signup(i: auth.SignupInput) { return auth.signup(this, i); }
   loginStart(i: auth.LoginStartInput) { return auth.loginStart(this, i); }
   loginFinish(i: auth.LoginFinishInput) { return auth.loginFinish(this, i); }
@@ -403,6 +426,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   requestMagicLink(i: account.EmailRequestInput) { return account.requestMagicLink(this, i); }
   verifyMagicLink(i: { token: string; meta: RequestMeta }) { return account.verifyMagicLink(this, i); }
   forgotPassword(i: account.EmailRequestInput) { return account.forgotPassword(this, i); }
+  resetStart(i: { token: string }) { return account.resetStart(this, i); }
   resetPassword(i: account.ResetPasswordInput) { return account.resetPassword(this, i); }
   requestEmailVerification(i: { accessToken: string; meta: RequestMeta }) { return account.requestEmailVerification(this, i); }
   verifyEmail(i: { token: string; accessToken: string | null; meta: RequestMeta }) { return account.verifyEmail(this, i); }
@@ -458,6 +482,25 @@ export class TenantObject extends Server<Env> implements Runtime {
   auditVerify(i: { by: Operator }) { return auditLog.auditVerify(this, i); }
   importUsers(i: { users: transfer.ImportUser[]; meta: RequestMeta }) { return transfer.importUsers(this, i); }
   exportUsers(i: { cursor: string | null; meta: RequestMeta }) { return transfer.exportUsers(this, i); }
+
+  // ---- RPC: the OAuth / OpenID Connect provider
+
+  discovery() { return discovery.discovery(this); }
+  oauthToken(i: oauthToken.TokenInput) { return oauthToken.token(this, i); }
+  clientIntrospect(i: { client: PresentedClient; token: string }) { return oauthIntrospection.clientIntrospect(this, i); }
+  clientRevoke(i: { client: PresentedClient; token: string }) { return oauthRevocation.clientRevoke(this, i); }
+  userinfo(i: { accessToken: string }) { return oauthUserinfo.userinfo(this, i); }
+  corsAllowed(i: { origin: string }) { return oauthUserinfo.corsAllowed(this, i); }
+  registerClient(i: { metadata: Record<string, unknown>; meta: RequestMeta }) { return oauthRegistration.registerClient(this, i); }
+
+  // ---- RPC: OAuth clients (ADMIN_TOKEN or a manage key: `by`)
+
+  createClient(i: { by: Operator; metadata: unknown; meta: RequestMeta }) { return clients.createClient(this, i); }
+  listClients(i: { by: Operator }) { return clients.listClients(this, i); }
+  showClient(i: { by: Operator; clientId: string }) { return clients.showClient(this, i); }
+  updateClient(i: { by: Operator; clientId: string; patch: Record<string, unknown>; meta: RequestMeta }) { return clients.updateClientFlow(this, i); }
+  deleteClient(i: { by: Operator; clientId: string; meta: RequestMeta }) { return clients.deleteClientFlow(this, i); }
+  rotateClientSecret(i: { by: Operator; clientId: string; meta: RequestMeta }) { return clients.rotateClientSecretFlow(this, i); }
 
   // ------------------------------------------------------------------ platform entry points
 

@@ -97,6 +97,23 @@ export function settingsSchema(defaultAccessTtl = 3600) {
         webhook_secret: z.string().min(16).max(256).nullable().default(null),
       })
       .default({ webhook_url: null, webhook_secret: null }),
+    /** The OAuth / OpenID Connect provider. */
+    oauth: z
+      .strictObject({
+        /** RFC 7591 dynamic registration at /oauth/register: off unless the tenant opens it. */
+        dynamic_registration: z
+          .strictObject({
+            enabled: z.boolean().default(false),
+            /** Registered clients kept at most; past it, registration answers 400 until some are deleted. */
+            max_clients: int(1, 100_000).default(100),
+            /** Confidential clients too (a secret handed to anyone who asks); public clients only by default. */
+            allow_confidential: z.boolean().default(false),
+            /** Registrations per IP. */
+            rate_limit: rateLimit.default({ limit: 10, window_s: 3600 }),
+          })
+          .default({ enabled: false, max_clients: 100, allow_confidential: false, rate_limit: { limit: 10, window_s: 3600 } }),
+      })
+      .default({ dynamic_registration: { enabled: false, max_clients: 100, allow_confidential: false, rate_limit: { limit: 10, window_s: 3600 } } }),
     retention: z
       .strictObject({
         deleted_users_days: int(0, 3650).default(90),

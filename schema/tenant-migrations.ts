@@ -255,7 +255,60 @@ export const TENANT_MIGRATIONS: readonly string[] = [
     SELECT session_id, 0, 0, hash, MAX(issued_at) FROM refresh_tokens WHERE rotated_at IS NULL GROUP BY session_id;
   DROP TABLE refresh_tokens;
   `,
-  // passkeys (WebAuthn): one row per credential (objects/tenant/passkeys/store.ts); each user's
+  // 8: the OAuth / OpenID Connect provider: registered clients (secret hashed), authorization
+  // codes (hashed, single use, 60 s), and grants (one client's authorization under a Warden
+  // session, or a machine client's own for client_credentials; their refresh tokens are refresh_chains
+  // rows with the grant id as the chain id)
+  `
+  CREATE TABLE clients (
+    client_id TEXT PRIMARY KEY,
+    metadata TEXT NOT NULL,
+    secret_hash TEXT,
+    dynamic INTEGER NOT NULL DEFAULT 0,
+    client_id_issued_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX clients_dynamic ON clients (dynamic, created_at);
+
+  CREATE TABLE authorization_codes (
+    hash TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    code_challenge TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    nonce TEXT,
+    session_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    auth_time INTEGER NOT NULL,
+    resource TEXT,
+    claims TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    consumed_at INTEGER,
+    grant_id TEXT
+  );
+  CREATE INDEX authorization_codes_expiry ON authorization_codes (expires_at);
+
+  CREATE TABLE grants (
+    id TEXT PRIMARY KEY,
+    session_id TEXT,
+    user_id TEXT,
+    client_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    resource TEXT,
+    auth_time INTEGER,
+    nonce TEXT,
+    created_at INTEGER NOT NULL,
+    last_refreshed_at INTEGER,
+    revoked_at INTEGER,
+    revoke_reason TEXT
+  );
+  CREATE INDEX grants_session ON grants (session_id) WHERE session_id IS NOT NULL;
+  CREATE INDEX grants_client ON grants (client_id);
+  CREATE INDEX grants_revoked ON grants (revoked_at) WHERE revoked_at IS NOT NULL;
+  `,
+  // 9: passkeys (WebAuthn): one row per credential (objects/tenant/passkeys/store.ts); each user's
   // random WebAuthn user handle, made at their first registration; and the passkey that
   // created a session, so removing the passkey ends those sessions and no others
   `

@@ -10,5 +10,7 @@ export interface AppEnv {
     log: Logger;
     slug: string;
     tenant: TenantStub;
+    /** Origins an OAuth answer may be read from (a public client's), for `clientCors`. */
+    corsOrigins?: string[];
   };
 }

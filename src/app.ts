@@ -21,12 +21,18 @@ import { adminOperatorRoutes, operatorRoutes } from "./routes/admin/operator.ts"
 import { authRoutes } from "./routes/auth.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
+import { discoveryRoutes, rootDiscoveryRoutes } from "./routes/oauth/discovery.ts";
+import { tokenRoutes } from "./routes/oauth/token.ts";
+import { userinfoRoutes } from "./routes/oauth/userinfo.ts";
+import { registerRoutes } from "./routes/oauth/register.ts";
+import { CLIENT_CORS_PATH, clientCors } from "./middleware/client-cors.ts";
 import { reauthRoutes } from "./routes/reauth.ts";
 import { passkeyRoutes } from "./routes/passkeys.ts";
 
 export function errorResponse(e: AuthError): Response {
   const headers: Record<string, string> = { "Cache-Control": "no-store", "Content-Type": "application/json" };
   if (e.retryAfter !== undefined) headers["Retry-After"] = String(Math.max(1, Math.ceil(e.retryAfter)));
+  if (e.challenge) headers["WWW-Authenticate"] = e.challenge;
   return new Response(JSON.stringify(e.toBody()), { status: e.status, headers });
 }
 
@@ -34,21 +40,21 @@ export function buildApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", requestLog());
   app.use("*", securityHeaders());
-  app.use(
-    "*",
-    cors({
-      origin: (origin, c) => {
-        const allowed = (c.env.ALLOWED_ORIGINS ?? "").split(",").map((s: string) => s.trim()).filter(Boolean);
-        return allowed.includes("*") ? origin || "*" : allowed.includes(origin) ? origin : null;
-      },
-      allowHeaders: ["Authorization", "Content-Type", "cf-turnstile-response", "X-Request-Id"],
-      allowMethods: ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
-      exposeHeaders: ["Retry-After", "X-Request-Id"],
-      maxAge: 600,
-    }),
-  );
+  const globalCors = cors({
+    origin: (origin, c) => {
+      const allowed = (c.env.ALLOWED_ORIGINS ?? "").split(",").map((s: string) => s.trim()).filter(Boolean);
+      return allowed.includes("*") ? origin || "*" : allowed.includes(origin) ? origin : null;
+    },
+    allowHeaders: ["Authorization", "Content-Type", "cf-turnstile-response", "X-Request-Id"],
+    allowMethods: ["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+    exposeHeaders: ["Retry-After", "X-Request-Id"],
+    maxAge: 600,
+  });
+  // The OAuth endpoints single-page apps call have per-client CORS (middleware/client-cors.ts).
+  app.use("*", (c, next) => (CLIENT_CORS_PATH.test(c.req.path) ? next() : globalCors(c, next)));
 
   app.get("/health", (c) => c.json({ status: "healthy", message: "API is running" }));
+  app.route("/", rootDiscoveryRoutes);
 
   const admin = new Hono<AppEnv>();
   admin.use("*", adminAuth());
@@ -71,6 +77,7 @@ export function buildApp(): Hono<AppEnv> {
   const t = new Hono<AppEnv>();
   t.use("*", ipLimit());
   t.use("*", tenant());
+  for (const p of ["/oauth/token", "/oauth/userinfo", "/revoke"]) t.use(p, clientCors());
   t.route("/", authRoutes);
   t.route("/", meRoutes);
   t.route("/", mfaRoutes);
@@ -78,6 +85,10 @@ export function buildApp(): Hono<AppEnv> {
   t.route("/", passkeyRoutes);
   t.route("/", accountRoutes);
   t.route("/", eventRoutes);
+  t.route("/", discoveryRoutes);
+  t.route("/", tokenRoutes);
+  t.route("/", userinfoRoutes);
+  t.route("/", registerRoutes);
   // Users, roles and audit of this tenant for its `manage` API keys: the admin's handlers, see routes/admin/operator.ts.
   t.route("/admin", operatorRoutes(asManageKey));
   app.route("/v1/:tenant", t);

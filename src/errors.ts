@@ -71,6 +71,8 @@ export interface Failure {
   retryAfter?: number;
   /** Extra fields placed on the error object (e.g. `mfa_token`, `methods`). */
   extra?: Record<string, unknown>;
+  /** A `WWW-Authenticate` challenge (RFC 6750 section 3), e.g. `Bearer error="insufficient_scope"`. */
+  challenge?: string;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: Failure };
@@ -86,6 +88,7 @@ export class AuthError extends Error {
   readonly details?: unknown[];
   readonly retryAfter?: number;
   readonly extra?: Record<string, unknown>;
+  readonly challenge?: string;
 
   constructor(code: ErrorCode, message?: string, more?: Omit<Failure, "code" | "message">) {
     super(message ?? DEFAULT_MESSAGE[code]);
@@ -94,6 +97,7 @@ export class AuthError extends Error {
     this.details = more?.details;
     this.retryAfter = more?.retryAfter;
     this.extra = more?.extra;
+    this.challenge = more?.challenge;
   }
 
   get status(): number {

@@ -2,15 +2,18 @@
  * @module Password work done in the router Worker, never in the tenant object: policy checks
  * that need the plaintext (length bounds, the common-password list, NFKC) and hashing.
  *
- * The router does not know each tenant's settings without asking its object, so it hashes
- * with the policy it last saw for the tenant (or the default) and sends the code-point length
- * along. The object enforces `password.min_length` with that length, and when the hash
- * algorithm is not the tenant's it answers `stale_policy` with the real one: the router
- * remembers it, rehashes and retries once. One RPC in the common case.
+ * A hash is ~170 ms of CPU, so it is never computed for a request the object would refuse
+ * anyway: sign-up and reset first make a cheap call that checks the tenant, the route's
+ * gates and the token, reserves the rate-limit budget, and answers the tenant's policy; only
+ * then does the router hash (with that policy, its `min_length` checked first) and send it.
+ * The object still enforces `password.min_length` with the code-point length sent along, and
+ * when the settings changed in between it answers `stale_policy` with the real policy: the
+ * router remembers it, rehashes and retries once.
  */
 import { AuthError, type Failure } from "./errors.ts";
 import { hashPassword, type HashAlgorithm } from "./crypto/password.ts";
 import { checkPasswordPolicy } from "./crypto/password-policy.ts";
+import { tooShort } from "../objects/tenant/password-rules.ts";
 
 export interface PasswordPolicy {
   min_length: number;
@@ -47,10 +50,16 @@ export function assertPasswordPolicy(raw: string): string {
   return r.normalized;
 }
 
-/** Checks what needs the plaintext and hashes it; throws `password_policy` with the reason. */
-export async function newPassword(raw: string, alg: HashAlgorithm): Promise<NewPassword> {
+/**
+ * Checks what needs the plaintext and hashes it; throws `password_policy` with the reason.
+ * `minLength` is the tenant's own only when the object has just answered it (a cached one may be stale).
+ */
+export async function newPassword(raw: string, alg: HashAlgorithm, minLength = FLOOR): Promise<NewPassword> {
   const normalized = assertPasswordPolicy(raw);
-  return { hash: await hashPassword(normalized, alg), algorithm: alg, length: [...normalized].length };
+  const length = [...normalized].length;
+  const short = tooShort(minLength, length);
+  if (short) throw AuthError.from(short);
+  return { hash: await hashPassword(normalized, alg), algorithm: alg, length };
 }
 
 const POLICY_MESSAGE: Record<string, string> = {
@@ -61,20 +70,22 @@ const POLICY_MESSAGE: Record<string, string> = {
 };
 
 /**
- * Runs `attempt` with a hash made under the cached policy; on `stale_policy` learns the
- * tenant's real policy, rehashes and tries once more.
+ * Runs `attempt` with a hash made under `policy`, the one the object answered to the route's
+ * first call; on `stale_policy` (the settings changed in between) learns the new one,
+ * rehashes and tries once more.
  */
 export async function withPolicy<T>(
   slug: string,
   raw: string,
+  policy: PasswordPolicy,
   attempt: (p: NewPassword) => Promise<{ ok: true; value: T } | { ok: false; error: Failure }>,
 ): Promise<{ ok: true; value: T } | { ok: false; error: Failure }> {
-  let policy = policyFor(slug);
-  let r = await attempt(await newPassword(raw, policy.hash));
+  rememberPolicy(slug, policy);
+  let r = await attempt(await newPassword(raw, policy.hash, policy.min_length));
   if (!r.ok && r.error.code === "stale_policy") {
-    policy = r.error.extra!.policy as PasswordPolicy;
-    rememberPolicy(slug, policy);
-    r = await attempt(await newPassword(raw, policy.hash));
+    const fresh = r.error.extra!.policy as PasswordPolicy;
+    rememberPolicy(slug, fresh);
+    r = await attempt(await newPassword(raw, fresh.hash, fresh.min_length));
   }
   return r;
 }

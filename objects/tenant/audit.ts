@@ -67,7 +67,14 @@ export type AuditType =
   | "role.created"
   | "role.deleted"
   | "role.granted"
-  | "role.removed";
+  | "role.removed"
+  | "client.created"
+  | "client.updated"
+  | "client.deleted"
+  | "client.secret_rotated"
+  | "oauth.code_reuse"
+  | "oauth.token"
+  | "grant.revoked";
 
 export interface AuditInput {
   type: AuditType;

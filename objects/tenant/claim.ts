@@ -10,7 +10,7 @@
  * as verified, and the prover then sets a password or adds a factor. A verified account is
  * never claimed: there, a proof is an ordinary sign-in or reset.
  */
-import { accountKey, clearAttempts } from "./attempts.ts";
+import { clearLockout } from "./attempts.ts";
 import { audit } from "./audit.ts";
 import type { RequestMeta, TenantCtx } from "./context.ts";
 import { deleteMfa } from "./mfa.ts";
@@ -46,7 +46,12 @@ const REMOVE: Readonly<Record<string, (ctx: TenantCtx, userId: string) => number
   /** Passkeys: whoever registered one before the owner arrived could sign in with it for good. */
   passkeys: (ctx, id) => deleteUserPasskeys(ctx, id),
   // linked_identities: when upstream identities land, unlink every one here (the proving one is linked after the claim).
-  // oauth_grants: when OAuth grants land, revoke every grant and its refresh tokens here.
+  /**
+   * The rotation above has already ended every grant of the user (sessions.ts →
+   * endGrantsOfUser) with its refresh chain; this removes them, counting what was there.
+   * Consent records, if any, are the hosted pages' own step.
+   */
+  oauth_grants: (ctx, id) => run(ctx.sql, "DELETE FROM grants WHERE user_id = ?", id),
 };
 
 /**
@@ -62,7 +67,7 @@ export function claimAccount(ctx: TenantCtx, user: UserRow, claim: ClaimInput): 
   const ver = rotateSecret(ctx, user, claim.sealedSecret, "account_claimed");
   ctx.sql.exec("UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ?", ctx.now, user.id);
   // A lockout counted guesses at a password that no longer exists.
-  clearAttempts(ctx, accountKey(user.id));
+  clearLockout(ctx, user);
   audit(ctx, { type: "account.claimed", userId: user.id, meta: claim.meta, data: { via: claim.via, removed, ver } });
   return ver;
 }

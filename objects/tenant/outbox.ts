@@ -19,8 +19,10 @@ import type { Sealer } from "../../src/crypto/seal.ts";
 import { webhookHeaders } from "../../src/crypto/webhook-signature.ts";
 import { outboundFetch, withDeadline, type OutboundEnv } from "../../src/http/outbound.ts";
 import { due, type TenantCtx } from "./context.ts";
+import type { BackchannelPayload } from "./oauth/backchannel.ts";
 import { all, one } from "./sql.ts";
-export type OutboxKind = "d1" | "analytics" | "webhook";
+/** `backchannel`: an OIDC back-channel logout, sent by its own drain (oauth/backchannel.ts). */
+export type OutboxKind = "d1" | "analytics" | "webhook" | "backchannel";
 
 export interface D1Statement {
   sql: string;
@@ -50,6 +52,7 @@ export function enqueue(ctx: TenantCtx, kind: "analytics", payload: AnalyticsEng
  * secret are the tenant's at send time.
  */
 export function enqueue(ctx: TenantCtx, kind: "webhook", body: string): void;
+export function enqueue(ctx: TenantCtx, kind: "backchannel", payload: BackchannelPayload): void;
 export function enqueue(ctx: TenantCtx, kind: OutboxKind, payload: unknown): void {
   if (kind === "webhook") payload = sealMessage(ctx.sealer(), ctx.slug, payload as string);
   const { id } = one<{ id: number }>(
@@ -126,7 +129,7 @@ export interface DrainSource {
  */
 export async function drainOutbox(src: DrainSource): Promise<{ delivered: number; failed: number; started: number }> {
   const { sql, deliver, now } = src;
-  const rows = all<OutboxRow>(sql, "SELECT id, kind, payload, attempts FROM outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?", now, BATCH);
+  const rows = all<OutboxRow>(sql, "SELECT id, kind, payload, attempts FROM outbox WHERE next_attempt_at <= ? AND kind != 'backchannel' ORDER BY id LIMIT ?", now, BATCH);
   const done: number[] = [];
   const failed: { id: number; attempts: number; error: string }[] = [];
 

@@ -15,8 +15,12 @@ export interface HashedPassword {
 export function checkNewPassword(ctx: TenantCtx, p: HashedPassword): { ok: false; error: Failure } | null {
   const policy = ctx.settings.password;
   if (p.algorithm !== policy.hash) return { ok: false, error: { code: "stale_policy", extra: { policy } } };
-  if (p.length < policy.min_length) {
-    return { ok: false, error: { code: "password_policy", message: `The password must be at least ${policy.min_length} characters.`, details: [{ reason: "too_short", min_length: policy.min_length }] } };
-  }
-  return null;
+  const short = tooShort(policy.min_length, p.length);
+  return short ? { ok: false, error: short } : null;
+}
+
+/** The tenant's `password.min_length` rule; the router applies it too, before hashing, once it knows the policy. */
+export function tooShort(minLength: number, length: number): Failure | null {
+  if (length >= minLength) return null;
+  return { code: "password_policy", message: `The password must be at least ${minLength} characters.`, details: [{ reason: "too_short", min_length: minLength }] };
 }

@@ -2,13 +2,15 @@
  * @module Sessions. Each session owns one refresh chain (`refresh-chain.ts`, chain id = session
  * id): every refresh rotates it, a rotated token presented again within
  * `refresh_reuse_grace_s` gets the same successor back (concurrent tabs), and any other use
- * of a superseded token is reuse, which revokes the whole session.
+ * of a superseded token is reuse, which revokes the whole session. Ending a session ends its
+ * OAuth grants (oauth/grants.ts).
  */
 import { iso } from "../../src/clock.ts";
 import { sessionId } from "../../src/crypto/random.ts";
 import { due, type RequestMeta, type TenantCtx } from "./context.ts";
 import { appendEvent } from "./events.ts";
 import { dropChains, restartChain, rotateChain, startChain } from "./refresh-chain.ts";
+import { endGrantsOfSessions, endGrantsOfUser } from "./oauth/grants.ts";
 import { all, one, run } from "./sql.ts";
 
 export interface SessionRow {
@@ -93,6 +95,7 @@ export function revokeSession(ctx: TenantCtx, s: SessionRow, reason: string, typ
   if (n === 0) return false;
   dropChains(ctx.sql, [s.id]);
   appendEvent(ctx, type, { sub: s.user_id, sid: s.id, reason });
+  endGrantsOfSessions(ctx, [s.id], reason, type);
   due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
   return true;
 }
@@ -108,6 +111,9 @@ export function revokeUserSessions(ctx: TenantCtx, userId: string, reason: strin
     ctx.now, reason, userId, keep ?? "",
   ).map((r) => r.id);
   dropChains(ctx.sql, ids);
+  // Every grant of the user, the kept session's too: the secret rotation around this call has
+  // killed their refresh tokens (keyed with the old secret) and access tokens (older `ver`).
+  endGrantsOfUser(ctx, userId, reason);
   if (ids.length) due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
   return ids;
 }
@@ -168,6 +174,7 @@ export function expireDueSessions(ctx: TenantCtx, limit: number): number {
     ctx.sql.exec("UPDATE sessions SET revoked_at = ?, revoke_reason = 'expired' WHERE id IN (SELECT value FROM json_each(?))", ctx.now, ids);
     dropChains(ctx.sql, ended.map((r) => r.id));
     for (const r of ended) appendEvent(ctx, "session.expired", { sub: r.user_id, sid: r.id, reason: "expired" });
+    endGrantsOfSessions(ctx, ended.map((r) => r.id), "expired", "session.expired");
     due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
   }
   return rows.length;

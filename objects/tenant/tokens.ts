@@ -12,7 +12,9 @@ import type { Settings } from "../../schema/settings.ts";
 import type { TenantCtx } from "./context.ts";
 import type { KeyRing } from "./keys.ts";
 import { getSession, isLive, type SessionRow } from "./sessions.ts";
+import { getGrant, type GrantRow } from "./oauth/grants.ts";
 import { getUser, rolesOf, type UserRow } from "./users.ts";
+import { one } from "./sql.ts";
 
 /**
  * The claims Warden signs: the wire contract the client library reads (one definition, in
@@ -96,7 +98,9 @@ export async function verifyAccessToken(
     if (!k || k.purpose !== "access_token" || k.alg !== o.settings.token_alg) return null;
     key = k.verify;
   }
-  const claims = await verifyJwt(token, key, { alg, issuer: o.issuer, audience: audienceOf(o.slug, o.settings), typ: "at+jwt", nowMs: o.now });
+  // A client's token may carry an RFC 8707 resource as `aud`; `checkGrantLive` holds it to its grant's.
+  const audience = typeof payload.client_id === "string" ? undefined : audienceOf(o.slug, o.settings);
+  const claims = await verifyJwt(token, key, { alg, issuer: o.issuer, audience, typ: "at+jwt", nowMs: o.now });
   if (!claims) return null;
   // jose checks `iat` only against a maxTokenAge; a token issued in the future is not valid yet.
   if (typeof claims.iat !== "number" || claims.iat * 1000 > o.now + IAT_LEEWAY_MS) return null;
@@ -111,13 +115,30 @@ export interface Principal {
   claims: AccessClaims;
   user: UserRow;
   session: SessionRow;
+  /** The OAuth grant a client's token lives on (its `sid`); null for Warden's own tokens. */
+  grant: GrantRow | null;
+}
+
+/**
+ * A client's token (`client_id` claim) names its grant as `sid`: the grant must be live and
+ * the client's, and its session live. Machine grants (client_credentials) have no session.
+ */
+export function checkGrantLive(ctx: TenantCtx, claims: AccessClaims): GrantRow | null {
+  if (typeof claims.client_id !== "string") return null;
+  const g = getGrant(ctx.sql, claims.sid);
+  if (!g || g.revoked_at !== null || g.client_id !== claims.client_id) return null;
+  if (claims.aud !== (g.resource ?? audienceOf(ctx.slug, ctx.settings))) return null;
+  if (g.session_id === null) return g.user_id === null && claims.sub === g.client_id && one(ctx.sql, "SELECT 1 AS x FROM clients WHERE client_id = ?", g.client_id) ? g : null;
+  return g.user_id === claims.sub ? g : null;
 }
 
 /** Step two, synchronous: is what the token names still alive right now? */
 export function checkLive(ctx: TenantCtx, claims: AccessClaims): Result<Principal> {
-  const session = getSession(ctx.sql, claims.sid);
+  const grant = typeof claims.client_id === "string" ? checkGrantLive(ctx, claims) : null;
+  if (typeof claims.client_id === "string" && (!grant || grant.session_id === null)) return fail("invalid_token");
+  const session = getSession(ctx.sql, grant ? grant.session_id! : claims.sid);
   if (!session || !isLive(session, ctx.now) || session.user_id !== claims.sub) return fail("invalid_token");
   const user = getUser(ctx.sql, claims.sub);
   if (!user || user.status !== "active" || user.secret_version !== claims.ver) return fail("invalid_token");
-  return ok({ claims, user, session });
+  return ok({ claims, user, session, grant });
 }

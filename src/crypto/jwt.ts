@@ -61,7 +61,8 @@ export function signJwt(payload: JWTPayload, header: { alg: JwsAlg; kid?: string
 export interface VerifyOptions {
   alg: JwsAlg;
   issuer: string;
-  audience: string;
+  /** Undefined: the caller checks `aud` itself (an OAuth client's token names its RFC 8707 resource). */
+  audience: string | undefined;
   typ: string;
   nowMs: number;
 }

@@ -1,7 +1,8 @@
 /**
  * @module Reading a request body once, at the edge: content type (415), size (413, counted
  * while streaming so a lying Content-Length does not help), UTF-8 and JSON (invalid_json),
- * well-formed Unicode, then the route's strict zod schema (invalid_request with the issues).
+ * nesting depth, well-formed Unicode, then the route's strict zod schema (invalid_request
+ * with the issues).
  */
 import type { Context } from "hono";
 import type { z } from "zod";
@@ -9,6 +10,11 @@ import { AuthError } from "../errors.ts";
 
 export const MAX_BODY = 16 * 1024;
 export const MAX_IMPORT_BODY = 1024 * 1024;
+/**
+ * The deepest JSON any route accepts (the body itself is level 1). No Warden body needs more
+ * than four levels; past a few thousand, the recursive validators behind zod overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 32;
 
 export interface BodyOptions {
   maxBytes?: number;
@@ -38,6 +44,49 @@ export async function readLimited(req: Request, max: number): Promise<Uint8Array
   let off = 0;
   for (const c of chunks) (out.set(c, off), (off += c.byteLength));
   return out;
+}
+
+/**
+ * True when no array or object in `v` lies deeper than `max` levels. Iterative, so the check
+ * itself cannot overflow the stack whatever `JSON.parse` produced.
+ */
+export function withinDepth(v: unknown, max = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, depth] = stack.pop()!;
+    if (x === null || typeof x !== "object") continue;
+    if (depth > max) return false;
+    for (const child of Array.isArray(x) ? x : Object.values(x)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/**
+ * Keys no body may carry, at any depth: `__proto__` (zod and object spreads would drop it, or
+ * worse, assign the prototype) and the `constructor.prototype` pair that deep-merge gadgets
+ * use for prototype pollution. Only the free-form parts (settings, metadata) could hold them;
+ * they are refused rather than silently dropped, so what is stored is what was sent.
+ */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/** The path of the first forbidden key in `v` (`metadata.a.__proto__`), or null. Recursive: call after `withinDepth`. */
+export function forbiddenKey(v: unknown, path = ""): string | null {
+  if (v === null || typeof v !== "object") return null;
+  for (const [k, x] of Object.entries(v)) {
+    const p = path ? `${path}.${k}` : k;
+    if (!Array.isArray(v) && FORBIDDEN_KEYS.has(k)) return p;
+    const inner = forbiddenKey(x, p);
+    if (inner) return inner;
+  }
+  return null;
+}
+
+/** Depth first (the other walks recurse), then forbidden keys, then Unicode; throws invalid_request. */
+export function assertSafeJson(v: unknown): void {
+  if (!withinDepth(v)) throw new AuthError("invalid_request", `The request is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+  const key = forbiddenKey(v);
+  if (key) throw new AuthError("invalid_request", undefined, { details: [{ path: key, code: "forbidden_key", message: `"${key.split(".").pop()}" is not allowed as a key` }] });
+  if (!wellFormed(v)) throw new AuthError("invalid_request", "The request contains invalid Unicode.");
 }
 
 /** True when every string in the value (keys included) is well-formed UTF-16 (no lone surrogates). */
@@ -73,7 +122,7 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S, opts:
       throw new AuthError("invalid_json");
     }
   }
-  if (!wellFormed(value)) throw new AuthError("invalid_request", "The request contains invalid Unicode.");
+  assertSafeJson(value);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new AuthError("invalid_request", undefined, { details: zodDetails(parsed.error.issues) });
   return parsed.data;

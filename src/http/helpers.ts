@@ -2,10 +2,12 @@
 import type { Context } from "hono";
 import { AuthError, unwrap, type Result } from "../errors.ts";
 import { bearer } from "../middleware/admin-auth.ts";
+import { parseIp } from "./client-ip.ts";
 import type { RequestMeta } from "../../objects/tenant/context.ts";
 
+/** `ip` is the client's address in canonical form, or null when the header holds no valid address. */
 export function meta(c: Context): RequestMeta {
-  return { ip: c.req.header("cf-connecting-ip") ?? null, userAgent: c.req.header("user-agent") ?? null };
+  return { ip: parseIp(c.req.header("cf-connecting-ip")), userAgent: c.req.header("user-agent") ?? null };
 }
 
 /** The bearer token of a user route: none → 401 unauthorized; malformed → 401 invalid_token. */

@@ -6,13 +6,14 @@
 import type { MiddlewareHandler } from "hono";
 import { AuthError } from "../errors.ts";
 import type { AppEnv } from "../app-env.ts";
+import { ipBucket } from "../http/client-ip.ts";
 
 export function ipLimit(): MiddlewareHandler<AppEnv> {
   return async function ipLimit(c, next) {
     const limiter = c.env.IP_LIMITER;
     if (limiter) {
-      const ip = c.req.header("cf-connecting-ip") ?? "unknown";
-      const { success } = await limiter.limit({ key: ip });
+      // The same bucket the object's per-IP counters use (IPv6 by /64; no valid address: one shared bucket).
+      const { success } = await limiter.limit({ key: ipBucket(c.req.header("cf-connecting-ip")) });
       if (!success) throw new AuthError("rate_limited", undefined, { retryAfter: 60 });
     }
     await next();

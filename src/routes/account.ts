@@ -10,7 +10,7 @@ import { emailBody, oneTimeTokenBody, resetBody } from "../../schema/requests.ts
 import type { AppEnv } from "../app-env.ts";
 import { noBody, readBody } from "../http/body.ts";
 import { accessToken, answer, meta, noContent, noStore, optionalAccessToken } from "../http/helpers.ts";
-import { withPolicy } from "../passwords.ts";
+import { assertPasswordPolicy, withPolicy } from "../passwords.ts";
 import { turnstile } from "../turnstile.ts";
 
 export const accountRoutes = new Hono<AppEnv>();
@@ -41,10 +41,13 @@ accountRoutes.post("/password/forgot", async (c) => {
   return accepted(c);
 });
 
+/** `resetStart` looks at the token (and answers the policy) before the new password is hashed; `resetPassword` spends it. */
 accountRoutes.post("/password/reset", async (c) => {
   const b = await readBody(c, resetBody);
+  assertPasswordPolicy(b.new_password);
   const stub = c.get("tenant");
-  unwrap(await withPolicy(c.get("slug"), b.new_password, (password) => stub.resetPassword({ token: b.token, password, meta: meta(c) })));
+  const { policy } = unwrap(await stub.resetStart({ token: b.token }));
+  unwrap(await withPolicy(c.get("slug"), b.new_password, policy, (password) => stub.resetPassword({ token: b.token, password, meta: meta(c) })));
   return noContent(c);
 });
 

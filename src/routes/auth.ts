@@ -3,17 +3,19 @@
  * introspection and the JWKS. Passwords are normalised, checked and hashed here, in the Worker;
  * the tenant object stores, compares versions and decides.
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { AuthError, unwrap } from "../errors.ts";
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from "../crypto/password.ts";
 import { normalizePassword } from "../crypto/password-policy.ts";
 import { normalizeEmail, normalizeLogin, normalizeUsername } from "../../schema/identifiers.ts";
 import { loginBody, refreshBody, signupBody, tokenBody } from "../../schema/requests.ts";
 import type { AppEnv } from "../app-env.ts";
-import { readBody, noBody } from "../http/body.ts";
+import { readBody, noBody, zodDetails } from "../http/body.ts";
+import type { PresentedClient } from "../../objects/tenant/oauth/client-auth.ts";
+import { OAuthError, oauthAnswer, oauthError, oauthErrorResponse, presentedClient, readForm } from "./oauth/respond.ts";
 import { accessToken, answer, meta, noContent, noStore } from "../http/helpers.ts";
 import { bearer } from "../middleware/admin-auth.ts";
-import { rememberPolicy, withPolicy } from "../passwords.ts";
+import { assertPasswordPolicy, rememberPolicy, withPolicy } from "../passwords.ts";
 import { turnstile } from "../turnstile.ts";
 
 export const authRoutes = new Hono<AppEnv>();
@@ -29,21 +31,27 @@ export function identifiers(b: { email?: string; username?: string }) {
   return { email, username };
 }
 
+/**
+ * Two calls around the hash: `signupStart` refuses what needs no password to refuse (unknown
+ * tenant, sign-up off, Turnstile, the per-IP limit, which it reserves) and answers the policy;
+ * only then is the password hashed, and `signup` creates the account.
+ */
 authRoutes.post("/signup", async (c) => {
   const b = await readBody(c, signupBody);
   const ids = identifiers(b);
+  // The checks that need only the plaintext, before the object counts the request.
+  assertPasswordPolicy(b.password);
   const verified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
   const stub = c.get("tenant");
-  const r = await withPolicy(c.get("slug"), b.password, (password) =>
+  const gate = { email_norm: ids.email, username_norm: ids.username, meta: meta(c), turnstileVerified: verified };
+  const { policy } = unwrap(await stub.signupStart(gate));
+  const r = await withPolicy(c.get("slug"), b.password, policy, (password) =>
     stub.signup({
+      ...gate,
       email: b.email?.normalize("NFKC") ?? null,
       username: b.username?.normalize("NFKC") ?? null,
-      email_norm: ids.email,
-      username_norm: ids.username,
       password,
       metadata: b.metadata ?? {},
-      meta: meta(c),
-      turnstileVerified: verified,
     }),
   );
   return noStore(c, unwrap(r), 201);
@@ -60,7 +68,7 @@ authRoutes.post("/login", async (c) => {
   if (!login) throw new AuthError("invalid_request", undefined, { details: [{ path: "login", code: "invalid_format", message: "an email address or a username" }] });
   const verified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
   const stub = c.get("tenant");
-  const start = unwrap(await stub.loginStart({ login, meta: meta(c), turnstileVerified: verified }));
+  const start = unwrap(await stub.loginStart({ login, meta: meta(c), turnstileVerified: verified, turnstileAvailable: !!c.env.TURNSTILE_SECRET_KEY }));
   rememberPolicy(c.get("slug"), start.policy);
   const password = normalizePassword(b.password);
   const ok = (await verifyPassword(password, start.hash ?? dummyHash(start.policy.hash))) && start.hash !== null;
@@ -88,21 +96,63 @@ authRoutes.post("/logout-all", async (c) => {
   return noContent(c);
 });
 
+type Caller = { kind: "client"; client: PresentedClient; token: string } | { kind: "warden"; token: string | null };
+
+/**
+ * Who sends a revocation or introspection request. An OAuth client (RFC 7009 section 2.1,
+ * RFC 7662 section 2.1) sends a form with its credentials in HTTP Basic or the body; anything
+ * else is Warden's own request (JSON or a form; an API key for introspection), whose `token`
+ * is read here only if the form was already read.
+ */
+async function caller(c: Context<AppEnv>): Promise<Caller> {
+  const isForm = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase() === "application/x-www-form-urlencoded";
+  if (!isForm || /^bearer /i.test(c.req.header("authorization") ?? "")) return { kind: "warden", token: null };
+  const params = await readForm(c);
+  const client = presentedClient(c, params);
+  if (!client) {
+    const b = tokenBody.safeParse(params);
+    if (!b.success) throw new AuthError("invalid_request", undefined, { details: zodDetails(b.error.issues) });
+    return { kind: "warden", token: b.data.token };
+  }
+  const { token, token_type_hint: _hint, ...rest } = params;
+  if (!token) throw oauthError("invalid_request", "token is required.");
+  if (Object.keys(rest).length) throw oauthError("invalid_request", `Unknown parameter ${JSON.stringify(Object.keys(rest)[0].slice(0, 64))}.`);
+  return { kind: "client", client, token };
+}
+
+/** The OAuth answer to a client: its errors in RFC 6749's format, not Warden's. */
+async function asClient<T>(c: Context<AppEnv>, fn: () => Promise<Response | T>): Promise<Response | T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof OAuthError) return oauthErrorResponse(e.failure, e.scheme);
+    throw e;
+  }
+}
+
+const schemeOf = (p: PresentedClient) => (p.method === "client_secret_basic" ? "Basic" : null);
+
 /** RFC 7009 section 2.2: 200 whether or not the token was valid. */
 authRoutes.post("/revoke", async (c) => {
-  const b = await readBody(c, tokenBody, { form: true });
-  unwrap(await c.get("tenant").revoke({ token: b.token }));
+  const who = await asClient(c, () => caller(c));
+  if (who instanceof Response) return who;
+  if (who.kind === "client") return oauthAnswer(c, await c.get("tenant").clientRevoke(who), schemeOf(who.client));
+  const token = who.token ?? (await readBody(c, tokenBody, { form: true })).token;
+  unwrap(await c.get("tenant").revoke({ token }));
   return noStore(c, {});
 });
 
-/** RFC 7662: the caller authenticates with an API key that has the `introspect` scope. */
+/** RFC 7662: the caller authenticates with an API key that has the `introspect` scope, or as an OAuth client. */
 authRoutes.post("/introspect", async (c) => {
+  const who = await asClient(c, () => caller(c));
+  if (who instanceof Response) return who;
+  if (who.kind === "client") return oauthAnswer(c, await c.get("tenant").clientIntrospect(who), schemeOf(who.client));
   const h = c.req.header("authorization");
   if (!h) throw new AuthError("unauthorized");
   const key = bearer(h);
   if (!key) throw new AuthError("invalid_token", "Invalid API key.");
-  const b = await readBody(c, tokenBody, { form: true });
-  return answer(c, c.get("tenant").introspect({ apiKey: key, token: b.token }));
+  const token = who.token ?? (await readBody(c, tokenBody, { form: true })).token;
+  return answer(c, c.get("tenant").introspect({ apiKey: key, token }));
 });
 
 authRoutes.get("/.well-known/jwks.json", async (c) => {

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { admin, ADMIN, apiKey, call, expectError, PASSWORD } from "../helpers.ts";
+import { DUMMY_TOKEN } from "../../src/turnstile.ts";
+import { admin, ADMIN, apiKey, call, expectError, PASSWORD, stub } from "../helpers.ts";
 import { client, useMockOutbound, rows, tenantWithUser } from "./kit.ts";
 
 useMockOutbound();
@@ -61,19 +62,32 @@ describe("lockout", () => {
     expect(delays).toEqual([10, 20, 25]);
   });
 
-  it("6.3.1 at hard_limit the account stays locked, with no Retry-After, until an operator unlocks it", async () => {
-    const { t, email, user } = await tenantWithUser({ lockout: { threshold: 100, base_s: 1, max_s: 1, hard_limit: 3 } });
-    const req = client();
-    for (let n = 0; n < 3; n++) expectError(await req("POST", `/v1/${t}/login`, { body: { login: email, password: WRONG } }), 401, "invalid_credentials");
-    const r = await req("POST", `/v1/${t}/login`, { body: { login: email, password: PASSWORD } });
-    expectError(r, 423, "locked");
+  it("6.3.1 at hard_limit a login needs Turnstile instead of locking the owner out; a success clears the count", async () => {
+    const { t, email } = await tenantWithUser({ lockout: { threshold: 100, base_s: 1, max_s: 1, hard_limit: 3 } });
+    const attacker = client();
+    for (let n = 0; n < 3; n++) expectError(await attacker("POST", `/v1/${t}/login`, { body: { login: email, password: WRONG } }), 401, "invalid_credentials");
+    const owner = client();
+    const r = await owner("POST", `/v1/${t}/login`, { body: { login: email, password: PASSWORD } });
+    expectError(r, 400, "turnstile_required");
     expect(r.headers.get("retry-after")).toBeNull();
     clock.advance(7 * 86_400_000);
-    expectError(await req("POST", `/v1/${t}/login`, { body: { login: email, password: PASSWORD } }), 423, "locked");
+    expectError(await owner("POST", `/v1/${t}/login`, { body: { login: email, password: PASSWORD } }), 400, "turnstile_required");
+    // A person passes the challenge and gets in; a wrong guess with a token is still only a 401.
+    expectError(await attacker("POST", `/v1/${t}/login`, { body: { login: email, password: WRONG }, headers: { "cf-turnstile-response": DUMMY_TOKEN } }), 401, "invalid_credentials");
+    expect((await owner("POST", `/v1/${t}/login`, { body: { login: email, password: PASSWORD }, headers: { "cf-turnstile-response": DUMMY_TOKEN } })).status).toBe(200);
+    expect((await owner("POST", `/v1/${t}/login`, { body: { login: email, password: PASSWORD } })).status).toBe(200);
+    expect(await rows(t, "SELECT data FROM audit_log WHERE type = 'login.locked'")).toEqual([{ data: JSON.stringify({ escalated: "turnstile" }) }, { data: JSON.stringify({ escalated: "turnstile" }) }]);
+  });
 
+  it("6.3.1 where the Worker cannot ask for Turnstile, hard_limit locks with no Retry-After until an operator unlocks", async () => {
+    const { t, email, user } = await tenantWithUser({ lockout: { threshold: 100, base_s: 1, max_s: 1, hard_limit: 3 } });
+    const start = () => stub(t).loginStart({ login: { kind: "email", value: email }, meta: { ip: null, userAgent: null }, turnstileVerified: false, turnstileAvailable: false });
+    for (let n = 0; n < 3; n++) expect((await start()).ok).toBe(true);
+    clock.advance(7 * 86_400_000);
+    expect(await start()).toEqual({ ok: false, error: { code: "locked" } });
     const u = await admin("POST", `/tenants/${t}/users/${user.id}/unlock`);
     expect(u.status, JSON.stringify(u.body)).toBe(204);
-    expect((await req("POST", `/v1/${t}/login`, { body: { login: email, password: PASSWORD } })).status).toBe(200);
+    expect((await start()).ok).toBe(true);
     expect(await rows(t, "SELECT user_id, actor FROM audit_log WHERE type = 'user.unlocked'")).toEqual([{ user_id: user.id, actor: "admin" }]);
   });
 });

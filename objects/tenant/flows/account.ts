@@ -9,14 +9,15 @@ import { userId as newUserId } from "../../../src/crypto/random.ts";
 import { beginAs, type Operator } from "../operator.ts";
 import { claimAccount } from "../claim.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
-import { accountKey, clearAttempts, failureCount, rateLimit } from "../attempts.ts";
+import { clearLockout, failureCount, ipKey, loginKey, rateLimit } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { logMessage, queueEmailVerification, sendMessage, type Message } from "../messages.ts";
 import { mfaChallenge } from "../mfa.ts";
-import { consumeOneTimeToken, createOneTimeToken, peekOneTimeToken } from "../one-time.ts";
+import { consumeOneTimeToken, createOneTimeToken, peekOneTimeToken, TTL_S, type OneTimeRow } from "../one-time.ts";
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
+import type { Settings } from "../../../schema/settings.ts";
 import { checkLive } from "../tokens.ts";
 import { findUserByLogin, getUser, identifierTaken, insertUser, mfaEnabled, rotateSecret, setCredential, syncDirectory, type UserRow } from "../users.ts";
 import { issue, limited, needsTurnstile } from "./auth.ts";
@@ -41,7 +42,7 @@ function gate(ctx: TenantCtx, route: "magic_link" | "password_forgot", i: EmailR
   if (needsTurnstile(ctx, route, i.turnstileVerified)) return fail("turnstile_required");
   const after = ctx.settings.turnstile.after_failures;
   if (!i.turnstileVerified && after !== null) {
-    const failures = Math.max(failureCount(ctx.sql, accountKey(user?.id ?? `email:${i.emailNorm}`)), failureCount(ctx.sql, `fail:ip:${i.meta.ip ?? "unknown"}`));
+    const failures = Math.max(failureCount(ctx.sql, loginKey({ kind: "email", value: i.emailNorm })), failureCount(ctx.sql, ipKey("fail", i.meta.ip)));
     if (failures >= after) return fail("turnstile_required");
   }
   const perIp = limited(ctx, route, i.meta.ip);
@@ -58,6 +59,22 @@ export function perEmail(ctx: TenantCtx, emailNorm: string): Result<void> {
 
 const canSignUpByEmail = (ctx: TenantCtx): boolean => ctx.settings.signup.enabled && ctx.settings.signup.identifiers.includes("email");
 
+/** The user a link request may send to: known, active, with an address. */
+const recipient = (user: UserRow | null): UserRow | null => (user && user.status === "active" && user.email ? user : null);
+
+/**
+ * What a link request for an address that gets no message does instead, so that it does the
+ * same work as one that does (same statements, same awaits) and answers in the same time: it
+ * writes a token row that nothing can use (no user, no address: every consumer refuses it)
+ * and the same audit row, marked `delivered: false`. Only the webhook row is not queued (and
+ * so no delivery starts).
+ */
+function decoy(ctx: TenantCtx, purpose: "magic_link" | "password_reset", meta: RequestMeta): null {
+  createOneTimeToken(ctx, purpose, { userId: null, email: null, data: { ver: 0 } });
+  audit(ctx, { type: purpose === "magic_link" ? "magic_link.sent" : "password.reset_requested", userId: null, meta, data: { delivered: false } });
+  return null;
+}
+
 /**
  * `POST /magic-link`: 202 whatever happens past the gates. A known active user gets a link
  * bound to their secret version (a password change or revocation kills it). An unknown
@@ -73,12 +90,13 @@ export async function requestMagicLink(rt: Runtime, i: EmailRequestInput): Promi
     const g = gate(ctx, "magic_link", i, user);
     if (!g.ok) return g;
     if (user) {
-      if (user.status !== "active" || !user.email) return ok(null);
-      const t = createOneTimeToken(ctx, "magic_link", { userId: user.id, email: i.emailNorm, data: { ver: user.secret_version } });
-      audit(ctx, { type: "magic_link.sent", userId: user.id, meta: i.meta });
-      return ok(sendMessage(ctx, "magic_link", user.email, t));
+      const to = recipient(user);
+      if (!to) return ok(decoy(ctx, "magic_link", i.meta));
+      const t = createOneTimeToken(ctx, "magic_link", { userId: to.id, email: i.emailNorm, data: { ver: to.secret_version } });
+      audit(ctx, { type: "magic_link.sent", userId: to.id, meta: i.meta });
+      return ok(sendMessage(ctx, "magic_link", to.email!, t));
     }
-    if (!canSignUpByEmail(ctx)) return ok(null);
+    if (!canSignUpByEmail(ctx)) return ok(decoy(ctx, "magic_link", i.meta));
     const t = createOneTimeToken(ctx, "magic_link", { email: i.emailNorm, data: { email: i.email } });
     audit(ctx, { type: "magic_link.sent", userId: null, meta: i.meta, data: { new_user: true } });
     return ok(sendMessage(ctx, "magic_link", i.email, t));
@@ -166,16 +184,50 @@ export async function forgotPassword(rt: Runtime, i: EmailRequestInput): Promise
     const user = findUserByLogin(ctx.sql, { kind: "email", value: i.emailNorm });
     const g = gate(ctx, "password_forgot", i, user);
     if (!g.ok) return g;
-    if (!user || user.status !== "active" || !user.email) return ok(null);
-    const t = createOneTimeToken(ctx, "password_reset", { userId: user.id, email: i.emailNorm, data: { ver: user.secret_version } });
-    audit(ctx, { type: "password.reset_requested", userId: user.id, meta: i.meta });
-    return ok(sendMessage(ctx, "password_reset", user.email, t));
+    const to = recipient(user);
+    if (!to) return ok(decoy(ctx, "password_reset", i.meta));
+    const t = createOneTimeToken(ctx, "password_reset", { userId: to.id, email: i.emailNorm, data: { ver: to.secret_version } });
+    audit(ctx, { type: "password.reset_requested", userId: to.id, meta: i.meta });
+    return ok(sendMessage(ctx, "password_reset", to.email!, t));
   });
   await rt.commit(ctx);
   if (!r.ok) return r;
   logMessage(rt.bindings, ctx, r.value);
   return ok(null);
 }
+
+/** The user a reset token may still reset: active, at the secret version and address the token was issued for. */
+function resetTarget(ctx: TenantCtx, t: OneTimeRow): UserRow | null {
+  const user = t.user_id ? getUser(ctx.sql, t.user_id) : null;
+  const bound = JSON.parse(t.data ?? "{}") as { ver?: number };
+  return user && user.status === "active" && user.secret_version === bound.ver && user.email_norm === t.email ? user : null;
+}
+
+/** How many new passwords one reset token may have hashed for it (a retry after a race or a policy change). */
+const HASHES_PER_RESET = 3;
+
+/**
+ * The cheap first call of `POST /password/reset`, before the router hashes the new password:
+ * the token must be live and its user still resettable, and each token has a budget of
+ * HASHES_PER_RESET hashes, reserved here, so one leaked token cannot buy 50 parallel hashes.
+ * Answers the tenant's password policy; the token is not spent.
+ */
+export async function resetStart(rt: Runtime, i: { token: string }): Promise<Result<{ policy: Settings["password"] }>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const r = rt.tx(ctx, (): Result<{ policy: Settings["password"] }> => {
+    const t = peekOneTimeToken(ctx.sql, "password_reset", i.token, ctx.now);
+    if (!t || !resetTarget(ctx, t)) return fail("invalid_token", RESET_INVALID);
+    const g = rateLimit(ctx, `rl:reset:${t.hash}`, HASHES_PER_RESET, TTL_S.password_reset);
+    if (!g.ok) return fail("rate_limited", undefined, { retryAfter: g.retryAfter ?? TTL_S.password_reset });
+    return ok({ policy: ctx.settings.password });
+  });
+  await rt.commit(ctx);
+  return r;
+}
+
+const RESET_INVALID = "The reset token is invalid, expired or already used.";
 
 export interface ResetPasswordInput {
   token: string;
@@ -198,23 +250,21 @@ export async function resetPassword(rt: Runtime, i: ResetPasswordInput): Promise
   // Before the token is spent, so that `stale_policy` (router rehashes and retries) and a too-short password leave it usable.
   const bad = checkNewPassword(ctx, i.password);
   if (bad) return bad;
-  const invalid = () => fail("invalid_token", "The reset token is invalid, expired or already used.");
+  const invalid = () => fail("invalid_token", RESET_INVALID);
   const row = peekOneTimeToken(ctx.sql, "password_reset", i.token, ctx.now);
   const u0 = row?.user_id ? getUser(ctx.sql, row.user_id) : null;
   if (!row || !u0) return invalid();
   const next = await rt.newSecret(u0.id);
   const r = rt.tx(ctx, (): Result<number> => {
     const t = consumeOneTimeToken(ctx, "password_reset", i.token);
-    if (!t) return invalid();
-    const bound = JSON.parse(t.data ?? "{}") as { ver?: number };
-    const user = getUser(ctx.sql, u0.id);
-    if (!user || user.status !== "active" || user.secret_version !== bound.ver || user.email_norm !== t.email) return invalid();
+    const user = t && resetTarget(ctx, t);
+    if (!user || user.id !== u0.id) return invalid();
     // The claim first: it removes the password that was there, then the prover's is set.
     const claimed = claimAccount(ctx, user, { via: "password_reset", sealedSecret: next.sealed, meta: i.meta });
     setCredential(ctx, user.id, i.password.hash, i.password.algorithm);
     const ver = claimed ?? rotateSecret(ctx, user, next.sealed, "password_reset");
     ctx.sql.exec("UPDATE users SET email_verified = 1 WHERE id = ?", user.id);
-    clearAttempts(ctx, accountKey(user.id));
+    clearLockout(ctx, user);
     audit(ctx, { type: "password.reset", userId: user.id, meta: i.meta, data: { ver, claimed: claimed !== null } });
     return ok(ver);
   });
@@ -304,7 +354,7 @@ export async function unlockUser(rt: Runtime, i: { by: Operator; userId: string 
   const r = rt.tx(ctx, (): Result<null> => {
     const user = getUser(ctx.sql, i.userId);
     if (!user || user.status === "deleted") return fail("not_found", "No such user.");
-    const cleared = clearAttempts(ctx, accountKey(user.id));
+    const cleared = clearLockout(ctx, user);
     audit(ctx, { type: "user.unlocked", userId: user.id, actor, data: { cleared } });
     return ok(null);
   });

@@ -13,6 +13,8 @@ import { RETIRED_KEY_PUBLISHED_MS } from "../keys.ts";
 import { enqueue } from "../outbox.ts";
 import { dropChains } from "../refresh-chain.ts";
 import { expireDueSessions } from "../sessions.ts";
+import { CODE_KEPT_MS, purgeCodes } from "../oauth/codes.ts";
+import { purgeGrants } from "../oauth/grants.ts";
 import { all, one, run as exec } from "../sql.ts";
 import { syncTenantRow, TENANT_PURGE_GRACE_MS } from "./admin.ts";
 import { closeExpired, earliestExpiry } from "./subscriber-credentials.ts";
@@ -27,12 +29,12 @@ export const EXPIRY_BATCH = 100;
 const DAY = 86_400_000;
 const ATTEMPTS_KEPT_MS = DAY;
 /**
- * Counters the alarm may drop once stale: all but an account past the lockout's hard limit,
- * which stays locked until a reset or an unlock. Rate-limit and per-IP counters (`rl:`,
- * `fail:ip:`) reach any count and must still go, or the alarm would re-arm on them forever.
- * One parameter: the hard limit.
+ * Counters the alarm may drop once stale: all but a lockout subject (`acct:`, `login:`) past the
+ * hard limit, which stays locked (or challenged) until a reset or an unlock. Rate-limit and
+ * per-IP counters (`rl:`, `fail:ip:`) reach any count and must still go, or the alarm would
+ * re-arm on them forever. One parameter: the hard limit.
  */
-const PURGEABLE_ATTEMPT = "(key NOT LIKE 'acct:%' OR count < ?)";
+const PURGEABLE_ATTEMPT = "((key NOT LIKE 'acct:%' AND key NOT LIKE 'login:%') OR count < ?)";
 
 export async function run(o: TenantObject): Promise<void> {
   const b = await o.begin({ allowDeleted: true });
@@ -83,11 +85,15 @@ function jobs(o: TenantObject, ctx: TenantCtx): boolean {
   const users = all<{ id: string }>(ctx.sql, "SELECT id FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ? LIMIT ?", usersBefore, BATCH);
   for (const u of users) {
     dropChains(ctx.sql, all<{ id: string }>(ctx.sql, "SELECT id FROM sessions WHERE user_id = ?", u.id).map((s) => s.id));
-    for (const q of ["sessions", "credentials", "mfa_totp", "recovery_codes", "memberships", "one_time_tokens", "passkeys"]) ctx.sql.exec(`DELETE FROM ${q} WHERE user_id = ?`, u.id);
+    for (const q of ["sessions", "credentials", "mfa_totp", "recovery_codes", "memberships", "one_time_tokens", "grants", "passkeys"]) ctx.sql.exec(`DELETE FROM ${q} WHERE user_id = ?`, u.id);
     ctx.sql.exec("DELETE FROM users WHERE id = ?", u.id);
     enqueue(ctx, "d1", [{ sql: "DELETE FROM user_directory WHERE tenant = ? AND user_id = ?", params: [ctx.slug, u.id] }]);
   }
   more = users.length === BATCH || more;
+
+  // OAuth: codes past their keeping time, grants ended as long ago as the sessions purged above.
+  more = purgeCodes(ctx.sql, ctx.now, BATCH) === BATCH || more;
+  more = purgeGrants(ctx.sql, revokedBefore, BATCH) === BATCH || more;
 
   more = trimEvents(ctx.sql, ctx.now - r.events_hours * 3_600_000, BATCH) === BATCH || more;
   more = purgeAudit(ctx, ctx.now - r.audit_days * DAY, BATCH) === BATCH || more;
@@ -125,6 +131,8 @@ export function nextDue(sql: SqlStorage, ctx: TenantCtx, t: Omit<TenantState, "c
     plus(one<{ v: number | null }>(sql, "SELECT MIN(created_at) AS v FROM events WHERE seq < (SELECT MAX(seq) FROM events)")?.v, r.events_hours * 3_600_000),
     auditPurgeDueAt(sql, r.audit_days),
     one<{ v: number | null }>(sql, "SELECT MIN(expires_at) AS v FROM one_time_tokens")?.v ?? null,
+    plus(one<{ v: number | null }>(sql, "SELECT MIN(expires_at) AS v FROM authorization_codes")?.v, CODE_KEPT_MS),
+    plus(one<{ v: number | null }>(sql, "SELECT MIN(revoked_at) AS v FROM grants WHERE revoked_at IS NOT NULL")?.v, r.revoked_sessions_days * DAY),
     plus(one<{ v: number | null }>(sql, "SELECT MIN(retired_at) AS v FROM signing_keys WHERE retired_at IS NOT NULL")?.v, RETIRED_KEY_PUBLISHED_MS),
     plus(one<{ v: number | null }>(sql, `SELECT MIN(updated_at) AS v FROM attempts WHERE ${PURGEABLE_ATTEMPT}`, ctx.settings.lockout.hard_limit)?.v, ATTEMPTS_KEPT_MS),
     t.status === "deleted" && t.deleted_at !== null ? t.deleted_at + TENANT_PURGE_GRACE_MS : null,

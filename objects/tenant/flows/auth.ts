@@ -8,28 +8,31 @@ import { fail, ok, type Result } from "../../../src/errors.ts";
 import type { Settings, TURNSTILE_ROUTES } from "../../../schema/settings.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
-import { accountKey, clearAttempts, failureCount, rateLimit, reserveAttempt } from "../attempts.ts";
+import { accountKey, clearAttempts, failureCount, ipKey, lockedOut, lockOf, loginKey, rateLimit, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import { checkApiKey } from "../api-keys.ts";
 import { jwks } from "../keys.ts";
 import { logMessage, mustVerifyEmail, queueEmailVerification, UNVERIFIED_MESSAGE, type Message } from "../messages.ts";
 import { mfaChallenge } from "../mfa.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
-import { chainTokenState, parseChainToken } from "../refresh-chain.ts";
-import { createSession, getSession, isLive, revokeSession, rotateRefreshToken, type SessionRow } from "../sessions.ts";
-import { authTimeOf } from "../step-up.ts";
-import { accessOf, audienceOf, buildClaims, checkLive } from "../tokens.ts";
+import { parseChainToken } from "../refresh-chain.ts";
+import { createSession, getSession, isLive, revokeSession, rotateRefreshToken } from "../sessions.ts";
+import { clientOf, inspect, introspection, isActive } from "../oauth/inspect.ts";
+import { buildClaims, checkLive } from "../tokens.ts";
 import { findUserByLogin, getCredential, getUser, identifierTaken, insertUser, mfaEnabled, rotateSecret, setCredential, toPublicUser, type UserRow } from "../users.ts";
 
-export interface SignupInput {
-  email: string | null;
-  username: string | null;
+export interface SignupStartInput {
   email_norm: string | null;
   username_norm: string | null;
-  password: HashedPassword;
-  metadata: Record<string, unknown>;
   meta: RequestMeta;
   turnstileVerified: boolean;
+}
+
+export interface SignupInput extends SignupStartInput {
+  email: string | null;
+  username: string | null;
+  password: HashedPassword;
+  metadata: Record<string, unknown>;
 }
 
 /** Issues a session and the claims of its first access token, inside the caller's transaction; `passkeyId` names the passkey that signed it in. */
@@ -40,7 +43,7 @@ export function issue(ctx: TenantCtx, user: UserRow, secret: Uint8Array, amr: st
 
 export function limited(ctx: TenantCtx, route: "signup" | "login" | "magic_link" | "password_forgot", ip: string | null): Result<void> {
   const rl = ctx.settings.rate_limits[route];
-  const g = rateLimit(ctx, `rl:${route}:ip:${ip ?? "unknown"}`, rl.limit, rl.window_s);
+  const g = rateLimit(ctx, ipKey(`rl:${route}`, ip), rl.limit, rl.window_s);
   return g.ok ? ok(undefined) : fail("rate_limited", undefined, { retryAfter: g.retryAfter ?? rl.window_s });
 }
 
@@ -48,23 +51,48 @@ export function needsTurnstile(ctx: TenantCtx, route: (typeof TURNSTILE_ROUTES)[
   return !verified && ctx.settings.turnstile.required_for.includes(route);
 }
 
+/** What refuses a sign-up whatever its password: sign-up disabled, an identifier kind the tenant does not take, Turnstile missing. */
+function signupGate(ctx: TenantCtx, i: SignupStartInput): Result<void> {
+  const s = ctx.settings.signup;
+  if (!s.enabled) return fail("forbidden", "Sign-up is disabled for this tenant.");
+  if ((i.email_norm && !s.identifiers.includes("email")) || (i.username_norm && !s.identifiers.includes("username"))) {
+    return fail("invalid_request", `This tenant signs users up with: ${s.identifiers.join(", ")}.`);
+  }
+  if (needsTurnstile(ctx, "signup", i.turnstileVerified)) return fail("turnstile_required");
+  return ok(undefined);
+}
+
+/**
+ * The cheap first call of a sign-up, before the router spends a hash on it: the tenant, the
+ * gates above, and the per-IP limit, which is *reserved* here (counted in a transaction), so
+ * of 50 parallel sign-ups only `rate_limits.signup.limit` get the policy back and hash. Answers
+ * the tenant's password policy, so the router hashes once, with the right algorithm. `signup`
+ * does not count the request again.
+ */
+export async function signupStart(rt: Runtime, i: SignupStartInput): Promise<Result<{ policy: Settings["password"] }>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const g = signupGate(ctx, i);
+  if (!g.ok) return g;
+  const r = rt.tx(ctx, () => limited(ctx, "signup", i.meta.ip));
+  await rt.commit(ctx);
+  return r.ok ? ok({ policy: ctx.settings.password }) : r;
+}
+
+/** The second call, with the hash: the gates again (settings may have changed in between), then the account. */
 export async function signup(rt: Runtime, i: SignupInput): Promise<Result<TokenResponse>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
   const s = ctx.settings.signup;
-  if (!s.enabled) return fail("forbidden", "Sign-up is disabled for this tenant.");
-  if ((i.email && !s.identifiers.includes("email")) || (i.username && !s.identifiers.includes("username"))) {
-    return fail("invalid_request", `This tenant signs users up with: ${s.identifiers.join(", ")}.`);
-  }
-  if (needsTurnstile(ctx, "signup", i.turnstileVerified)) return fail("turnstile_required");
+  const g = signupGate(ctx, i);
+  if (!g.ok) return g;
   const bad = checkNewPassword(ctx, i.password);
   if (bad) return bad;
   const id = userId();
   const secret = await rt.newSecret(id);
   const r = rt.tx(ctx, (): Result<Issued & { message: Message | null }> => {
-    const gate = limited(ctx, "signup", i.meta.ip);
-    if (!gate.ok) return gate;
     if (identifierTaken(ctx.sql, { email_norm: i.email_norm, username_norm: i.username_norm })) return fail("conflict", "That email or username is already taken.");
     const user = insertUser(ctx, {
       id,
@@ -94,6 +122,8 @@ export interface LoginStartInput {
   login: { kind: "email" | "username"; value: string };
   meta: RequestMeta;
   turnstileVerified: boolean;
+  /** The Worker can verify Turnstile (it has a secret): past the hard limit, ask for it rather than lock. */
+  turnstileAvailable?: boolean;
 }
 
 export interface LoginChallenge {
@@ -116,19 +146,22 @@ export async function loginStart(rt: Runtime, i: LoginStartInput): Promise<Resul
   const ctx = b.value;
   const r = rt.tx(ctx, (): Result<LoginChallenge> => {
     const user = findUserByLogin(ctx.sql, i.login);
-    const attemptKey = accountKey(user?.id ?? `${i.login.kind}:${i.login.value}`);
+    // The identifier, not the account: see attempts.ts (a lock by email must not show on the username).
+    const attemptKey = loginKey(i.login);
     const ts = ctx.settings.turnstile;
     if (needsTurnstile(ctx, "login", i.turnstileVerified)) return fail("turnstile_required");
     if (!i.turnstileVerified && ts.after_failures !== null) {
-      const failures = Math.max(failureCount(ctx.sql, attemptKey), failureCount(ctx.sql, `fail:ip:${i.meta.ip ?? "unknown"}`));
+      const failures = Math.max(failureCount(ctx.sql, attemptKey), failureCount(ctx.sql, ipKey("fail", i.meta.ip)));
       if (failures >= ts.after_failures) return fail("turnstile_required");
     }
     const gate = limited(ctx, "login", i.meta.ip);
     if (!gate.ok) return gate;
-    const lock = reserveAttempt(ctx, attemptKey);
+    // The account's own subject (MFA codes, password re-checks) is looked up for unknown logins too: same statements.
+    const held = lockOf(ctx, accountKey(user?.id ?? "-"));
+    const lock = held.ok ? reserveAttempt(ctx, attemptKey, { available: i.turnstileAvailable ?? false, verified: i.turnstileVerified }) : held;
     if (!lock.ok) {
-      audit(ctx, { type: "login.locked", userId: user?.id ?? null, meta: i.meta });
-      return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
+      audit(ctx, { type: "login.locked", userId: user?.id ?? null, meta: i.meta, data: lock.turnstile ? { escalated: "turnstile" } : undefined });
+      return lockedOut(lock);
     }
     const cred = user ? getCredential(ctx.sql, user.id) : null;
     return ok({ userId: user?.id ?? null, hash: cred?.hash ?? null, secretVersion: user?.secret_version ?? 0, attemptKey, policy: ctx.settings.password });
@@ -161,7 +194,7 @@ export async function loginFinish(rt: Runtime, i: LoginFinishInput): Promise<Res
     const user = i.userId ? getUser(ctx.sql, i.userId) : null;
     const good = i.verified && user && secret && pre && user.status === "active" && user.secret_version === i.secretVersion && pre.secret_version === user.secret_version;
     if (!good) {
-      rateLimit(ctx, `fail:ip:${i.meta.ip ?? "unknown"}`, Number.MAX_SAFE_INTEGER, 3600);
+      rateLimit(ctx, ipKey("fail", i.meta.ip), Number.MAX_SAFE_INTEGER, 3600);
       audit(ctx, { type: "login.failure", userId: user?.id ?? null, meta: i.meta, data: { reason: !i.verified ? "password" : "state" } });
       return fail("invalid_credentials");
     }
@@ -256,37 +289,23 @@ export async function logoutAll(rt: Runtime, i: { accessToken: string }): Promis
 }
 
 /**
- * RFC 7009: always 200. A refresh token revokes its session (its hash must match, so knowing
- * a session id is not enough); an access token with a valid signature revokes its session.
+ * RFC 7009: always 200. A refresh token revokes its session (any token of the chain, so a
+ * superseded one too; a forgery does not); an access token with a valid signature revokes its
+ * session. A token issued to an OAuth client is revoked only by that client (RFC 7009 section
+ * 2.1, `flows/oauth/revocation.ts`); here it is left alone.
  */
 export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<null>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
-  let target: { sid: string; check: (s: SessionRow) => boolean } | null = null;
-  const sid = parseChainToken(i.token)?.chainId;
-  if (sid) {
+  const t = await inspect(rt, ctx, i.token);
+  if (!t || clientOf(t) !== null || (t.kind === "access" && typeof t.claims.client_id === "string")) return ok(null);
+  const sid = t.kind === "refresh" ? t.chainId : t.claims.sid;
+  rt.tx(ctx, () => {
     const s = getSession(ctx.sql, sid);
-    const u = s ? getUser(ctx.sql, s.user_id) : null;
-    if (s && u) {
-      const secret = await rt.userSecret(u);
-      // Any token of the chain revokes (a superseded one is reuse anyway); a forged one does not.
-      target = {
-        sid,
-        check: () => getUser(ctx.sql, u.id)?.secret_version === u.secret_version && chainTokenState(ctx, sid, secret, i.token).kind !== "unknown",
-      };
-    }
-  } else {
-    const claims = await rt.verifyAccess(ctx, i.token);
     // Only a live token revokes: one with an older `ver` is already dead, and must not end the
     // session that continued after a credential change.
-    if (claims) target = { sid: claims.sid, check: () => checkLive(ctx, claims).ok };
-  }
-  if (!target) return ok(null);
-  const t = target;
-  rt.tx(ctx, () => {
-    const s = getSession(ctx.sql, t.sid);
-    if (s && s.revoked_at === null && t.check(s) && revokeSession(ctx, s, "revoked")) {
+    if (s && s.revoked_at === null && isActive(ctx, t, { anyGeneration: true }) && revokeSession(ctx, s, "revoked")) {
       audit(ctx, { type: "session.revoked", userId: s.user_id, sessionId: s.id, data: { via: "revoke" } });
     }
   });
@@ -297,11 +316,11 @@ export async function revoke(rt: Runtime, i: { token: string }): Promise<Result<
 export type IntrospectResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
 /**
- * RFC 7662, answered from live state: the session, the user's status, `secret_version`,
- * roles and scope as they are now; `auth_time` is the earlier of the token's and the
- * session's (as for step-up). Only `jti`, `iat` and `exp` come from the token, so a
- * validly signed token (anyone holding an `HS256` tenant's shared secret can sign one) cannot
- * widen what it grants, and one whose lifetime exceeds `access_ttl_s` is refused in
+ * RFC 7662, answered from live state (`oauth/inspect.ts`): the session or grant, the user's
+ * status, `secret_version`, roles and scope as they are now; `auth_time` is the earlier of the
+ * token's and the session's (as for step-up). Only `jti`, `iat` and `exp` come from the token,
+ * so a validly signed token (anyone holding an `HS256` tenant's shared secret can sign one)
+ * cannot widen what it grants, and one whose lifetime exceeds `access_ttl_s` is refused in
  * `verifyAccessToken`.
  */
 export async function introspect(rt: Runtime, i: { apiKey: string; token: string }): Promise<Result<IntrospectResponse>> {
@@ -310,44 +329,9 @@ export async function introspect(rt: Runtime, i: { apiKey: string; token: string
   const ctx = b.value;
   const key = checkApiKey(ctx.sql, i.apiKey, "introspect", ctx.now);
   if (!key.ok) return key.reason === "scope" ? fail("forbidden", "The API key lacks the introspect scope.") : fail("invalid_token", "Invalid API key.");
-  const sid = parseChainToken(i.token)?.chainId;
-  if (sid) {
-    const s = getSession(ctx.sql, sid);
-    const u = s ? getUser(ctx.sql, s.user_id) : null;
-    if (!s || !u) return ok({ active: false });
-    const secret = await rt.userSecret(u);
-    const user = getUser(ctx.sql, u.id);
-    const session = getSession(ctx.sql, sid);
-    if (!session || !isLive(session, ctx.now) || !user || user.status !== "active" || user.secret_version !== u.secret_version) return ok({ active: false });
-    if (chainTokenState(ctx, sid, secret, i.token).kind !== "current") return ok({ active: false });
-    return ok({ active: true, token_type: "refresh_token", sub: user.id, sid, tid: ctx.slug, iss: ctx.issuer, exp: Math.floor(Math.min(session.expires_at, session.idle_expires_at) / 1000), iat: Math.floor(session.last_refreshed_at / 1000) });
-  }
-  const claims = await rt.verifyAccess(ctx, i.token);
-  if (!claims) return ok({ active: false });
-  const live = checkLive(ctx, claims);
-  if (!live.ok) return ok({ active: false });
-  const { user, session } = live.value;
-  const { roles, scope } = accessOf(ctx, user);
-  return ok({
-    active: true,
-    token_type: "access_token",
-    client_id: ctx.slug,
-    iss: ctx.issuer,
-    aud: audienceOf(ctx.slug, ctx.settings),
-    sub: user.id,
-    tid: ctx.slug,
-    sid: session.id,
-    ver: user.secret_version,
-    roles,
-    scope,
-    amr: JSON.parse(session.amr),
-    auth_time: Math.floor(authTimeOf(claims, session) / 1000),
-    email: user.email,
-    username: user.username,
-    jti: claims.jti,
-    iat: claims.iat,
-    exp: claims.exp,
-  });
+  const t = await inspect(rt, ctx, i.token);
+  if (!t || !isActive(ctx, t)) return ok({ active: false });
+  return ok(introspection(ctx, t) as IntrospectResponse);
 }
 
 export async function jwksOf(rt: Runtime): Promise<Result<{ keys: Record<string, unknown>[] }>> {

@@ -6,7 +6,7 @@
 import { deleteUserPasskeys } from "../passkeys/store.ts";
 import { beginWithToken } from "../bearer.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
-import { accountKey, clearAttempts, reserveAttempt } from "../attempts.ts";
+import { accountKey, clearAttempts, lockedOut, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
@@ -15,6 +15,7 @@ import { CURRENT_PASSWORD_NEEDED, requireRecentAuth, type StepUpInput } from "..
 import { buildClaims, checkLive } from "../tokens.ts";
 import { getCredential, getUser, identifierTaken, rotateSecret, setCredential, syncDirectory, toPublicUser, type PublicUser } from "../users.ts";
 import { due, type RequestMeta } from "../context.ts";
+import { grantsBySession, type PublicGrant } from "../oauth/grants.ts";
 import { logMessage, queueEmailChange, type Message } from "../messages.ts";
 import { perEmail } from "./account.ts";
 
@@ -40,7 +41,7 @@ export async function credentialStart(rt: Runtime, i: { accessToken: string; res
     const p = checkLive(ctx, claims);
     if (!p.ok) return p;
     const lock = i.reserve === false ? { ok: true as const } : reserveAttempt(ctx, accountKey(p.value.user.id));
-    if (!lock.ok) return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
+    if (!lock.ok) return lockedOut(lock);
     return ok({ userId: p.value.user.id, hash: getCredential(ctx.sql, p.value.user.id)?.hash ?? null, secretVersion: p.value.user.secret_version });
   });
   await rt.commit(ctx);
@@ -160,13 +161,17 @@ export function softDeleteUser(ctx: Parameters<typeof rotateSecret>[0], user: Pa
   due(ctx, ctx.now + ctx.settings.retention.deleted_users_days * 86_400_000);
 }
 
-export async function listSessions(rt: Runtime, i: { accessToken: string }): Promise<Result<{ sessions: PublicSession[] }>> {
+/** Each live session with the OAuth grants it holds (the apps signed in under it). */
+export async function listSessions(rt: Runtime, i: { accessToken: string }): Promise<Result<{ sessions: (PublicSession & { grants: PublicGrant[] })[] }>> {
   const a = await beginWithToken(rt, i.accessToken);
   if (!a.ok) return a;
   const { ctx, claims } = a.value;
   const p = checkLive(ctx, claims);
   if (!p.ok) return p;
-  return ok({ sessions: listLiveSessions(ctx.sql, claims.sub, ctx.now).map((s) => toPublicSession(s, claims.sid, rt.isOnline(s.id))) });
+  const live = listLiveSessions(ctx.sql, claims.sub, ctx.now);
+  const grants = grantsBySession(ctx.sql, live.map((s) => s.id));
+  // A first-party client's token names its grant as `sid`; its session is the current one.
+  return ok({ sessions: live.map((s) => ({ ...toPublicSession(s, p.value.session.id, rt.isOnline(s.id)), grants: grants.get(s.id) ?? [] })) });
 }
 
 /** Ending the current session is free (it is a logout); ending another one needs a recent authentication (ASVS 5.0 V7.5.2). */

@@ -10,7 +10,7 @@ import { beginWithToken } from "../bearer.ts";
 import { base32Encode } from "../../../src/crypto/base32.ts";
 import { generateTotpSecret, otpauthUri, verifyTotp } from "../../../src/crypto/totp.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
-import { accountKey, clearAttempts, rateLimit, reserveAttempt } from "../attempts.ts";
+import { accountKey, clearAttempts, ipKey, lockedOut, rateLimit, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { mustVerifyEmail, UNVERIFIED_MESSAGE } from "../messages.ts";
@@ -224,7 +224,7 @@ export function proveSecondFactor(ctx: TenantCtx, user: UserRow, totp: OpenedTot
   const lock = reserveAttempt(ctx, key);
   if (!lock.ok) {
     audit(ctx, { type: "login.locked", userId: user.id, sessionId: o.sessionId, meta: o.meta, data: { via: o.via } });
-    return fail("locked", undefined, lock.retryAfter === null ? {} : { retryAfter: lock.retryAfter });
+    return lockedOut(lock);
   }
   const row = getTotp(ctx.sql, user.id);
   let method: "totp" | "recovery_code" | null = null;
@@ -237,7 +237,7 @@ export function proveSecondFactor(ctx: TenantCtx, user: UserRow, totp: OpenedTot
     }
   }
   if (!method) {
-    rateLimit(ctx, `fail:ip:${o.meta.ip ?? "unknown"}`, Number.MAX_SAFE_INTEGER, 3600);
+    rateLimit(ctx, ipKey("fail", o.meta.ip), Number.MAX_SAFE_INTEGER, 3600);
     audit(ctx, { type: "mfa.failure", userId: user.id, sessionId: o.sessionId, meta: o.meta, data: { via: o.via } });
     return fail("invalid_credentials", "Invalid code.");
   }

@@ -17,6 +17,7 @@ import { getUser, identifierTaken, mfaEnabled, rolesOf, rotateSecret, syncDirect
 import { softDeleteUser } from "./me.ts";
 import { passkeysOf } from "./passkeys.ts";
 import type { PublicPasskey } from "../passkeys/store.ts";
+import { grantsBySession, type PublicGrant } from "../oauth/grants.ts";
 
 /** The highest code point: `prefix + MAX_CHAR` bounds every string that starts with `prefix`. */
 const MAX_CHAR = "\u{10FFFF}";
@@ -64,12 +65,14 @@ export async function listUsers(rt: Runtime, i: ListUsersInput): Promise<Result<
 export interface AdminSession extends Omit<PublicSession, "current" | "online"> {
   revoked_at: string | null;
   revoke_reason: string | null;
+  /** The live OAuth grants held under the session. */
+  grants: PublicGrant[];
 }
 
 /** The user's own view of a session, without what only that user's request knows, plus how it ended. */
-function toAdminSession(s: SessionRow): AdminSession {
+function toAdminSession(s: SessionRow, grants: PublicGrant[]): AdminSession {
   const { current: _current, online: _online, ...own } = toPublicSession(s, null, false);
-  return { ...own, revoked_at: iso(s.revoked_at), revoke_reason: s.revoke_reason };
+  return { ...own, revoked_at: iso(s.revoked_at), revoke_reason: s.revoke_reason, grants };
 }
 
 export interface UserDetail {
@@ -89,9 +92,10 @@ export async function getUserDetail(rt: Runtime, i: { by: Operator; id: string }
   if (!u) return noSuchUser();
   const sessions = all<SessionRow>(ctx.sql, "SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at DESC LIMIT ?", u.id, SESSIONS_SHOWN);
   const codes = one<{ n: number }>(ctx.sql, "SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = ? AND used_at IS NULL", u.id)!.n;
+  const grants = grantsBySession(ctx.sql, sessions.map((s) => s.id));
   return ok({
     user: toPublicUser(ctx.sql, u),
-    sessions: sessions.map(toAdminSession),
+    sessions: sessions.map((s) => toAdminSession(s, grants.get(s.id) ?? [])),
     mfa: { totp: mfaEnabled(ctx.sql, u.id), recovery_codes_remaining: codes },
     passkeys: passkeysOf(ctx.sql, u.id),
     roles: rolesOf(ctx.sql, u.id).roles,

@@ -11,7 +11,7 @@
  */
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { fail, ok, type Result } from "../../../src/errors.ts";
-import { rateLimit } from "../attempts.ts";
+import { ipKey, rateLimit } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { consumeOneTimeToken, createOneTimeToken, peekOneTimeToken, type OneTimeRow, type WebauthnPurpose } from "../one-time.ts";
@@ -20,13 +20,12 @@ import { ceremonyError, counterRegressed, readClientData, verifyAssertion, type 
 import type { Rp } from "./rp.ts";
 import { findByCredentialId, getPasskey, recordUse, type PasskeyRow } from "./store.ts";
 
-const ip = (meta: RequestMeta) => meta.ip ?? "unknown";
-const failKey = (meta: RequestMeta) => `rl:passkey_failures:ip:${ip(meta)}`;
+const failKey = (meta: RequestMeta) => ipKey("rl:passkey_failures", meta.ip);
 
 /** Challenge creation per IP (every options route). Inside the transaction. */
 export function optionsGate(ctx: TenantCtx, meta: RequestMeta): Result<void> {
   const rl = ctx.settings.rate_limits.passkey_options;
-  const g = rateLimit(ctx, `rl:passkey_options:ip:${ip(meta)}`, rl.limit, rl.window_s);
+  const g = rateLimit(ctx, ipKey("rl:passkey_options", meta.ip), rl.limit, rl.window_s);
   return g.ok ? ok(undefined) : fail("rate_limited", undefined, { retryAfter: g.retryAfter ?? rl.window_s });
 }
 

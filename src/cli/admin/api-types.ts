@@ -5,6 +5,7 @@
  * or D1's shapes. `--json` prints whatever the server sent.
  */
 import type { PublicApiKey } from "../../../objects/tenant/api-keys.ts";
+import type { PublicClient } from "../../../objects/tenant/clients.ts";
 import type { AuditEntry as ObjectAuditEntry, verifyAudit } from "../../../objects/tenant/audit.ts";
 import type { TenantStats as ObjectTenantStats, TenantView } from "../../../objects/tenant/flows/admin.ts";
 import type { ImportFailure } from "../../../objects/tenant/flows/transfer.ts";
@@ -19,6 +20,7 @@ export type Session = AdminSession;
 export type UserDetail = ObjectUserDetail;
 export type ApiKey = PublicApiKey;
 export type Role = PublicRole;
+export type Client = PublicClient;
 export type AuditEntry = ObjectAuditEntry;
 export type AuditVerify = ReturnType<typeof verifyAudit>;
 

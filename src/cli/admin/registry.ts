@@ -1,6 +1,7 @@
 /** @module Every command of the admin CLI, and finding one from the words on the command line. */
 import type { Command } from "./command.ts";
 import { auditCommands } from "./commands/audit.ts";
+import { clientCommands } from "./commands/clients.ts";
 import { eventCommands } from "./commands/events.ts";
 import { keyCommands } from "./commands/keys.ts";
 import { roleCommands } from "./commands/roles.ts";
@@ -13,6 +14,7 @@ export const COMMANDS: readonly Command[] = [
   ...userCommands,
   ...keyCommands,
   ...roleCommands,
+  ...clientCommands,
   ...auditCommands,
   ...transferCommands,
   ...eventCommands,

@@ -1,5 +1,5 @@
 /**
- * @module The operator routes of one tenant (users, roles, audit), written once and mounted
+ * @module The operator routes of one tenant (users, roles, audit, OAuth clients), written once and mounted
  * twice: under `/v1/admin/tenants/{slug}` for the ADMIN_TOKEN, and under `/v1/{tenant}/admin`
  * for the tenant's own `manage` API keys. Either way the tenant middleware has put the stub on
  * the context; a mount only says who is calling. A key (and its scope) is checked by the
@@ -9,6 +9,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import { tenant } from "../../middleware/tenant.ts";
 import { auditRoutes } from "./audit.ts";
+import { clientRoutes } from "./clients.ts";
 import { asAdmin, type Caller } from "./caller.ts";
 import { directoryRoutes } from "./directory.ts";
 import { roleRoutes } from "./roles.ts";
@@ -20,6 +21,7 @@ export function operatorRoutes(who: Caller): Hono<AppEnv> {
   r.route("/", userRoutes(who));
   r.route("/", roleRoutes(who));
   r.route("/", auditRoutes(who));
+  r.route("/", clientRoutes(who));
   return r;
 }
 

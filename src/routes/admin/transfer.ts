@@ -13,7 +13,7 @@ import { normalizeEmail, normalizeUsername } from "../../../schema/identifiers.t
 import { importLine } from "../../../schema/requests.ts";
 import type { ExportLine, ImportFailure, ImportUser } from "../../../objects/tenant/flows/transfer.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { MAX_IMPORT_BODY, readLimited, wellFormed } from "../../http/body.ts";
+import { forbiddenKey, MAX_IMPORT_BODY, MAX_JSON_DEPTH, readLimited, wellFormed, withinDepth } from "../../http/body.ts";
 import { meta, noStore } from "../../http/helpers.ts";
 
 const NDJSON = "application/x-ndjson";
@@ -26,6 +26,9 @@ function importUser(text: string, line: number): ImportUser | string {
   } catch {
     return "invalid JSON";
   }
+  if (!withinDepth(value)) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
+  const key = forbiddenKey(value);
+  if (key) return `${key}: not allowed as a key`;
   if (!wellFormed(value)) return "invalid Unicode";
   const p = importLine.safeParse(value);
   if (!p.success) return p.error.issues.map((i) => `${i.path.join(".") || "line"}: ${i.message}`).join("; ");
