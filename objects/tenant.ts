@@ -38,6 +38,10 @@ import * as transfer from "./tenant/flows/transfer.ts";
 import * as seeding from "./tenant/flows/seed.ts";
 import * as passkeys from "./tenant/flows/passkeys.ts";
 import * as passkeyLogin from "./tenant/flows/passkey-login.ts";
+import * as browser from "./tenant/flows/browser.ts";
+import * as authz from "./tenant/flows/authorize.ts";
+import * as consents from "./tenant/flows/consents.ts";
+import * as endSession from "./tenant/flows/end-session.ts";
 import * as clients from "./tenant/flows/clients.ts";
 import * as discovery from "./tenant/flows/oauth/discovery.ts";
 import * as oauthToken from "./tenant/flows/oauth/token.ts";
@@ -429,7 +433,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   resetStart(i: { token: string }) { return account.resetStart(this, i); }
   resetPassword(i: account.ResetPasswordInput) { return account.resetPassword(this, i); }
   requestEmailVerification(i: { accessToken: string; meta: RequestMeta }) { return account.requestEmailVerification(this, i); }
-  verifyEmail(i: { token: string; accessToken: string | null; meta: RequestMeta }) { return account.verifyEmail(this, i); }
+  verifyEmail(i: { token: string; accessToken: string | null; cookieHash?: string | null; meta: RequestMeta }) { return account.verifyEmail(this, i); }
   unlockUser(i: Parameters<typeof account.unlockUser>[1]) { return account.unlockUser(this, i); }
 
   // ---- RPC: passkeys (WebAuthn; flows/passkeys.ts, flows/passkey-login.ts)
@@ -445,6 +449,16 @@ export class TenantObject extends Server<Env> implements Runtime {
   passkeyReauthOptions(i: { accessToken: string; meta: RequestMeta }) { return passkeyLogin.reauthOptions(this, i); }
   passkeySignupOptions(i: passkeyLogin.SignupOptionsInput) { return passkeyLogin.signupOptions(this, i); }
   passkeySignup(i: passkeyLogin.SignupPasskeyInput) { return passkeyLogin.signupPasskey(this, i); }
+  // ---- RPC: the hosted pages (browser session bound to a Warden session)
+
+  pageContext() { return browser.pageContext(this); }
+  bindBrowser(i: browser.BindBrowserInput) { return browser.bindBrowser(this, i); }
+  browserSession(i: { cookieHash: string | null }) { return browser.browserSession(this, i); }
+  endBrowserSession(i: { cookieHash: string | null; meta: RequestMeta }) { return browser.endBrowserSession(this, i); }
+  authorize(i: authz.AuthorizeInput) { return authz.authorize(this, i); }
+  endSession(i: endSession.EndSessionInput) { return endSession.endSession(this, i); }
+  listApps(i: { cookieHash: string | null }) { return consents.listApps(this, i); }
+  removeApp(i: { cookieHash: string | null; clientId: string; meta: RequestMeta }) { return consents.removeApp(this, i); }
 
   // ------------------------------------------------------------------ RPC: operators
 

@@ -59,8 +59,10 @@ export function settingsSchema(defaultAccessTtl = 3600) {
       .strictObject({
         required_for: z.array(z.enum(TURNSTILE_ROUTES)).default([]),
         after_failures: int(1, 1000).nullable().default(null),
+        /** The public sitekey the hosted pages put in the widget (the secret stays in TURNSTILE_SECRET_KEY). */
+        site_key: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).nullable().default(null),
       })
-      .default({ required_for: [], after_failures: null }),
+      .default({ required_for: [], after_failures: null, site_key: null }),
     lockout: z
       .strictObject({
         threshold: int(1, 1000).default(5),
@@ -97,6 +99,14 @@ export function settingsSchema(defaultAccessTtl = 3600) {
         webhook_secret: z.string().min(16).max(256).nullable().default(null),
       })
       .default({ webhook_url: null, webhook_secret: null }),
+    /** How the hosted sign-in pages look: the name shown, a logo (https only: it goes into the pages' CSP) and one colour. */
+    branding: z
+      .strictObject({
+        display_name: z.string().trim().min(1).max(100).nullable().default(null),
+        logo_url: z.url({ protocol: /^https$/ }).max(2048).nullable().default(null),
+        primary_color: z.string().regex(/^#[0-9a-fA-F]{6}$/, "a #rrggbb colour").default("#2f5bea"),
+      })
+      .default({ display_name: null, logo_url: null, primary_color: "#2f5bea" }),
     /** The OAuth / OpenID Connect provider. */
     oauth: z
       .strictObject({

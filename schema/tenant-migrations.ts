@@ -308,7 +308,23 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   CREATE INDEX grants_client ON grants (client_id);
   CREATE INDEX grants_revoked ON grants (revoked_at) WHERE revoked_at IS NOT NULL;
   `,
-  // 9: passkeys (WebAuthn): one row per credential (objects/tenant/passkeys/store.ts); each user's
+  // 9: the hosted pages: the browser's cookie bound to its Warden session (only its SHA-256,
+  // one per session, since every sign-in makes a new session), and the scopes each user has
+  // consented to per OAuth client
+  `
+  ALTER TABLE sessions ADD COLUMN browser_hash TEXT;
+  CREATE UNIQUE INDEX sessions_browser ON sessions (browser_hash) WHERE browser_hash IS NOT NULL;
+
+  CREATE TABLE consents (
+    user_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+  ) WITHOUT ROWID;
+  `,
+  // 10: passkeys (WebAuthn): one row per credential (objects/tenant/passkeys/store.ts); each user's
   // random WebAuthn user handle, made at their first registration; and the passkey that
   // created a session, so removing the passkey ends those sessions and no others
   `

@@ -21,6 +21,7 @@ import { adminOperatorRoutes, operatorRoutes } from "./routes/admin/operator.ts"
 import { authRoutes } from "./routes/auth.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
+import { browserRoutes } from "./routes/pages/index.ts";
 import { discoveryRoutes, rootDiscoveryRoutes } from "./routes/oauth/discovery.ts";
 import { tokenRoutes } from "./routes/oauth/token.ts";
 import { userinfoRoutes } from "./routes/oauth/userinfo.ts";
@@ -85,6 +86,8 @@ export function buildApp(): Hono<AppEnv> {
   t.route("/", passkeyRoutes);
   t.route("/", accountRoutes);
   t.route("/", eventRoutes);
+  // The hosted pages, /oauth/authorize and /oauth/logout: HTML, with their own error page.
+  t.route("/", browserRoutes);
   t.route("/", discoveryRoutes);
   t.route("/", tokenRoutes);
   t.route("/", userinfoRoutes);

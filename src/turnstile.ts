@@ -23,8 +23,15 @@ const TEST_SECRETS = new Map([
 ]);
 
 /** True when a token was presented and verified; false when none was presented. Throws otherwise. */
-export async function turnstile(req: Request, secret: string | undefined, ip: string | null, fetcher: typeof fetch = fetch): Promise<boolean> {
-  const token = req.headers.get("cf-turnstile-response");
+export function turnstile(req: Request, secret: string | undefined, ip: string | null, fetcher: typeof fetch = fetch): Promise<boolean> {
+  return verifyTurnstile(req.headers.get("cf-turnstile-response"), secret, ip, fetcher);
+}
+
+/**
+ * The check itself, for a token from the `cf-turnstile-response` header (the REST routes) or
+ * the form field of the same name the widget adds (the hosted pages).
+ */
+export async function verifyTurnstile(token: string | null | undefined, secret: string | undefined, ip: string | null, fetcher: typeof fetch = fetch): Promise<boolean> {
   if (!token) return false;
   if (!secret) throw new AuthError("unavailable", "Turnstile is not configured.");
   if (token.length > 2048) throw new AuthError("turnstile_failed");

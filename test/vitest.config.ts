@@ -32,7 +32,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      exclude: ["test/bench/**", "test/e2e/**", "node_modules/**"],
+      exclude: ["test/bench/**", "test/e2e/**", "test/browser/**", "test/examples/**", "node_modules/**"],
       setupFiles: ["test/setup.ts"],
       testTimeout: 30_000,
       hookTimeout: 30_000,

@@ -64,6 +64,8 @@ export type AuditType =
   | "api_key.created"
   | "api_key.revoked"
   | "signing_key.rotated"
+  | "consent.granted"
+  | "consent.revoked"
   | "role.created"
   | "role.deleted"
   | "role.granted"

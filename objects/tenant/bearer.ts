@@ -7,7 +7,7 @@
 import { fail, ok, type Result } from "../../src/errors.ts";
 import type { TenantCtx } from "./context.ts";
 import type { Runtime } from "./runtime.ts";
-import { audienceOf, type AccessClaims } from "./tokens.ts";
+import { audienceOf, checkLive, type AccessClaims, type Principal } from "./tokens.ts";
 import { getClient } from "./clients.ts";
 import { hasAccountAccess } from "./oauth/claims.ts";
 import { ACCOUNT_SCOPE } from "../../schema/clients.ts";

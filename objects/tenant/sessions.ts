@@ -30,6 +30,8 @@ export interface SessionRow {
   revoke_reason: string | null;
   /** The passkey that signed the session in, if one did: removing it ends the session. */
   passkey_id: string | null;
+  /** SHA-256 of the hosted pages' browser cookie bound to this session, if any (see browser.ts). */
+  browser_hash: string | null;
 }
 
 export function getSession(sql: SqlStorage, id: string): SessionRow | null {

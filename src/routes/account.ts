@@ -4,13 +4,13 @@
  * new password of a reset is checked and hashed here, in the Worker.
  */
 import { Hono, type Context } from "hono";
-import { AuthError, unwrap } from "../errors.ts";
+import { AuthError, unwrap, type Result } from "../errors.ts";
 import { normalizeEmail } from "../../schema/identifiers.ts";
 import { emailBody, oneTimeTokenBody, resetBody } from "../../schema/requests.ts";
 import type { AppEnv } from "../app-env.ts";
 import { noBody, readBody } from "../http/body.ts";
 import { accessToken, answer, meta, noContent, noStore, optionalAccessToken } from "../http/helpers.ts";
-import { assertPasswordPolicy, withPolicy } from "../passwords.ts";
+import { assertPasswordPolicy, withPolicy, type PasswordPolicy } from "../passwords.ts";
 import { turnstile } from "../turnstile.ts";
 
 export const accountRoutes = new Hono<AppEnv>();
@@ -18,10 +18,15 @@ export const accountRoutes = new Hono<AppEnv>();
 /** What a link request needs: the address as typed (NFKC) and normalised, Turnstile's verdict, request metadata. */
 async function linkRequest(c: Context<AppEnv>) {
   const b = await readBody(c, emailBody);
-  const emailNorm = normalizeEmail(b.email);
-  if (!emailNorm) throw new AuthError("invalid_request", undefined, { details: [{ path: "email", code: "invalid_format", message: "not a valid email address" }] });
   const turnstileVerified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
-  return { email: b.email.normalize("NFKC"), emailNorm, meta: meta(c), turnstileVerified };
+  return emailRequest(c, b.email, turnstileVerified);
+}
+
+/** The input of a magic-link or forgot-password request, for the REST routes and the hosted pages alike. */
+export function emailRequest(c: Context<AppEnv>, email: string, turnstileVerified: boolean) {
+  const emailNorm = normalizeEmail(email);
+  if (!emailNorm) throw new AuthError("invalid_request", undefined, { details: [{ path: "email", code: "invalid_format", message: "not a valid email address" }] });
+  return { email: email.normalize("NFKC"), emailNorm, meta: meta(c), turnstileVerified };
 }
 
 const accepted = (c: Context<AppEnv>) => noStore(c, {}, 202);
@@ -41,15 +46,25 @@ accountRoutes.post("/password/forgot", async (c) => {
   return accepted(c);
 });
 
-/** `resetStart` looks at the token (and answers the policy) before the new password is hashed; `resetPassword` spends it. */
 accountRoutes.post("/password/reset", async (c) => {
   const b = await readBody(c, resetBody);
-  assertPasswordPolicy(b.new_password);
-  const stub = c.get("tenant");
-  const { policy } = unwrap(await stub.resetStart({ token: b.token }));
-  unwrap(await withPolicy(c.get("slug"), b.new_password, policy, (password) => stub.resetPassword({ token: b.token, password, meta: meta(c) })));
+  unwrap(await resetWithToken(c, b.token, b.new_password));
   return noContent(c);
 });
+
+/**
+ * The password reset as both the REST route and the hosted reset page run it: `resetStart`
+ * looks at the token (and answers the policy) before the new password is hashed, so a dead
+ * token costs no hash; `resetPassword` spends it. A password the policy refuses throws
+ * `password_policy` before the object is asked.
+ */
+export async function resetWithToken(c: Context<AppEnv>, token: string, newPassword: string): Promise<Result<null>> {
+  assertPasswordPolicy(newPassword);
+  const stub = c.get("tenant");
+  const started = (await stub.resetStart({ token })) as Result<{ policy: PasswordPolicy }>;
+  if (!started.ok) return { ok: false, error: started.error };
+  return withPolicy(c.get("slug"), newPassword, started.value.policy, (password) => stub.resetPassword({ token, password, meta: meta(c) }));
+}
 
 accountRoutes.post("/email/verify/request", async (c) => {
   const token = accessToken(c);

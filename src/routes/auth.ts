@@ -4,7 +4,10 @@
  * the tenant object stores, compares versions and decides.
  */
 import { Hono, type Context } from "hono";
-import { AuthError, unwrap } from "../errors.ts";
+import type { z } from "zod";
+import { AuthError, unwrap, type Result } from "../errors.ts";
+import type { TokenResponse } from "../../objects/tenant/runtime.ts";
+import type { LoginChallenge } from "../../objects/tenant/flows/auth.ts";
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from "../crypto/password.ts";
 import { normalizePassword } from "../crypto/password-policy.ts";
 import { normalizeEmail, normalizeLogin, normalizeUsername } from "../../schema/identifiers.ts";
@@ -15,7 +18,7 @@ import type { PresentedClient } from "../../objects/tenant/oauth/client-auth.ts"
 import { OAuthError, oauthAnswer, oauthError, oauthErrorResponse, presentedClient, readForm } from "./oauth/respond.ts";
 import { accessToken, answer, meta, noContent, noStore } from "../http/helpers.ts";
 import { bearer } from "../middleware/admin-auth.ts";
-import { assertPasswordPolicy, rememberPolicy, withPolicy } from "../passwords.ts";
+import { assertPasswordPolicy, rememberPolicy, withPolicy, type PasswordPolicy } from "../passwords.ts";
 import { turnstile } from "../turnstile.ts";
 
 export const authRoutes = new Hono<AppEnv>();
@@ -38,14 +41,22 @@ export function identifiers(b: { email?: string; username?: string }) {
  */
 authRoutes.post("/signup", async (c) => {
   const b = await readBody(c, signupBody);
+  const verified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
+  return noStore(c, unwrap(await createAccount(c, b, verified)), 201);
+});
+
+/** Sign-up as both the REST route and the hosted sign-up page run it (one code path for both). */
+export async function createAccount(c: Context<AppEnv>, b: z.infer<typeof signupBody>, turnstileVerified: boolean): Promise<Result<TokenResponse>> {
   const ids = identifiers(b);
   // The checks that need only the plaintext, before the object counts the request.
   assertPasswordPolicy(b.password);
-  const verified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
   const stub = c.get("tenant");
-  const gate = { email_norm: ids.email, username_norm: ids.username, meta: meta(c), turnstileVerified: verified };
-  const { policy } = unwrap(await stub.signupStart(gate));
-  const r = await withPolicy(c.get("slug"), b.password, policy, (password) =>
+  // `signupStart` refuses what needs no hash to refuse and reserves the per-IP budget; only
+  // then is the password hashed.
+  const gate = { email_norm: ids.email, username_norm: ids.username, meta: meta(c), turnstileVerified };
+  const started = (await stub.signupStart(gate)) as Result<{ policy: PasswordPolicy }>;
+  if (!started.ok) return { ok: false, error: started.error };
+  return withPolicy(c.get("slug"), b.password, started.value.policy, (password) =>
     stub.signup({
       ...gate,
       email: b.email?.normalize("NFKC") ?? null,
@@ -54,8 +65,7 @@ authRoutes.post("/signup", async (c) => {
       metadata: b.metadata ?? {},
     }),
   );
-  return noStore(c, unwrap(r), 201);
-});
+}
 
 /**
  * Two calls around the hash check: `loginStart` counts the attempt and returns the stored hash
@@ -64,18 +74,24 @@ authRoutes.post("/signup", async (c) => {
  */
 authRoutes.post("/login", async (c) => {
   const b = await readBody(c, loginBody);
+  const verified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
+  return noStore(c, unwrap(await passwordLogin(c, b, verified)));
+});
+
+/** The password login as both the REST route and the hosted sign-in page run it (one code path for both). */
+export async function passwordLogin(c: Context<AppEnv>, b: { login: string; password: string }, turnstileVerified: boolean): Promise<Result<TokenResponse>> {
   const login = normalizeLogin(b.login);
   if (!login) throw new AuthError("invalid_request", undefined, { details: [{ path: "login", code: "invalid_format", message: "an email address or a username" }] });
-  const verified = await turnstile(c.req.raw, c.env.TURNSTILE_SECRET_KEY, meta(c).ip);
   const stub = c.get("tenant");
-  const start = unwrap(await stub.loginStart({ login, meta: meta(c), turnstileVerified: verified, turnstileAvailable: !!c.env.TURNSTILE_SECRET_KEY }));
+  const begun: Result<LoginChallenge> = await stub.loginStart({ login, meta: meta(c), turnstileVerified, turnstileAvailable: !!c.env.TURNSTILE_SECRET_KEY });
+  if (!begun.ok) return begun;
+  const start = begun.value;
   rememberPolicy(c.get("slug"), start.policy);
   const password = normalizePassword(b.password);
   const ok = (await verifyPassword(password, start.hash ?? dummyHash(start.policy.hash))) && start.hash !== null;
   const rehash = ok && needsRehash(start.hash!, start.policy.hash) ? { hash: await hashPassword(password, start.policy.hash), algorithm: start.policy.hash } : null;
-  const r = await stub.loginFinish({ userId: start.userId, attemptKey: start.attemptKey, verified: ok, secretVersion: start.secretVersion, rehash, meta: meta(c) });
-  return noStore(c, unwrap(r));
-});
+  return stub.loginFinish({ userId: start.userId, attemptKey: start.attemptKey, verified: ok, secretVersion: start.secretVersion, rehash, meta: meta(c) });
+}
 
 authRoutes.post("/refresh", async (c) => {
   const b = await readBody(c, refreshBody, { form: true });

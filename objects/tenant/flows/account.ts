@@ -5,6 +5,7 @@
  * failures, per IP, per email) is counted in the same transaction that decides.
  */
 import { beginWithToken } from "../bearer.ts";
+import { findBrowserSession } from "../browser.ts";
 import { userId as newUserId } from "../../../src/crypto/random.ts";
 import { beginAs, type Operator } from "../operator.ts";
 import { claimAccount } from "../claim.ts";
@@ -311,7 +312,7 @@ export const SIGN_IN_TO_VERIFY = "Sign in to the account this address belongs to
  * a `PATCH /me` makes it the login and contact (verified), unless another account took it
  * meanwhile (`conflict`: a pending address is not reserved).
  */
-export async function verifyEmail(rt: Runtime, i: { token: string; accessToken: string | null; meta: RequestMeta }): Promise<Result<null>> {
+export async function verifyEmail(rt: Runtime, i: { token: string; accessToken: string | null; cookieHash?: string | null; meta: RequestMeta }): Promise<Result<null>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
@@ -323,8 +324,10 @@ export async function verifyEmail(rt: Runtime, i: { token: string; accessToken: 
     // The pending address first: a change back to the current one still clears the pending row.
     const change = !!t?.email && user?.pending_email_norm === t.email;
     if (!t || !user || user.status !== "active" || !(change || user.email_norm === t.email)) return fail("invalid_token", "The verification token is invalid, expired or already used.");
-    if (!claims) return fail("unauthorized", SIGN_IN_TO_VERIFY);
-    const p = checkLive(ctx, claims);
+    // The session is the bearer token's, or on the hosted pages the browser's sign-in (browser.ts).
+    const browser = claims ? null : findBrowserSession(ctx, i.cookieHash ?? null);
+    if (!claims && !browser) return fail("unauthorized", SIGN_IN_TO_VERIFY);
+    const p = claims ? checkLive(ctx, claims) : ok(browser!);
     if (!p.ok) return p;
     if (p.value.user.id !== user.id) return fail("unauthorized", SIGN_IN_TO_VERIFY);
     if (change && identifierTaken(ctx.sql, { email_norm: t.email }, user.id)) return fail("conflict", "That email address now belongs to another account.");

@@ -46,6 +46,8 @@ export function machineClaims(ctx: TenantCtx, grant: GrantRow): AccessClaims {
     sub: grant.client_id,
     tid: ctx.slug,
     sid: grant.id,
+    // The client authenticated just now (RFC 9068 section 2.2.1: auth_time of the authentication).
+    auth_time: iat,
     ver: 0,
     roles: [],
     scope: grant.scope,
@@ -53,8 +55,6 @@ export function machineClaims(ctx: TenantCtx, grant: GrantRow): AccessClaims {
     email: null,
     username: null,
     client_id: grant.client_id,
-    // The client authenticated just now; there is no user.
-    auth_time: iat,
     jti: randomToken(16),
     iat,
     exp: iat + ctx.settings.access_ttl_s,

@@ -1,0 +1,32 @@
+/** @jsxImportSource hono/jsx */
+/** @module The sign-in page: email or username and password, with links to the other ways in. */
+import { ErrorBox, Field, Hidden, Layout, Turnstile, withFlow, type Page } from "./layout.tsx";
+import { texts } from "./texts.ts";
+
+export function SignInPage(props: { page: Page; clientName?: string | null; login?: string | null; error?: string | null; turnstile: string | null }) {
+  const { page } = props;
+  const t = texts.signIn;
+  return (
+    <Layout page={page} title={t.title} turnstile={!!props.turnstile}>
+      <h1>{t.heading(page.brand.name)}</h1>
+      {props.clientName ? <p class="muted">{t.toContinue(props.clientName)}</p> : null}
+      <ErrorBox message={props.error} />
+      <form method="post" action={`${page.base}/pages/sign-in`}>
+        <Hidden page={page} />
+        <Field name="login" label={t.login} autocomplete="username" value={props.login} autofocus={!props.login} />
+        <Field name="password" label={t.password} type="password" autocomplete="current-password" autofocus={!!props.login} />
+        <Turnstile siteKey={props.turnstile} />
+        <button type="submit">{t.submit}</button>
+      </form>
+      <nav class="links">
+        <a href={withFlow(`${page.base}/pages/password/forgot`, page.flow)}>{t.forgot}</a>
+        {page.brand.magicLink ? <a href={withFlow(`${page.base}/pages/magic-link`, page.flow)}>{t.magicLink}</a> : null}
+        {page.brand.signup.enabled ? (
+          <span>
+            {t.noAccount} <a href={withFlow(`${page.base}/pages/sign-up`, page.flow)}>{t.signUp}</a>
+          </span>
+        ) : null}
+      </nav>
+    </Layout>
+  );
+}
