@@ -438,11 +438,11 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   // ---- RPC: passkeys (WebAuthn; flows/passkeys.ts, flows/passkey-login.ts)
 
-  passkeyRegisterOptions(i: { accessToken: string; meta: RequestMeta }) { return passkeys.registerOptions(this, i); }
+  passkeyRegisterOptions(i: Parameters<typeof passkeys.registerOptions>[1]) { return passkeys.registerOptions(this, i); }
   passkeyRegisterVerify(i: passkeys.RegisterVerifyInput) { return passkeys.registerVerify(this, i); }
-  listPasskeys(i: { accessToken: string }) { return passkeys.listOwnPasskeys(this, i); }
+  listPasskeys(i: Parameters<typeof passkeys.listOwnPasskeys>[1]) { return passkeys.listOwnPasskeys(this, i); }
   renamePasskey(i: { accessToken: string; id: string; name: string; meta: RequestMeta }) { return passkeys.renameOwnPasskey(this, i); }
-  deletePasskey(i: { accessToken: string; id: string; meta: RequestMeta }) { return passkeys.deleteOwnPasskey(this, i); }
+  deletePasskey(i: Parameters<typeof passkeys.deleteOwnPasskey>[1]) { return passkeys.deleteOwnPasskey(this, i); }
   passkeyLoginOptions(i: Parameters<typeof passkeyLogin.loginOptions>[1]) { return passkeyLogin.loginOptions(this, i); }
   passkeyLogin(i: Parameters<typeof passkeyLogin.loginPasskey>[1]) { return passkeyLogin.loginPasskey(this, i); }
   passkeyMfaOptions(i: { mfaToken: string; meta: RequestMeta }) { return passkeyLogin.mfaOptions(this, i); }

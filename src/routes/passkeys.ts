@@ -50,16 +50,19 @@ function passkeyParam(c: Context<AppEnv>, name = "id"): string {
 passkeyRoutes.post("/passkeys/register/options", async (c) => {
   const token = accessToken(c);
   await noBody(c);
-  return answer(c, c.get("tenant").passkeyRegisterOptions({ accessToken: token, meta: meta(c) }));
+  return answer(c, c.get("tenant").passkeyRegisterOptions({ who: { accessToken: token }, meta: meta(c) }));
 });
 
 passkeyRoutes.post("/passkeys/register/verify", async (c) => {
   const token = accessToken(c);
   const b = await readBody(c, registerVerifyBody);
-  return answer(c, c.get("tenant").passkeyRegisterVerify({ accessToken: token, response: attestationOf(b.response), name: b.name ?? null, meta: meta(c) }), 201);
+  return answer(c, c.get("tenant").passkeyRegisterVerify({ who: { accessToken: token }, response: attestationOf(b.response), name: b.name ?? null, meta: meta(c) }), 201);
 });
 
-passkeyRoutes.get("/passkeys", (c) => answer(c, c.get("tenant").listPasskeys({ accessToken: accessToken(c) })));
+passkeyRoutes.get("/passkeys", async (c) => {
+  const { passkeys } = unwrap(await c.get("tenant").listPasskeys({ who: { accessToken: accessToken(c) } }));
+  return noStore(c, { passkeys });
+});
 
 passkeyRoutes.patch("/passkeys/:id", async (c) => {
   const token = accessToken(c);
@@ -72,7 +75,7 @@ passkeyRoutes.delete("/passkeys/:id", async (c) => {
   const token = accessToken(c);
   const id = passkeyParam(c);
   await noBody(c);
-  unwrap(await c.get("tenant").deletePasskey({ accessToken: token, id, meta: meta(c) }));
+  unwrap(await c.get("tenant").deletePasskey({ who: { accessToken: token }, id, meta: meta(c) }));
   return noContent(c);
 });
 

@@ -21,23 +21,28 @@ import { deletePasskey, findByCredentialId, getPasskey, insertPasskey, listPassk
 import type { Runtime } from "../runtime.ts";
 import { all } from "../sql.ts";
 import { revokeSession, type SessionRow } from "../sessions.ts";
-import { requireRecentAuth } from "../step-up.ts";
 import { checkLive } from "../tokens.ts";
+import { beginCaller, live, recent, type Who } from "../passkeys/caller.ts";
 import { getUser } from "../users.ts";
 import { waysInWithout } from "../ways-in.ts";
 
 const noSuchPasskey = () => fail("not_found", "No such passkey.");
 
-/** `POST /passkeys/register/options`: creation options with the user's handle and `excludeCredentials`. */
-export async function registerOptions(rt: Runtime, i: { accessToken: string; meta: RequestMeta }): Promise<Result<PublicKeyCredentialCreationOptionsJSON>> {
-  const a = await beginWithToken(rt, i.accessToken);
+/**
+ * `POST /passkeys/register/options`: creation options with the user's handle and
+ * `excludeCredentials`. `onlyIfNone` (the pages' offer after a password sign-in): null when
+ * the user has a passkey already.
+ */
+export async function registerOptions(rt: Runtime, i: { who: Who; meta: RequestMeta; onlyIfNone?: boolean }): Promise<Result<PublicKeyCredentialCreationOptionsJSON | null>> {
+  const a = await beginCaller(rt, i.who);
   if (!a.ok) return a;
-  const { ctx, claims } = a.value;
+  const { ctx, caller } = a.value;
   const rp = rpOf(ctx);
   if (!rp.ok) return rp;
-  const r = rt.tx(ctx, () => {
-    const p = requireRecentAuth(ctx, claims, { via: "passkey_add", meta: i.meta });
+  const r = rt.tx(ctx, (): Result<{ challenge: string; handle: string; label: string; exclude: PasskeyRow[] } | null> => {
+    const p = recent(ctx, caller, "passkey_add", i.meta);
     if (!p.ok) return p;
+    if (i.onlyIfNone && listPasskeys(ctx.sql, p.value.user.id).length) return ok(null);
     const g = optionsGate(ctx, i.meta);
     if (!g.ok) return g;
     const { user, session } = p.value;
@@ -47,13 +52,13 @@ export async function registerOptions(rt: Runtime, i: { accessToken: string; met
     return ok({ challenge, handle, label, exclude: listPasskeys(ctx.sql, user.id) });
   });
   await rt.commit(ctx);
-  if (!r.ok) return r;
+  if (!r.ok || !r.value) return r as Result<null>;
   const v = r.value;
   return ok(await registrationOptions(rp.value, { handle: v.handle, name: v.label, displayName: v.label }, v.challenge, v.exclude, "preferred"));
 }
 
 export interface RegisterVerifyInput {
-  accessToken: string;
+  who: Who;
   response: RegistrationResponseJSON;
   name: string | null;
   meta: RequestMeta;
@@ -61,41 +66,45 @@ export interface RegisterVerifyInput {
 
 /** `POST /passkeys/register/verify`: the new passkey. A credential id registered to anyone already is refused (L3 section 7.1 step 27). */
 export async function registerVerify(rt: Runtime, i: RegisterVerifyInput): Promise<Result<PublicPasskey>> {
-  const a = await beginWithToken(rt, i.accessToken);
+  const a = await beginCaller(rt, i.who);
   if (!a.ok) return a;
-  const { ctx, claims } = a.value;
+  const { ctx, caller } = a.value;
   const rp = rpOf(ctx);
   if (!rp.ok) return rp;
   // Read-only first, so a stale session learns `reauth_required` before any cryptography.
-  const early = requireRecentAuth(ctx, claims, { via: "passkey_add", meta: i.meta });
+  const early = recent(ctx, caller, "passkey_add", i.meta);
   if (!early.ok) return early;
+  const { user: u0, session: s0 } = early.value;
   const cd = readClientData(i.response.response.clientDataJSON, "webauthn.create", rp.value);
   if (!cd.ok) return ceremonyError(cd.reason, cd.detail);
   const token = cd.value.challenge;
   const ch = peekOneTimeToken(ctx.sql, "webauthn_register", token, ctx.now);
-  if (!ch || ch.user_id !== claims.sub || (JSON.parse(ch.data ?? "{}") as { sid?: string }).sid !== claims.sid) return ceremonyError("challenge");
+  if (!ch || ch.user_id !== u0.id || (JSON.parse(ch.data ?? "{}") as { sid?: string }).sid !== s0.id) return ceremonyError("challenge");
   const v = await verifyRegistration(rp.value, i.response, token);
   const r = rt.tx(ctx, (): Result<PasskeyRow> => {
-    const p = requireRecentAuth(ctx, claims, { via: "passkey_add", meta: i.meta });
+    const p = recent(ctx, caller, "passkey_add", i.meta);
     if (!p.ok) return p;
+    if (p.value.session.id !== s0.id) return ceremonyError("challenge");
     if (!consumeOneTimeToken(ctx, "webauthn_register", token)) return ceremonyError("challenge");
     if (!v.ok) return ceremonyError(v.reason, v.detail);
     if (findByCredentialId(ctx.sql, v.value.credentialId)) return ceremonyError("duplicate");
     const row = insertPasskey(ctx, p.value.user.id, v.value, i.name);
-    audit(ctx, { type: "passkey.added", userId: row.user_id, sessionId: claims.sid, meta: i.meta, data: { passkey: row.id, aaguid: row.aaguid, user_verified: v.value.userVerified } });
+    audit(ctx, { type: "passkey.added", userId: row.user_id, sessionId: s0.id, meta: i.meta, data: { passkey: row.id, aaguid: row.aaguid, user_verified: v.value.userVerified } });
     return ok(row);
   });
   await rt.commit(ctx);
   return r.ok ? ok(toPublicPasskey(r.value)) : r;
 }
 
-export async function listOwnPasskeys(rt: Runtime, i: { accessToken: string }): Promise<Result<{ passkeys: PublicPasskey[] }>> {
-  const a = await beginWithToken(rt, i.accessToken);
+/** The caller's passkeys; `who` names the user for the pages' heading. */
+export async function listOwnPasskeys(rt: Runtime, i: { who: Who }): Promise<Result<{ passkeys: PublicPasskey[]; who: string }>> {
+  const a = await beginCaller(rt, i.who);
   if (!a.ok) return a;
-  const { ctx, claims } = a.value;
-  const p = checkLive(ctx, claims);
+  const { ctx, caller } = a.value;
+  const p = live(ctx, caller);
   if (!p.ok) return p;
-  return ok({ passkeys: listPasskeys(ctx.sql, claims.sub).map(toPublicPasskey) });
+  const u = p.value.user;
+  return ok({ passkeys: listPasskeys(ctx.sql, u.id).map(toPublicPasskey), who: u.email ?? u.username ?? u.id });
 }
 
 /** `PATCH /passkeys/{id} {name}`: a label only, so no step-up. */
@@ -126,21 +135,21 @@ function removePasskey(ctx: TenantCtx, pk: PasskeyRow): number {
 }
 
 /** `DELETE /passkeys/{id}`: needs a recent authentication; refused for the account's last way in. */
-export async function deleteOwnPasskey(rt: Runtime, i: { accessToken: string; id: string; meta: RequestMeta }): Promise<Result<null>> {
-  const a = await beginWithToken(rt, i.accessToken);
+export async function deleteOwnPasskey(rt: Runtime, i: { who: Who; id: string; meta: RequestMeta }): Promise<Result<null>> {
+  const a = await beginCaller(rt, i.who);
   if (!a.ok) return a;
-  const { ctx, claims } = a.value;
+  const { ctx, caller } = a.value;
   const r = rt.tx(ctx, (): Result<null> => {
-    const p = requireRecentAuth(ctx, claims, { via: "passkey_remove", meta: i.meta });
+    const p = recent(ctx, caller, "passkey_remove", i.meta);
     if (!p.ok) return p;
-    const { user } = p.value;
+    const { user, session } = p.value;
     const pk = getPasskey(ctx.sql, i.id);
     if (!pk || pk.user_id !== user.id) return noSuchPasskey();
     if (waysInWithout(ctx.sql, user, { passkey: pk.id }) === 0) {
       return fail("conflict", "This passkey is the account's last way to sign in; add a password or another passkey, or verify the email address, first.");
     }
     const sessions = removePasskey(ctx, pk);
-    audit(ctx, { type: "passkey.removed", userId: user.id, sessionId: claims.sid, meta: i.meta, data: { passkey: pk.id, sessions, by: "self" } });
+    audit(ctx, { type: "passkey.removed", userId: user.id, sessionId: session.id, meta: i.meta, data: { passkey: pk.id, sessions, by: "self" } });
     return ok(null);
   });
   await rt.commit(ctx);
