@@ -36,7 +36,7 @@ export function assertionOf(r: z.infer<typeof authenticationResponse>): Authenti
   return { ...r, authenticatorAttachment: r.authenticatorAttachment ?? undefined, response: { ...rest, ...(userHandle ? { userHandle } : {}) } } as AuthenticationResponseJSON;
 }
 
-const attestationOf = (r: z.infer<typeof registrationResponse>) => ({ ...r, authenticatorAttachment: r.authenticatorAttachment ?? undefined }) as RegistrationResponseJSON;
+export const attestationOf = (r: z.infer<typeof registrationResponse>) => ({ ...r, authenticatorAttachment: r.authenticatorAttachment ?? undefined }) as RegistrationResponseJSON;
 
 /** Passkey ids are `pk_` and 16 base64url characters; anything else is a passkey that does not exist. */
 function passkeyParam(c: Context<AppEnv>, name = "id"): string {
