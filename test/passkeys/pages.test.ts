@@ -43,7 +43,7 @@ describe("hosted pages with passkeys", () => {
     const done = await b.submit(p, actionOf(p), { response: JSON.stringify(await auth.get(o)) });
     expect(done.status, done.html).toBe(200);
     expect(done.html).toContain("You are signed in");
-    expect(b.cookie(`warden_${t}`)).toBeTruthy();
+    expect(b.cookie(`__Host-warden_${t}`)).toBeTruthy();
     const [s] = await rows<{ user_id: string; amr: string; browser_hash: string | null }>(t, "SELECT user_id, amr, browser_hash FROM sessions WHERE passkey_id IS NOT NULL");
     expect(s).toMatchObject({ user_id: user.id, amr: '["pop","mfa"]' });
     expect(s.browser_hash).not.toBeNull();
