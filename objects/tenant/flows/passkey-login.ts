@@ -38,7 +38,7 @@ const allowOf = (sql: SqlStorage, userId: string): Allow => listPasskeys(sql, us
  */
 function fakeAllow(ctx: TenantCtx, login: { kind: string; value: string }): Allow {
   const key = ctx.sealer().macKey(`webauthn-fake-credentials|${ctx.slug}`)!.key;
-  return [{ id: b64url(hmacSha256(key, `${login.kind}:${login.value}`)), transports: ["hybrid", "internal"] }];
+  return [{ id: b64url(hmacSha256(key, `${login.kind}:${login.value}`)), transports: ["internal", "hybrid"] }];
 }
 
 async function beginRp(rt: Runtime): Promise<Result<{ ctx: TenantCtx; rp: Rp }>> {
