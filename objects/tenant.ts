@@ -36,6 +36,8 @@ import * as roles from "./tenant/flows/roles.ts";
 import * as auditLog from "./tenant/flows/audit.ts";
 import * as transfer from "./tenant/flows/transfer.ts";
 import * as seeding from "./tenant/flows/seed.ts";
+import * as passkeys from "./tenant/flows/passkeys.ts";
+import * as passkeyLogin from "./tenant/flows/passkey-login.ts";
 import * as browser from "./tenant/flows/browser.ts";
 import * as authz from "./tenant/flows/authorize.ts";
 import * as consents from "./tenant/flows/consents.ts";
@@ -453,6 +455,19 @@ export class TenantObject extends Server<Env> implements Runtime {
   verifyEmail(i: { token: string; accessToken: string | null; cookieHash?: string | null; meta: RequestMeta }) { return account.verifyEmail(this, i); }
   unlockUser(i: Parameters<typeof account.unlockUser>[1]) { return account.unlockUser(this, i); }
 
+  // ---- RPC: passkeys (WebAuthn; flows/passkeys.ts, flows/passkey-login.ts)
+
+  passkeyRegisterOptions(i: Parameters<typeof passkeys.registerOptions>[1]) { return passkeys.registerOptions(this, i); }
+  passkeyRegisterVerify(i: passkeys.RegisterVerifyInput) { return passkeys.registerVerify(this, i); }
+  listPasskeys(i: Parameters<typeof passkeys.listOwnPasskeys>[1]) { return passkeys.listOwnPasskeys(this, i); }
+  renamePasskey(i: { accessToken: string; id: string; name: string; meta: RequestMeta }) { return passkeys.renameOwnPasskey(this, i); }
+  deletePasskey(i: Parameters<typeof passkeys.deleteOwnPasskey>[1]) { return passkeys.deleteOwnPasskey(this, i); }
+  passkeyLoginOptions(i: Parameters<typeof passkeyLogin.loginOptions>[1]) { return passkeyLogin.loginOptions(this, i); }
+  passkeyLogin(i: Parameters<typeof passkeyLogin.loginPasskey>[1]) { return passkeyLogin.loginPasskey(this, i); }
+  passkeyMfaOptions(i: { mfaToken: string; meta: RequestMeta }) { return passkeyLogin.mfaOptions(this, i); }
+  passkeyReauthOptions(i: { accessToken: string; meta: RequestMeta }) { return passkeyLogin.reauthOptions(this, i); }
+  passkeySignupOptions(i: passkeyLogin.SignupOptionsInput) { return passkeyLogin.signupOptions(this, i); }
+  passkeySignup(i: passkeyLogin.SignupPasskeyInput) { return passkeyLogin.signupPasskey(this, i); }
   // ---- RPC: the hosted pages (browser session bound to a Warden session)
 
   pageContext() { return browser.pageContext(this); }
@@ -490,6 +505,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   revokeUser(i: usersAdmin.UserActionInput) { return usersAdmin.revokeUser(this, i); }
   forcePasswordReset(i: usersAdmin.UserActionInput) { return usersAdmin.forcePasswordReset(this, i); }
   resetMfa(i: usersAdmin.UserActionInput) { return usersAdmin.resetMfa(this, i); }
+  operatorDeletePasskey(i: Parameters<typeof passkeys.operatorDeletePasskey>[1]) { return passkeys.operatorDeletePasskey(this, i); }
   listRoles(i: { by: Operator }) { return roles.listRoles(this, i); }
   createRole(i: roles.CreateRoleInput) { return roles.createRole(this, i); }
   deleteRole(i: { by: Operator; name: string; meta: RequestMeta }) { return roles.deleteRole(this, i); }

@@ -18,7 +18,50 @@ export const signupBody = z
   .refine((b) => b.email !== undefined || b.username !== undefined, { message: "email or username is required", path: ["email"] });
 
 export const loginBody = z.strictObject({ login: str(320), password });
-export const loginMfaBody = z.strictObject({ mfa_token: str(128), code: str(64) });
+
+// ---- WebAuthn credentials, as `PublicKeyCredential.toJSON()` serialises them (WebAuthn L3
+// section 5.1.8). Loose objects: browsers add members (`publicKey`, `publicKeyAlgorithm`, …),
+// which are ignored; what Warden reads is bounded and must be base64url.
+const b64u = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9_-]+$/, "must be base64url without padding");
+const credential = {
+  /** A credential id is at most 1023 bytes (L3 section 4). */
+  id: b64u(1366),
+  rawId: b64u(1366),
+  type: z.literal("public-key"),
+  authenticatorAttachment: z.enum(["platform", "cross-platform"]).nullable().optional(),
+  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+};
+export const registrationResponse = z.looseObject({
+  ...credential,
+  response: z.looseObject({
+    clientDataJSON: b64u(4096),
+    attestationObject: b64u(8192),
+    transports: z.array(z.string().max(32)).max(8).optional(),
+  }),
+});
+export const authenticationResponse = z.looseObject({
+  ...credential,
+  response: z.looseObject({
+    clientDataJSON: b64u(4096),
+    authenticatorData: b64u(2048),
+    signature: b64u(2048),
+    userHandle: b64u(128).nullable().optional(),
+  }),
+});
+const passkeyName = z.string().trim().min(1).max(64);
+
+export const loginMfaBody = z
+  .strictObject({ mfa_token: str(128), code: str(64).optional(), webauthn: authenticationResponse.optional() })
+  .refine((b) => (b.code === undefined) !== (b.webauthn === undefined), { message: "exactly one of code, webauthn" });
+export const mfaTokenBody = z.strictObject({ mfa_token: str(128) });
+export const registerVerifyBody = z.strictObject({ response: registrationResponse, name: passkeyName.optional() });
+export const renamePasskeyBody = z.strictObject({ name: passkeyName });
+export const passkeyLoginOptionsBody = z.strictObject({ login: str(320).optional() });
+export const passkeyLoginBody = z.strictObject({ response: authenticationResponse });
+export const passkeySignupOptionsBody = z
+  .strictObject({ email: str(320).optional(), username: str(256).optional(), metadata: metadataSchema.optional() })
+  .refine((b) => b.email !== undefined || b.username !== undefined, { message: "email or username is required", path: ["email"] });
+export const passkeySignupBody = z.strictObject({ response: registrationResponse, name: passkeyName.optional() });
 export const refreshBody = z.strictObject({ refresh_token: str(512) });
 
 /** `current_password` is an inline step-up proof: optional after a recent `POST /reauth`, required for a new password when the account has one. */
@@ -37,14 +80,11 @@ export const patchMeBody = z
 export const passwordBody = z.strictObject({ password });
 /** DELETE /me, DELETE /mfa/totp: the password is an inline step-up proof, optional after a recent `POST /reauth`. */
 export const optionalPasswordBody = z.strictObject({ password: password.optional() });
-/**
- * `POST /reauth`: exactly one proof. Open for more kinds (a `webauthn` assertion for passkeys)
- * as further optional fields.
- */
+/** `POST /reauth`: exactly one proof (`webauthn`: an assertion for `POST /reauth/webauthn/options`). */
 export const reauthBody = z
-  .strictObject({ password: password.optional(), code: str(64).optional(), magic_link_token: str(128).optional() })
-  .refine((b) => [b.password, b.code, b.magic_link_token].filter((x) => x !== undefined).length === 1, {
-    message: "exactly one of password, code, magic_link_token",
+  .strictObject({ password: password.optional(), code: str(64).optional(), magic_link_token: str(128).optional(), webauthn: authenticationResponse.optional() })
+  .refine((b) => [b.password, b.code, b.magic_link_token, b.webauthn].filter((x) => x !== undefined).length === 1, {
+    message: "exactly one of password, code, magic_link_token, webauthn",
   });
 export const tokenBody = z.strictObject({ token: str(8192), token_type_hint: z.enum(["access_token", "refresh_token"]).optional() });
 export const emailBody = z.strictObject({ email: str(320) });

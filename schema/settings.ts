@@ -13,6 +13,22 @@ export const TURNSTILE_ROUTES = ["signup", "login", "magic_link", "password_forg
 
 const rateLimit = z.strictObject({ limit: int(1, 100_000), window_s: int(1, 86_400) });
 
+/**
+ * Passkeys (WebAuthn L3). `rp_id` null means the host of PUBLIC_URL, `rp_name` null the tenant's
+ * name, `origins` empty the origin of PUBLIC_URL; the RP ID must be a registrable suffix of
+ * every origin (checked with the resolved values, `resolveRp` in objects/tenant/passkeys/rp.ts).
+ * Only `none` attestation: Warden keeps no authenticator metadata, so it would learn nothing
+ * from a statement it cannot judge.
+ */
+export const webauthnSettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  rp_id: z.string().min(1).max(253).nullable().default(null),
+  rp_name: z.string().min(1).max(200).nullable().default(null),
+  origins: z.array(z.string().min(1).max(300)).max(20).default([]),
+  user_verification: z.enum(["required", "preferred"]).default("preferred"),
+  attestation: z.literal("none").default("none"),
+});
+
 /** Built per call because `access_ttl_s` defaults from the environment's JWT_EXPIRATION_MINUTES. */
 export function settingsSchema(defaultAccessTtl = 3600) {
   return z.strictObject({
@@ -62,6 +78,10 @@ export function settingsSchema(defaultAccessTtl = 3600) {
         magic_link: rateLimit.default({ limit: 10, window_s: 3600 }),
         password_forgot: rateLimit.default({ limit: 10, window_s: 3600 }),
         per_email: rateLimit.default({ limit: 5, window_s: 3600 }),
+        /** WebAuthn challenges handed out per IP (`POST /login/passkey/options`, `/signup/passkey/options`, …). */
+        passkey_options: rateLimit.default({ limit: 100, window_s: 300 }),
+        /** Failed passkey assertions per IP before further ones are refused (they never count toward the lockout). */
+        passkey_failures: rateLimit.default({ limit: 20, window_s: 300 }),
       })
       .default({
         signup: { limit: 20, window_s: 3600 },
@@ -69,7 +89,10 @@ export function settingsSchema(defaultAccessTtl = 3600) {
         magic_link: { limit: 10, window_s: 3600 },
         password_forgot: { limit: 10, window_s: 3600 },
         per_email: { limit: 5, window_s: 3600 },
+        passkey_options: { limit: 100, window_s: 300 },
+        passkey_failures: { limit: 20, window_s: 300 },
       }),
+    webauthn: webauthnSettings.default({ enabled: true, rp_id: null, rp_name: null, origins: [], user_verification: "preferred", attestation: "none" }),
     delivery: z
       .strictObject({
         webhook_url: z.url({ protocol: /^https?$/ }).nullable().default(null),

@@ -324,4 +324,28 @@ export const TENANT_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, client_id)
   ) WITHOUT ROWID;
   `,
+  // 10: passkeys (WebAuthn): one row per credential (objects/tenant/passkeys/store.ts); each user's
+  // random WebAuthn user handle, made at their first registration; and the passkey that
+  // created a session, so removing the passkey ends those sessions and no others
+  `
+  CREATE TABLE passkeys (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    credential_id TEXT NOT NULL UNIQUE,
+    public_key TEXT NOT NULL,
+    counter INTEGER NOT NULL,
+    transports TEXT NOT NULL,
+    backup_eligible INTEGER NOT NULL,
+    backed_up INTEGER NOT NULL,
+    aaguid TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER
+  );
+  CREATE INDEX passkeys_user ON passkeys (user_id);
+  ALTER TABLE users ADD COLUMN webauthn_handle TEXT;
+  CREATE UNIQUE INDEX users_webauthn_handle ON users (webauthn_handle) WHERE webauthn_handle IS NOT NULL;
+  ALTER TABLE sessions ADD COLUMN passkey_id TEXT;
+  CREATE INDEX sessions_passkey ON sessions (passkey_id) WHERE passkey_id IS NOT NULL;
+  `,
 ];

@@ -28,6 +28,7 @@ import { userinfoRoutes } from "./routes/oauth/userinfo.ts";
 import { registerRoutes } from "./routes/oauth/register.ts";
 import { CLIENT_CORS_PATH, clientCors } from "./middleware/client-cors.ts";
 import { reauthRoutes } from "./routes/reauth.ts";
+import { passkeyRoutes } from "./routes/passkeys.ts";
 
 export function errorResponse(e: AuthError): Response {
   const headers: Record<string, string> = { "Cache-Control": "no-store", "Content-Type": "application/json" };
@@ -82,6 +83,7 @@ export function buildApp(): Hono<AppEnv> {
   t.route("/", meRoutes);
   t.route("/", mfaRoutes);
   t.route("/", reauthRoutes);
+  t.route("/", passkeyRoutes);
   t.route("/", accountRoutes);
   t.route("/", eventRoutes);
   // The hosted pages, /oauth/authorize and /oauth/logout: HTML, with their own error page.

@@ -14,6 +14,7 @@ import { clearLockout } from "./attempts.ts";
 import { audit } from "./audit.ts";
 import type { RequestMeta, TenantCtx } from "./context.ts";
 import { deleteMfa } from "./mfa.ts";
+import { deleteUserPasskeys } from "./passkeys/store.ts";
 import { run } from "./sql.ts";
 import { rotateSecret, type UserRow } from "./users.ts";
 
@@ -42,7 +43,8 @@ const REMOVE: Readonly<Record<string, (ctx: TenantCtx, userId: string) => number
   pending_email: (ctx, id) => run(ctx.sql, "UPDATE users SET pending_email = NULL, pending_email_norm = NULL WHERE id = ? AND pending_email_norm IS NOT NULL", id),
   /** Links, resets, verifications and MFA challenges still open; the proof itself is already spent. */
   one_time_tokens: (ctx, id) => run(ctx.sql, "DELETE FROM one_time_tokens WHERE user_id = ? AND consumed_at IS NULL", id),
-  // passkeys: when the passkeys table lands, delete the user's passkeys here.
+  /** Passkeys: whoever registered one before the owner arrived could sign in with it for good. */
+  passkeys: (ctx, id) => deleteUserPasskeys(ctx, id),
   // linked_identities: when upstream identities land, unlink every one here (the proving one is linked after the claim).
   /**
    * The rotation above has already ended every grant of the user (sessions.ts →

@@ -9,6 +9,7 @@ import { generateRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_COUNT } from
 import { fail, type Failure } from "../../src/errors.ts";
 import type { TenantCtx } from "./context.ts";
 import { createOneTimeToken } from "./one-time.ts";
+import { hasPasskeys } from "./passkeys/store.ts";
 import { one, run } from "./sql.ts";
 import type { UserRow } from "./users.ts";
 
@@ -72,10 +73,13 @@ export function unusedRecoveryCodes(sql: SqlStorage, userId: string): number {
 /**
  * The answer to a first factor when the user has a confirmed TOTP: 401 `mfa_required` with a
  * single-use `mfa_token` (5 minutes) bound to the user, their secret version and the first
- * factor's `amr`, which `POST /login/mfa` extends with `otp`.
+ * factor's `amr`, which `POST /login/mfa` extends with `otp` (or `pop` for a passkey).
+ * `methods` lists `webauthn` when the user has a passkey and the first factor was not one;
+ * `passkeyId` names the passkey of a first factor, so the session is ended with it.
  */
-export function mfaChallenge(ctx: TenantCtx, user: UserRow, amr: string[]): { ok: false; error: Failure } {
-  const { token } = createOneTimeToken(ctx, "mfa_challenge", { userId: user.id, data: { ver: user.secret_version, amr } });
+export function mfaChallenge(ctx: TenantCtx, user: UserRow, amr: string[], passkeyId: string | null = null): { ok: false; error: Failure } {
+  const { token } = createOneTimeToken(ctx, "mfa_challenge", { userId: user.id, data: { ver: user.secret_version, amr, ...(passkeyId ? { passkey: passkeyId } : {}) } });
   const methods = unusedRecoveryCodes(ctx.sql, user.id) > 0 ? ["totp", "recovery_code"] : ["totp"];
+  if (!amr.includes("pop") && hasPasskeys(ctx.sql, user.id)) methods.push("webauthn");
   return fail("mfa_required", undefined, { extra: { mfa_token: token, methods } });
 }

@@ -1,6 +1,6 @@
 /**
  * @module One-time tokens (magic link, password reset, email verification, MFA challenge, step-up link,
- * WebSocket ticket): 256 random bits handed out once, stored only as SHA-256, single use,
+ * WebSocket ticket, WebAuthn challenge): 256 random bits handed out once, stored only as SHA-256, single use,
  * short-lived.
  */
 import { sha256B64 } from "../../src/crypto/digest.ts";
@@ -9,7 +9,20 @@ import { due, type TenantCtx } from "./context.ts";
 import { one } from "./sql.ts";
 import type { UserRow } from "./users.ts";
 
-export type Purpose = "magic_link" | "password_reset" | "email_verify" | "mfa_challenge" | "reauth" | "event_ticket";
+export type Purpose =
+  | "magic_link"
+  | "password_reset"
+  | "email_verify"
+  | "mfa_challenge"
+  | "reauth"
+  | "event_ticket"
+  | WebauthnPurpose;
+
+/** A WebAuthn challenge, one purpose per ceremony, so a challenge made for one cannot finish another (passkeys/ceremony.ts). */
+export type WebauthnPurpose = "webauthn_register" | "webauthn_signup" | "webauthn_login" | "webauthn_mfa" | "webauthn_reauth";
+
+/** WebAuthn challenges: five minutes, the ceremony's timeout (L3 section 13.4.3 recommends single use and a short life). */
+const WEBAUTHN_TTL_S = 5 * 60;
 
 export const TTL_S: Record<Purpose, number> = {
   magic_link: 15 * 60,
@@ -20,6 +33,11 @@ export const TTL_S: Record<Purpose, number> = {
   reauth: 10 * 60,
   // `GET /events?ticket=`: long enough to open a socket, short enough to be worthless in a log
   event_ticket: 60,
+  webauthn_register: WEBAUTHN_TTL_S,
+  webauthn_signup: WEBAUTHN_TTL_S,
+  webauthn_login: WEBAUTHN_TTL_S,
+  webauthn_mfa: WEBAUTHN_TTL_S,
+  webauthn_reauth: WEBAUTHN_TTL_S,
 };
 
 export interface OneTimeRow {

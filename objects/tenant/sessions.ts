@@ -28,6 +28,8 @@ export interface SessionRow {
   user_agent: string | null;
   revoked_at: number | null;
   revoke_reason: string | null;
+  /** The passkey that signed the session in, if one did: removing it ends the session. */
+  passkey_id: string | null;
   /** SHA-256 of the hosted pages' browser cookie bound to this session, if any (see browser.ts). */
   browser_hash: string | null;
 }
@@ -49,15 +51,15 @@ export function replaceRefreshToken(ctx: TenantCtx, sid: string, secret: Uint8Ar
   return restartChain(ctx, sid, secret);
 }
 
-export function createSession(ctx: TenantCtx, userId: string, secret: Uint8Array, amr: string[], meta: RequestMeta): { session: SessionRow; refreshToken: string } {
+export function createSession(ctx: TenantCtx, userId: string, secret: Uint8Array, amr: string[], meta: RequestMeta, passkeyId: string | null = null): { session: SessionRow; refreshToken: string } {
   const id = sessionId();
   const s = ctx.settings;
   const expires = ctx.now + s.refresh_ttl_s * 1000;
   const idle = Math.min(expires, ctx.now + s.refresh_idle_ttl_s * 1000);
   ctx.sql.exec(
-    `INSERT INTO sessions (id, user_id, created_at, last_refreshed_at, expires_at, idle_expires_at, due_at, amr, auth_time, ip, user_agent)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    id, userId, ctx.now, ctx.now, expires, idle, idle, JSON.stringify(amr), ctx.now, meta.ip?.slice(0, 64) ?? null, meta.userAgent?.slice(0, 512) ?? null,
+    `INSERT INTO sessions (id, user_id, created_at, last_refreshed_at, expires_at, idle_expires_at, due_at, amr, auth_time, ip, user_agent, passkey_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    id, userId, ctx.now, ctx.now, expires, idle, idle, JSON.stringify(amr), ctx.now, meta.ip?.slice(0, 64) ?? null, meta.userAgent?.slice(0, 512) ?? null, passkeyId,
   );
   due(ctx, idle);
   const refreshToken = startChain(ctx, id, secret);

@@ -18,7 +18,9 @@
  * **Which factors step up** (`stepUpMethods`): an account with a confirmed TOTP, a TOTP code or a
  * recovery code (its password alone is not a full re-authentication of a two-factor account);
  * else an account with a password, the password; else (email only) a magic link sent to its
- * address (`POST /reauth/magic-link`). Later a passkey assertion, for any account that has one.
+ * address (`POST /reauth/magic-link`); and, for any account with a passkey, a passkey assertion
+ * (`POST /reauth/webauthn/options`, then `POST /reauth {webauthn}`), which stands in for the
+ * magic link on an account that has no password.
  *
  * **Failures** count toward the account lockout exactly like a login: the router's
  * `credentialStart` reserves the attempt before the hash is verified, a right password clears
@@ -42,6 +44,7 @@ import { getTotp, unusedRecoveryCodes } from "./mfa.ts";
 import type { SessionRow } from "./sessions.ts";
 import { checkLive, type AccessClaims, type Principal } from "./tokens.ts";
 import { getCredential, type UserRow } from "./users.ts";
+import { hasPasskeys } from "./passkeys/store.ts";
 
 /**
  * A new password needs the current one whenever the account has one, however recent the
@@ -52,11 +55,11 @@ export const CURRENT_PASSWORD_NEEDED = "current_password is required to change t
 /** How long after an authentication a factor change is allowed without another one. */
 export const STEP_UP_WINDOW_S = 5 * 60;
 
-/** The ways an account can step up, as `reauth_required` lists them; later `passkey`. */
-export type StepUpMethod = "password" | "totp" | "recovery_code" | "magic_link";
+/** The ways an account can step up, as `reauth_required` lists them. */
+export type StepUpMethod = "password" | "totp" | "recovery_code" | "magic_link" | "webauthn";
 
 /** The `amr` value (RFC 8176 where it has one) a session gains for each method. */
-export const AMR_OF: Record<StepUpMethod, string> = { password: "pwd", totp: "otp", recovery_code: "otp", magic_link: "email" };
+export const AMR_OF: Record<StepUpMethod, string> = { password: "pwd", totp: "otp", recovery_code: "otp", magic_link: "email", webauthn: "pop" };
 
 /** The router's verdict on a password sent with the request (`passwordProof` in src/routes/reauth.ts). */
 export interface PasswordProof {
@@ -75,8 +78,10 @@ export interface StepUpInput {
 
 /** The strongest factors the account has; see the module comment. */
 export function stepUpMethods(sql: SqlStorage, user: Pick<UserRow, "id" | "email_norm">): StepUpMethod[] {
-  if (getTotp(sql, user.id)?.confirmed_at != null) return unusedRecoveryCodes(sql, user.id) > 0 ? ["totp", "recovery_code"] : ["totp"];
-  if (getCredential(sql, user.id)) return ["password"];
+  const passkey: StepUpMethod[] = hasPasskeys(sql, user.id) ? ["webauthn"] : [];
+  if (getTotp(sql, user.id)?.confirmed_at != null) return [...(unusedRecoveryCodes(sql, user.id) > 0 ? ["totp", "recovery_code"] as const : ["totp"] as const), ...passkey];
+  if (getCredential(sql, user.id)) return ["password", ...passkey];
+  if (passkey.length) return passkey;
   return user.email_norm ? ["magic_link"] : [];
 }
 
@@ -127,8 +132,8 @@ export function requireRecentAuth(ctx: TenantCtx, claims: AccessClaims, i: StepU
 }
 
 /** After a successful step-up: the session's `auth_time` is now and its `amr` gains the method's. */
-export function markAuthenticated(ctx: TenantCtx, session: SessionRow, method: StepUpMethod): SessionRow {
-  const amr = [...new Set([...(JSON.parse(session.amr) as string[]), AMR_OF[method]])];
+export function markAuthenticated(ctx: TenantCtx, session: SessionRow, method: StepUpMethod, more: string[] = []): SessionRow {
+  const amr = [...new Set([...(JSON.parse(session.amr) as string[]), AMR_OF[method], ...more])];
   ctx.sql.exec("UPDATE sessions SET auth_time = ?, amr = ? WHERE id = ?", ctx.now, JSON.stringify(amr), session.id);
   return { ...session, auth_time: ctx.now, amr: JSON.stringify(amr) };
 }

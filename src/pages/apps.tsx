@@ -36,6 +36,7 @@ export function AppsPage(props: { page: Page; who: string; apps: AppEntry[]; not
         ))}
       </ul>
       <nav class="links">
+        <a href={`${page.base}/pages/passkeys`}>{texts.passkey.manage}</a>
         <a href={`${page.base}/pages/sign-out`}>{t.signOut}</a>
       </nav>
     </Layout>

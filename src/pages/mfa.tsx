@@ -1,9 +1,10 @@
 /** @jsxImportSource hono/jsx */
-/** @module The second step of a sign-in when the account has TOTP: a current code or a recovery code. */
+/** @module The second step of a sign-in when the account has TOTP: a current code or a recovery code, or one of the account's passkeys. */
 import { ErrorBox, Field, Hidden, Layout, type Page } from "./layout.tsx";
+import { PasskeyButton, type PasskeyCeremony } from "./passkey.tsx";
 import { texts } from "./texts.ts";
 
-export function MfaPage(props: { page: Page; mfaToken: string; error?: string | null }) {
+export function MfaPage(props: { page: Page; mfaToken: string; error?: string | null; passkey?: PasskeyCeremony | null }) {
   const { page } = props;
   const t = texts.mfa;
   return (
@@ -16,6 +17,7 @@ export function MfaPage(props: { page: Page; mfaToken: string; error?: string | 
         <Field name="code" label={t.code} autocomplete="one-time-code" inputmode="text" autofocus />
         <button type="submit">{t.submit}</button>
       </form>
+      {props.passkey ? <PasskeyButton page={page} ceremony={props.passkey} /> : null}
     </Layout>
   );
 }

@@ -7,6 +7,7 @@
 export function stylesheet(primary: string): string {
   return `:root{--primary:${/^#[0-9a-fA-F]{6}$/.test(primary) ? primary : "#2f5bea"};--text:#1c2330;--muted:#5b6472;--line:#d6dae1;--bg:#f4f6f9;--error:#b3261e}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:26rem;margin:0 auto;padding:2rem 1rem}

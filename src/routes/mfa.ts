@@ -10,13 +10,15 @@ import type { AppEnv } from "../app-env.ts";
 import { noBody, readBody, readOptionalBody } from "../http/body.ts";
 import { accessToken, answer, meta, noContent } from "../http/helpers.ts";
 import { passwordProof } from "./reauth.ts";
+import { assertionOf } from "./passkeys.ts";
 
 export const mfaRoutes = new Hono<AppEnv>();
 
-/** After `401 mfa_required`: the `mfa_token` from that error and a TOTP or recovery code. */
+/** After `401 mfa_required`: the `mfa_token` from that error and a TOTP or recovery code, or a passkey assertion (`webauthn`). */
 mfaRoutes.post("/login/mfa", async (c) => {
   const b = await readBody(c, loginMfaBody);
-  return answer(c, c.get("tenant").loginMfa({ mfaToken: b.mfa_token, code: b.code, meta: meta(c) }));
+  const webauthn = b.webauthn ? assertionOf(b.webauthn) : undefined;
+  return answer(c, c.get("tenant").loginMfa({ mfaToken: b.mfa_token, code: b.code, webauthn, meta: meta(c) }));
 });
 
 mfaRoutes.post("/mfa/totp", async (c) => {

@@ -1,6 +1,7 @@
 /**
  * @module Step-up, the router's half (the rule itself is objects/tenant/step-up.ts):
- * `POST /reauth` with one proof (`password`, `code`, or `magic_link_token`), `POST
+ * `POST /reauth` with one proof (`password`, `code`, `magic_link_token`, or a passkey's `webauthn`
+ * assertion for `POST /reauth/webauthn/options`, routes/passkeys.ts), `POST
  * /reauth/magic-link` for accounts without a password, and `passwordProof`, the one password
  * re-check of every route that takes the current password inline. The hash is verified here,
  * in the Worker, never in the object.
@@ -15,6 +16,7 @@ import { noBody, readBody } from "../http/body.ts";
 import { accessToken, answer, meta, noStore } from "../http/helpers.ts";
 import type { TenantStub } from "../../objects/tenant.ts";
 import type { PasswordProof } from "../../objects/tenant/step-up.ts";
+import { assertionOf } from "./passkeys.ts";
 
 export const reauthRoutes = new Hono<AppEnv>();
 
@@ -37,6 +39,7 @@ reauthRoutes.post("/reauth", async (c) => {
   const proof =
     b.password !== undefined ? { password: await passwordProof(stub, token, b.password) }
     : b.code !== undefined ? { code: b.code }
+    : b.webauthn !== undefined ? { webauthn: assertionOf(b.webauthn) }
     : { magicLinkToken: b.magic_link_token! };
   return answer(c, stub.reauth({ accessToken: token, proof, meta: meta(c) }));
 });

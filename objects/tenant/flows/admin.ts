@@ -18,6 +18,7 @@ import { one } from "../sql.ts";
 import { checkDestination } from "../../../src/http/outbound.ts";
 import type { Env } from "../../../src/env.ts";
 import { subscriberCounts } from "./subscribers.ts";
+import { rpProblems, withDefaults } from "../passkeys/rp.ts";
 
 /** A deleted tenant's storage is purged by its alarm after this grace period. */
 export const TENANT_PURGE_GRACE_MS = 7 * 86_400_000;
@@ -60,6 +61,18 @@ function checkWebhookUrl(env: Env, next: Settings, current: Settings | null): Re
   if (url === null || url === current?.delivery.webhook_url) return ok(null);
   const c = checkDestination(url, env);
   return c.ok ? ok(null) : invalidSettings([{ path: ["delivery", "webhook_url"], message: c.message }]);
+}
+
+/**
+ * Passkey settings, with their defaults resolved (PUBLIC_URL, the tenant's name), must tie the
+ * RP ID to every origin (passkeys/rp.ts). Judged when passkeys are on and the section or the
+ * name changed, so a PATCH of another setting never fails on it.
+ */
+function checkWebauthn(env: Env, next: Settings, name: string, current: { settings: Settings; name: string } | null): Result<null> {
+  if (!next.webauthn.enabled) return ok(null);
+  if (current && current.name === name && JSON.stringify(current.settings.webauthn) === JSON.stringify(next.webauthn)) return ok(null);
+  const problems = rpProblems(withDefaults(next.webauthn, env.PUBLIC_URL ?? "http://localhost:8787", name));
+  return problems.length ? invalidSettings(problems.map((p) => ({ path: p.path.split("."), message: p.message }))) : ok(null);
 }
 
 /**
@@ -108,6 +121,8 @@ export async function createTenant(o: TenantObject, i: CreateTenantInput): Promi
   const settings = parsed.data;
   const url = checkWebhookUrl(o.bindings, settings, null);
   if (!url.ok) return url;
+  const rp = checkWebauthn(o.bindings, settings, i.name, null);
+  if (!rp.ok) return rp;
   const sealer = await o.prepareSealer();
   const stored = await sealSettings(sealer, i.slug, settings);
   const ring = new KeyRing(sealer, i.slug);
@@ -174,6 +189,8 @@ export async function updateTenant(o: TenantObject, i: UpdateTenantInput): Promi
   const settings = parsed.data;
   const url = checkWebhookUrl(o.bindings, settings, ctx.settings);
   if (!url.ok) return url;
+  const rp = checkWebauthn(o.bindings, settings, i.name ?? ctx.name, ctx);
+  if (!rp.ok) return rp;
   const sealed = one<{ s: string | null }>(ctx.sql, "SELECT webhook_secret_sealed AS s FROM settings WHERE id = 1")!.s;
   const stored = await sealSettings(o.sealer, ctx.slug, settings, { secret: ctx.settings.delivery.webhook_secret, sealed });
   const needKey = settings.token_alg !== "user-HS512" && !o.ring.current("access_token", settings.token_alg);

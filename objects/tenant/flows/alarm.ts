@@ -85,7 +85,7 @@ function jobs(o: TenantObject, ctx: TenantCtx): boolean {
   const users = all<{ id: string }>(ctx.sql, "SELECT id FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ? LIMIT ?", usersBefore, BATCH);
   for (const u of users) {
     dropChains(ctx.sql, all<{ id: string }>(ctx.sql, "SELECT id FROM sessions WHERE user_id = ?", u.id).map((s) => s.id));
-    for (const q of ["sessions", "credentials", "mfa_totp", "recovery_codes", "memberships", "one_time_tokens", "grants", "consents"]) ctx.sql.exec(`DELETE FROM ${q} WHERE user_id = ?`, u.id);
+    for (const q of ["sessions", "credentials", "mfa_totp", "recovery_codes", "memberships", "one_time_tokens", "grants", "consents", "passkeys"]) ctx.sql.exec(`DELETE FROM ${q} WHERE user_id = ?`, u.id);
     ctx.sql.exec("DELETE FROM users WHERE id = ?", u.id);
     enqueue(ctx, "d1", [{ sql: "DELETE FROM user_directory WHERE tenant = ? AND user_id = ?", params: [ctx.slug, u.id] }]);
   }

@@ -35,9 +35,9 @@ export interface SignupInput extends SignupStartInput {
   metadata: Record<string, unknown>;
 }
 
-/** Issues a session and the claims of its first access token, inside the caller's transaction. */
-export function issue(ctx: TenantCtx, user: UserRow, secret: Uint8Array, amr: string[], meta: RequestMeta): Issued {
-  const { session, refreshToken } = createSession(ctx, user.id, secret, amr, meta);
+/** Issues a session and the claims of its first access token, inside the caller's transaction; `passkeyId` names the passkey that signed it in. */
+export function issue(ctx: TenantCtx, user: UserRow, secret: Uint8Array, amr: string[], meta: RequestMeta, passkeyId: string | null = null): Issued {
+  const { session, refreshToken } = createSession(ctx, user.id, secret, amr, meta, passkeyId);
   return { claims: buildClaims(ctx, user, session), refreshToken, user: toPublicUser(ctx.sql, user), secret };
 }
 

@@ -3,6 +3,7 @@
  * end every other session), soft deletion, and their own sessions. Changes and deletion, and
  * ending another session, need a recent authentication (`requireRecentAuth`, step-up.ts).
  */
+import { deleteUserPasskeys } from "../passkeys/store.ts";
 import { beginWithToken } from "../bearer.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { accountKey, clearAttempts, lockedOut, reserveAttempt } from "../attempts.ts";
@@ -154,6 +155,8 @@ export function softDeleteUser(ctx: Parameters<typeof rotateSecret>[0], user: Pa
     ctx.now, ctx.now, user.id,
   );
   ctx.sql.exec("DELETE FROM credentials WHERE user_id = ?", user.id);
+  // A deleted account signs in with nothing, and its credential ids may be registered again (L3 section 7.1 step 27).
+  deleteUserPasskeys(ctx, user.id);
   syncDirectory(ctx, { id: user.id, email_norm: user.email_norm, username_norm: user.username_norm, status: "deleted" });
   due(ctx, ctx.now + ctx.settings.retention.deleted_users_days * 86_400_000);
 }

@@ -20,6 +20,9 @@ import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
 import { requireRecentAuth, type StepUpInput } from "../step-up.ts";
 import { getUser, type UserRow } from "../users.ts";
 import { issue } from "./auth.ts";
+import { failureGate, passkeyAmr, prepareAssertion, settleAssertion, type Prepared } from "../passkeys/assertion.ts";
+import { rpOf } from "../passkeys/rp.ts";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 
 export interface TotpEnrollment {
   /** Base32, for manual entry. */
@@ -130,15 +133,19 @@ export async function regenerateRecoveryCodes(rt: Runtime, i: { accessToken: str
 
 export interface LoginMfaInput {
   mfaToken: string;
-  code: string;
+  /** A TOTP or recovery code, or else `webauthn`: a passkey assertion for a `POST /login/mfa/webauthn/options` challenge. */
+  code?: string;
+  webauthn?: AuthenticationResponseJSON;
   meta: RequestMeta;
 }
 
 /**
  * `POST /login/mfa`: the second half of a login. The challenge survives a wrong code (until it
- * expires), but every attempt is counted against the account's lockout before the code is
+ * expires), but every code attempt is counted against the account's lockout before the code is
  * checked, exactly like a password guess, and a success clears the counter and spends the
- * challenge. A six-digit code is a TOTP code; anything else is tried as a recovery code.
+ * challenge. A six-digit code is a TOTP code; anything else is tried as a recovery code. A
+ * passkey assertion is verified before the transaction and never counts toward the lockout
+ * (passkeys/assertion.ts); its failures are limited per IP instead.
  */
 export async function loginMfa(rt: Runtime, i: LoginMfaInput): Promise<Result<TokenResponse>> {
   const b = await rt.begin();
@@ -149,8 +156,16 @@ export async function loginMfa(rt: Runtime, i: LoginMfaInput): Promise<Result<To
   const u0 = ch?.user_id ? getUser(ctx.sql, ch.user_id) : null;
   if (!ch || !u0) return invalid();
   const secret = await rt.userSecret(u0);
-  const totp = await openTotp(rt, ctx, u0.id);
-  const bound = JSON.parse(ch.data ?? "{}") as { ver?: number; amr?: string[] };
+  const bound = JSON.parse(ch.data ?? "{}") as { ver?: number; amr?: string[]; passkey?: string };
+  let passkey: Prepared | null = null;
+  if (i.webauthn) {
+    const rp = rpOf(ctx);
+    if (!rp.ok) return rp;
+    const gate = failureGate(ctx, i.meta);
+    if (!gate.ok) return gate;
+    passkey = await prepareAssertion(ctx, rp.value, i.webauthn, "webauthn_mfa", { userId: u0.id, data: (d) => d.mfa === ch.hash });
+  }
+  const totp = passkey ? null : await openTotp(rt, ctx, u0.id);
   const r = rt.tx(ctx, (): Result<Issued> => {
     if (!peekOneTimeToken(ctx.sql, "mfa_challenge", i.mfaToken, ctx.now)) return invalid();
     const user = getUser(ctx.sql, u0.id);
@@ -159,13 +174,26 @@ export async function loginMfa(rt: Runtime, i: LoginMfaInput): Promise<Result<To
       consumeOneTimeToken(ctx, "mfa_challenge", i.mfaToken);
       return invalid();
     }
-    const amr = [...(bound.amr ?? ["pwd"]), "otp"];
-    if (!amr.includes("email") && mustVerifyEmail(ctx, user)) return fail("forbidden", UNVERIFIED_MESSAGE);
-    const method = proveSecondFactor(ctx, user, totp, i.code, { via: "login", meta: i.meta });
-    if (!method.ok) return method;
+    const first = bound.amr ?? ["pwd"];
+    if (!first.includes("email") && mustVerifyEmail(ctx, user)) return fail("forbidden", UNVERIFIED_MESSAGE);
+    let amr: string[];
+    let method: string;
+    let passkeyId = bound.passkey ?? null;
+    if (passkey) {
+      const s = settleAssertion(ctx, passkey, { via: "login_mfa", meta: i.meta });
+      if (!s.ok) return s;
+      amr = [...new Set([...first, ...passkeyAmr(s.value.userVerified)])];
+      method = "webauthn";
+      passkeyId = s.value.passkey.id;
+    } else {
+      const m = proveSecondFactor(ctx, user, totp, i.code ?? "", { via: "login", meta: i.meta });
+      if (!m.ok) return m;
+      amr = [...first, "otp"];
+      method = m.value;
+    }
     consumeOneTimeToken(ctx, "mfa_challenge", i.mfaToken);
-    audit(ctx, { type: "login.success", userId: user.id, meta: i.meta, data: { amr, method: method.value } });
-    return ok(issue(ctx, user, secret, amr, i.meta));
+    audit(ctx, { type: "login.success", userId: user.id, meta: i.meta, data: { amr, method } });
+    return ok(issue(ctx, user, secret, amr, i.meta, passkeyId));
   });
   await rt.commit(ctx);
   if (!r.ok) return r;

@@ -1,7 +1,8 @@
 /**
  * @module `POST /reauth`: a signed-in user proves a factor again (the step-up of step-up.ts).
  * The proof is the password (verified by the router, the attempt counted like a login's), a
- * TOTP or recovery code (`proveSecondFactor`, as `POST /login/mfa`), or, for an account
+ * TOTP or recovery code (`proveSecondFactor`, as `POST /login/mfa`), a passkey assertion for a
+ * `POST /reauth/webauthn/options` challenge of this session, or, for an account
  * without a password, a link sent to its address (`POST /reauth/magic-link`), bound to this
  * session and the user's secret version. Success sets the session's `auth_time` to now, adds
  * the method to its `amr`, and answers a token response for the same session (its refresh
@@ -20,9 +21,12 @@ import { buildClaims, checkLive, type Principal } from "../tokens.ts";
 import { getUser, toPublicUser } from "../users.ts";
 import { perEmail } from "./account.ts";
 import { openTotp, proveSecondFactor, type OpenedTotp } from "./mfa.ts";
+import { failureGate, passkeyAmr, prepareAssertion, settleAssertion, type Prepared } from "../passkeys/assertion.ts";
+import { rpOf } from "../passkeys/rp.ts";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 
-/** One proof per request; a passkey assertion joins these later. */
-export type ReauthProof = { password: PasswordProof } | { code: string } | { magicLinkToken: string };
+/** One proof per request. */
+export type ReauthProof = { password: PasswordProof } | { code: string } | { magicLinkToken: string } | { webauthn: AuthenticationResponseJSON };
 
 export interface ReauthInput {
   accessToken: string;
@@ -32,11 +36,16 @@ export interface ReauthInput {
 
 const methodList = (m: StepUpMethod[]) => (m.length ? m.join(", ") : "none (ask an operator)");
 
-/** Checks the proof inside the transaction; the method it proved, or the refusal. */
-function prove(ctx: TenantCtx, p: Principal, proof: ReauthProof, totp: OpenedTotp | null, meta: RequestMeta): Result<StepUpMethod> {
+/** Checks the proof inside the transaction; the method it proved (a passkey's also with the `amr` it adds), or the refusal. */
+function prove(ctx: TenantCtx, p: Principal, proof: ReauthProof, totp: OpenedTotp | null, passkey: Prepared | null, meta: RequestMeta): Result<StepUpMethod | { method: StepUpMethod; amr: string[] }> {
   const { user, session } = p;
   const methods = stepUpMethods(ctx.sql, user);
   const notHere = (what: string) => fail("invalid_request", `This account does not step up with ${what}; its methods: ${methodList(methods)}.`, { extra: { methods } });
+  if ("webauthn" in proof) {
+    if (!methods.includes("webauthn") || !passkey) return notHere("a passkey");
+    const s = settleAssertion(ctx, passkey, { via: "reauth", meta, sessionId: session.id });
+    return s.ok ? ok({ method: "webauthn", amr: passkeyAmr(s.value.userVerified) }) : s;
+  }
   if ("password" in proof) {
     // Checked first: a wrong password is a guess, whatever the account's methods.
     const c = checkPassword(ctx, p, proof.password, "reauth", meta);
@@ -64,17 +73,26 @@ export async function reauth(rt: Runtime, i: ReauthInput): Promise<Result<TokenR
   if (!u0) return fail("invalid_token");
   const secret = await rt.userSecret(u0);
   const totp = "code" in i.proof ? await openTotp(rt, ctx, u0.id) : null;
+  let passkey: Prepared | null = null;
+  if ("webauthn" in i.proof) {
+    const rp = rpOf(ctx);
+    if (!rp.ok) return rp;
+    const gate = failureGate(ctx, i.meta);
+    if (!gate.ok) return gate;
+    passkey = await prepareAssertion(ctx, rp.value, i.proof.webauthn, "webauthn_reauth", { userId: u0.id, data: (d) => d.sid === claims.sid });
+  }
   const r = rt.tx(ctx, (): Result<Issued> => {
     const p = checkLive(ctx, claims);
     if (!p.ok) return p;
     // `secret` belongs to u0's version; the token's `ver` being current means u0's is too.
     if (p.value.user.secret_version !== u0.secret_version) return fail("invalid_token");
-    const method = prove(ctx, p.value, i.proof, totp, i.meta);
-    if (!method.ok) return method;
+    const proved = prove(ctx, p.value, i.proof, totp, passkey, i.meta);
+    if (!proved.ok) return proved;
     const { user } = p.value;
-    const session = markAuthenticated(ctx, p.value.session, method.value);
+    const { method, amr } = typeof proved.value === "string" ? { method: proved.value, amr: [] } : proved.value;
+    const session = markAuthenticated(ctx, p.value.session, method, amr);
     const refreshToken = replaceRefreshToken(ctx, session.id, secret);
-    audit(ctx, { type: "reauth", userId: user.id, sessionId: session.id, meta: i.meta, data: { method: method.value } });
+    audit(ctx, { type: "reauth", userId: user.id, sessionId: session.id, meta: i.meta, data: { method } });
     return ok({ claims: buildClaims(ctx, user, session), refreshToken, user: toPublicUser(ctx.sql, user), secret });
   });
   await rt.commit(ctx);

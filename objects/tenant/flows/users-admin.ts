@@ -1,6 +1,6 @@
 /**
  * @module Operator flows on one tenant's users (SPEC section 6): search, inspect (sessions, MFA
- * state, roles; never secrets or hashes), edit, disable and enable, delete, revoke everything,
+ * state, passkeys, roles; never secrets or hashes), edit, disable and enable, delete, revoke everything,
  * force a password reset, reset MFA. Open to the admin and to the tenant's `manage` keys (operator.ts).
  * Whatever ends a user's tokens rotates the user secret, exactly as the user's own flows do.
  */
@@ -15,6 +15,8 @@ import { toPublicSession, type PublicSession, type SessionRow } from "../session
 import { all, one } from "../sql.ts";
 import { getUser, identifierTaken, mfaEnabled, rolesOf, rotateSecret, syncDirectory, toPublicUser, type PublicUser, type UserRow } from "../users.ts";
 import { softDeleteUser } from "./me.ts";
+import { passkeysOf } from "./passkeys.ts";
+import type { PublicPasskey } from "../passkeys/store.ts";
 import { grantsBySession, type PublicGrant } from "../oauth/grants.ts";
 
 /** The highest code point: `prefix + MAX_CHAR` bounds every string that starts with `prefix`. */
@@ -77,6 +79,7 @@ export interface UserDetail {
   user: PublicUser;
   sessions: AdminSession[];
   mfa: { totp: boolean; recovery_codes_remaining: number };
+  passkeys: PublicPasskey[];
   roles: string[];
 }
 
@@ -94,6 +97,7 @@ export async function getUserDetail(rt: Runtime, i: { by: Operator; id: string }
     user: toPublicUser(ctx.sql, u),
     sessions: sessions.map((s) => toAdminSession(s, grants.get(s.id) ?? [])),
     mfa: { totp: mfaEnabled(ctx.sql, u.id), recovery_codes_remaining: codes },
+    passkeys: passkeysOf(ctx.sql, u.id),
     roles: rolesOf(ctx.sql, u.id).roles,
   });
 }

@@ -1,10 +1,10 @@
 /**
  * @module Operator routes for one tenant's users (SPEC section 6): search by email or username
- * prefix, show (sessions, MFA state, roles), PATCH, delete, revoke everything, force a
- * password reset, reset MFA. Mounted for the admin and for manage keys (operator.ts).
+ * prefix, show (sessions, MFA state, passkeys, roles), PATCH, delete, revoke everything, force a
+ * password reset, reset MFA, remove a passkey. Mounted for the admin and for manage keys (operator.ts).
  */
 import { Hono } from "hono";
-import { unwrap } from "../../errors.ts";
+import { AuthError, unwrap } from "../../errors.ts";
 import { patchUserBody, usersQuery } from "../../../schema/requests.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { noBody, readBody, readQuery } from "../../http/body.ts";
@@ -80,6 +80,15 @@ export function userRoutes(who: Caller): Hono<AppEnv> {
     const by = who(c);
     await noBody(c);
     unwrap(await c.get("tenant").resetMfa({ by, id: userParam(c), meta: meta(c) }));
+    return noContent(c);
+  });
+
+  /** Removes one of the user's passkeys and ends the sessions it signed in (audited `passkey.removed`). */
+  r.delete(`${USER}/passkeys/:passkey`, async (c) => {
+    const by = who(c);
+    const id = c.req.param("passkey") ?? "";
+    if (!/^pk_[A-Za-z0-9_-]{16}$/.test(id)) throw new AuthError("not_found", "No such passkey.");
+    unwrap(await c.get("tenant").operatorDeletePasskey({ by, userId: userParam(c), id, meta: meta(c) }));
     return noContent(c);
   });
 

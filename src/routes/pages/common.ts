@@ -8,7 +8,7 @@ import type { Context, ErrorHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../app-env.ts";
 import { clock } from "../../clock.ts";
-import { AuthError, unwrap } from "../../errors.ts";
+import { AuthError, unwrap, type Result } from "../../errors.ts";
 import { readBody } from "../../http/body.ts";
 import type { TokenResponse } from "../../../objects/tenant/runtime.ts";
 import { newSessionCookie, sessionCookieHash, setSessionCookie } from "../../pages/cookies.ts";
@@ -19,6 +19,9 @@ import { MessagePage } from "../../pages/message.tsx";
 import { loadPage, render } from "../../pages/render.ts";
 import { texts } from "../../pages/texts.ts";
 import { resumeAuthorize } from "../oauth/outcome.ts";
+import { meta } from "../../http/helpers.ts";
+import { passkeyCsp, type PasskeyCeremony } from "../../pages/passkey.tsx";
+import { PasskeyOfferPage } from "../../pages/passkeys.tsx";
 
 /** A refusal shown on the error page. */
 export class PageRefusal extends Error {
@@ -57,15 +60,21 @@ export const flowTarget = (f: { flow: Flow } | null): string[] => (f?.flow.param
 /**
  * After any successful authentication: a fresh cookie, bound to the session the sign-in just
  * made (the old cookie, if any, stops counting), then on to the authorization request, or a
- * "signed in" page.
+ * "signed in" page; after a password (`offerPasskey`), an account without a passkey is
+ * offered to add one there instead (an authorization request is not held up for it).
  */
-export async function completeSignIn(c: Context<AppEnv>, tokens: TokenResponse, f: { flow: Flow; token: string } | null): Promise<Response> {
+export async function completeSignIn(c: Context<AppEnv>, tokens: TokenResponse, f: { flow: Flow; token: string } | null, o: { offerPasskey?: boolean } = {}): Promise<Response> {
   const slug = c.get("slug");
   const cookie = newSessionCookie();
   const bound = unwrap(await c.get("tenant").bindBrowser({ refreshToken: tokens.refresh_token, cookieHash: cookie.hash, replaces: sessionCookieHash(c, slug) }));
   setSessionCookie(c, slug, cookie.value, (bound.expiresAt - clock.now()) / 1000);
   if (f) return resumeAuthorize(c, f.flow, cookie.hash, null);
   const page = await loadPage(c);
+  const offer = o.offerPasskey ? ((await c.get("tenant").passkeyRegisterOptions({ who: { cookieHash: cookie.hash }, meta: meta(c), onlyIfNone: true })) as unknown as Result<unknown>) : null;
+  if (offer?.ok && offer.value) {
+    const add: PasskeyCeremony = { mode: "create", options: offer.value, action: `${page.base}/pages/passkeys/add`, label: texts.passkey.add };
+    return render(c, page, PasskeyOfferPage({ page, add }), { scriptHashes: passkeyCsp(add) });
+  }
   return render(c, page, MessagePage({ page, title: texts.signedIn.title, text: texts.signedIn.text, link: { href: `${page.base}/pages/apps`, label: texts.apps.title } }));
 }
 

@@ -11,9 +11,11 @@ import { accountPages } from "./account.ts";
 import { pageError } from "./common.ts";
 import { linkPages } from "./links.ts";
 import { signInPages } from "./sign-in.ts";
+import { passkeyPages } from "./passkeys.ts";
 
 export const browserRoutes = new Hono<AppEnv>();
 browserRoutes.route("/", signInPages);
+browserRoutes.route("/", passkeyPages);
 browserRoutes.route("/", linkPages);
 browserRoutes.route("/", accountPages);
 browserRoutes.route("/", authorizeRoutes);

@@ -18,6 +18,8 @@ import { verifyTurnstile } from "../../turnstile.ts";
 import { createAccount, passwordLogin } from "../auth.ts";
 import { completeSignIn, flowOf, flowTarget, PageRefusal, readForm } from "./common.ts";
 import { turnstileFor } from "./turnstile.ts";
+import { mfaCeremony, signInCeremony } from "./passkeys.ts";
+import { passkeyCsp } from "../../pages/passkey.tsx";
 
 export const signInPages = new Hono<AppEnv>();
 
@@ -49,16 +51,22 @@ signInPages.get("/pages/sign-in", async (c) => {
   const f = flowOf(c, c.req.query("flow"));
   const page = await loadPage(c, f?.token ?? null);
   const ts = turnstileFor(page.brand, "login");
-  return render(c, page, SignInPage({ page, login: f?.flow.params.login_hint ?? null, turnstile: ts }), { formTargets: flowTarget(f), turnstile: !!ts });
+  const passkey = await signInCeremony(c);
+  return render(c, page, SignInPage({ page, login: f?.flow.params.login_hint ?? null, turnstile: ts, passkey }), { formTargets: flowTarget(f), turnstile: !!ts, scriptHashes: passkeyCsp(passkey) });
 });
+
+/** The second-factor page, with the passkey ceremony when the account has a passkey. */
+async function mfaPage(c: Context<AppEnv>, f: ReturnType<typeof flowOf>, mfaToken: string, error: string | null = null, status: 200 | 400 | 423 | 429 = 200): Promise<Response> {
+  const page = await loadPage(c, f?.token ?? null);
+  const passkey = await mfaCeremony(c, mfaToken);
+  return render(c, page, MfaPage({ page, mfaToken, error, passkey }), { formTargets: flowTarget(f), scriptHashes: passkeyCsp(passkey) }, status);
+}
 
 /** Renders what a first factor led to: the session (then onwards), the second-factor page, or the sign-in page with why. */
 async function afterFirstFactor(c: Context<AppEnv>, r: Result<TokenResponse>, f: ReturnType<typeof flowOf>, again: (error: string, status: 400 | 423 | 429) => Promise<Response>): Promise<Response> {
-  if (r.ok) return completeSignIn(c, r.value, f);
-  if (r.error.code === "mfa_required") {
-    const page = await loadPage(c, f?.token ?? null);
-    return render(c, page, MfaPage({ page, mfaToken: String(r.error.extra?.mfa_token ?? "") }), { formTargets: flowTarget(f) });
-  }
+  // After a password, the page offers to add a passkey (common.ts).
+  if (r.ok) return completeSignIn(c, r.value, f, { offerPasskey: true });
+  if (r.error.code === "mfa_required") return mfaPage(c, f, String(r.error.extra?.mfa_token ?? ""));
   if (r.error.code === "unavailable") throw new PageRefusal(texts.error.unavailable, 400, "unavailable");
   return again(signInMessage(r.error), statusOf(r.error));
 }
@@ -69,7 +77,8 @@ signInPages.post("/pages/sign-in", async (c) => {
   const again = async (error: string, status: 400 | 423 | 429) => {
     const page = await loadPage(c, f?.token ?? null);
     const ts = turnstileFor(page.brand, "login");
-    return render(c, page, SignInPage({ page, login: b.login, error, turnstile: ts }), { formTargets: flowTarget(f), turnstile: !!ts }, status);
+    const passkey = await signInCeremony(c);
+    return render(c, page, SignInPage({ page, login: b.login, error, turnstile: ts, passkey }), { formTargets: flowTarget(f), turnstile: !!ts, scriptHashes: passkeyCsp(passkey) }, status);
   };
   let r: Result<TokenResponse>;
   try {
@@ -86,13 +95,13 @@ signInPages.post("/pages/sign-in/mfa", async (c) => {
   const b = await readForm(c, { mfa_token: s(128), code: s(64) });
   const f = flowOf(c, b.flow);
   const r = (await c.get("tenant").loginMfa({ mfaToken: b.mfa_token, code: b.code.replace(/\s+/g, ""), meta: meta(c) })) as unknown as Result<TokenResponse>;
-  if (r.ok) return completeSignIn(c, r.value, f);
-  const page = await loadPage(c, f?.token ?? null);
+  if (r.ok) return completeSignIn(c, r.value, f, { offerPasskey: true });
   if (r.error.code === "invalid_token") {
+    const page = await loadPage(c, f?.token ?? null);
     return render(c, page, SignInPage({ page, error: texts.mfa.expired, turnstile: turnstileFor(page.brand, "login") }), { formTargets: flowTarget(f), turnstile: !!turnstileFor(page.brand, "login") }, 400);
   }
   const error = r.error.code === "invalid_credentials" ? texts.mfa.failed : signInMessage(r.error);
-  return render(c, page, MfaPage({ page, mfaToken: b.mfa_token, error }), { formTargets: flowTarget(f) }, statusOf(r.error));
+  return mfaPage(c, f, b.mfa_token, error, statusOf(r.error));
 });
 
 signInPages.get("/pages/sign-up", async (c) => {
