@@ -13,6 +13,7 @@
 import { clearLockout } from "./attempts.ts";
 import { audit } from "./audit.ts";
 import type { RequestMeta, TenantCtx } from "./context.ts";
+import { unlinkAllIdentities } from "./idp/identities.ts";
 import { deleteMfa } from "./mfa.ts";
 import { run } from "./sql.ts";
 import { rotateSecret, type UserRow } from "./users.ts";
@@ -43,7 +44,8 @@ const REMOVE: Readonly<Record<string, (ctx: TenantCtx, userId: string) => number
   /** Links, resets, verifications and MFA challenges still open; the proof itself is already spent. */
   one_time_tokens: (ctx, id) => run(ctx.sql, "DELETE FROM one_time_tokens WHERE user_id = ? AND consumed_at IS NULL", id),
   // passkeys: when the passkeys table lands, delete the user's passkeys here.
-  // linked_identities: when upstream identities land, unlink every one here (the proving one is linked after the claim).
+  /** Upstream identities linked before the proof (the proving one, if any, is linked after the claim). */
+  linked_identities: (ctx, id) => unlinkAllIdentities(ctx, id),
   /**
    * The rotation above has already ended every grant of the user (sessions.ts →
    * endGrantsOfUser) with its refresh chain; this removes them, counting what was there.

@@ -9,7 +9,7 @@ import { due, type TenantCtx } from "./context.ts";
 import { one } from "./sql.ts";
 import type { UserRow } from "./users.ts";
 
-export type Purpose = "magic_link" | "password_reset" | "email_verify" | "mfa_challenge" | "reauth" | "event_ticket";
+export type Purpose = "magic_link" | "password_reset" | "email_verify" | "mfa_challenge" | "reauth" | "event_ticket" | "idp_state" | "idp_link";
 
 export const TTL_S: Record<Purpose, number> = {
   magic_link: 15 * 60,
@@ -20,6 +20,10 @@ export const TTL_S: Record<Purpose, number> = {
   reauth: 10 * 60,
   // `GET /events?ticket=`: long enough to open a socket, short enough to be worthless in a log
   event_ticket: 60,
+  /** An upstream sign-in under way: the `state` sent to the provider (flows/idp.ts). */
+  idp_state: 10 * 60,
+  /** An upstream identity waiting for the owner of the matching verified account to sign in and confirm. */
+  idp_link: 15 * 60,
 };
 
 export interface OneTimeRow {

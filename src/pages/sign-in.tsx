@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 /** @module The sign-in page: email or username and password, with links to the other ways in. */
 import { ErrorBox, Field, Hidden, Layout, Turnstile, withFlow, type Page } from "./layout.tsx";
+import { ProviderButtons } from "./idp.tsx";
 import { texts } from "./texts.ts";
 
 export function SignInPage(props: { page: Page; clientName?: string | null; login?: string | null; error?: string | null; turnstile: string | null }) {
@@ -11,6 +12,7 @@ export function SignInPage(props: { page: Page; clientName?: string | null; logi
       <h1>{t.heading(page.brand.name)}</h1>
       {props.clientName ? <p class="muted">{t.toContinue(props.clientName)}</p> : null}
       <ErrorBox message={props.error} />
+      <ProviderButtons page={page} />
       <form method="post" action={`${page.base}/pages/sign-in`}>
         <Hidden page={page} />
         <Field name="login" label={t.login} autocomplete="username" value={props.login} autofocus={!props.login} />

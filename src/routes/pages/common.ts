@@ -11,7 +11,8 @@ import { clock } from "../../clock.ts";
 import { AuthError, unwrap } from "../../errors.ts";
 import { readBody } from "../../http/body.ts";
 import type { TokenResponse } from "../../../objects/tenant/runtime.ts";
-import { newSessionCookie, sessionCookieHash, setSessionCookie } from "../../pages/cookies.ts";
+import { idpCookieValue, newSessionCookie, sessionCookieHash, setSessionCookie } from "../../pages/cookies.ts";
+import { IdpConfirmPage } from "../../pages/idp.tsx";
 import { csrfValid } from "../../pages/csrf.ts";
 import { ErrorPage } from "../../pages/error.tsx";
 import { openFlow, type Flow } from "../../pages/flow.ts";
@@ -59,11 +60,20 @@ export const flowTarget = (f: { flow: Flow } | null): string[] => (f?.flow.param
  * made (the old cookie, if any, stops counting), then on to the authorization request, or a
  * "signed in" page.
  */
-export async function completeSignIn(c: Context<AppEnv>, tokens: TokenResponse, f: { flow: Flow; token: string } | null): Promise<Response> {
+export async function completeSignIn(c: Context<AppEnv>, tokens: TokenResponse, f: { flow: Flow; token: string } | null, o: { federated?: boolean } = {}): Promise<Response> {
   const slug = c.get("slug");
   const cookie = newSessionCookie();
   const bound = unwrap(await c.get("tenant").bindBrowser({ refreshToken: tokens.refresh_token, cookieHash: cookie.hash, replaces: sessionCookieHash(c, slug) }));
   setSessionCookie(c, slug, cookie.value, (bound.expiresAt - clock.now()) / 1000);
+  // An upstream identity waiting for this account's owner (flows/idp.ts): they have just signed in locally, so ask.
+  const link = o.federated ? null : idpCookieValue(c, slug, "link");
+  if (link) {
+    const pending = await c.get("tenant").pendingLink({ linkToken: link });
+    if (pending.ok && pending.value.userId === tokens.user.id) {
+      const page = await loadPage(c, f?.token ?? null);
+      return render(c, page, IdpConfirmPage({ page, provider: pending.value.provider, email: pending.value.email ?? "" }), { formTargets: flowTarget(f) });
+    }
+  }
   if (f) return resumeAuthorize(c, f.flow, cookie.hash, null);
   const page = await loadPage(c);
   return render(c, page, MessagePage({ page, title: texts.signedIn.title, text: texts.signedIn.text, link: { href: `${page.base}/pages/apps`, label: texts.apps.title } }));

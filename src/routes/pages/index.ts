@@ -9,6 +9,7 @@ import { authorizeRoutes } from "../oauth/authorize.ts";
 import { endSessionRoutes } from "../oauth/end-session.ts";
 import { accountPages } from "./account.ts";
 import { pageError } from "./common.ts";
+import { idpPages } from "./idp.ts";
 import { linkPages } from "./links.ts";
 import { signInPages } from "./sign-in.ts";
 
@@ -16,6 +17,7 @@ export const browserRoutes = new Hono<AppEnv>();
 browserRoutes.route("/", signInPages);
 browserRoutes.route("/", linkPages);
 browserRoutes.route("/", accountPages);
+browserRoutes.route("/", idpPages);
 browserRoutes.route("/", authorizeRoutes);
 browserRoutes.route("/", endSessionRoutes);
 browserRoutes.onError(pageError);
