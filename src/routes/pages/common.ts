@@ -12,6 +12,7 @@ import { AuthError, unwrap } from "../../errors.ts";
 import { readBody } from "../../http/body.ts";
 import type { TokenResponse } from "../../../objects/tenant/runtime.ts";
 import { idpCookieValue, newSessionCookie, sessionCookieHash, setSessionCookie } from "../../pages/cookies.ts";
+import { AUTO_SUBMIT_HASH, FormPostPage } from "../../pages/form-post.tsx";
 import { IdpConfirmPage } from "../../pages/idp.tsx";
 import { csrfValid } from "../../pages/csrf.ts";
 import { ErrorPage } from "../../pages/error.tsx";
@@ -73,6 +74,14 @@ export async function completeSignIn(c: Context<AppEnv>, tokens: TokenResponse, 
       const page = await loadPage(c, f?.token ?? null);
       return render(c, page, IdpConfirmPage({ page, provider: pending.value.provider, email: pending.value.email ?? "" }), { formTargets: flowTarget(f) });
     }
+  }
+  if (f && o.federated) {
+    // The browser arrives here from the upstream's pages, often right after a form of theirs
+    // (consent): CSP `form-action` governs every redirect that follows a form submission, so a
+    // 303 on to the app would be held to the upstream's policy. A page of our own starts a new
+    // navigation, which our own policy allows.
+    const page = await loadPage(c);
+    return render(c, page, FormPostPage({ page, method: "get", action: `${page.base}/oauth/authorize/continue`, fields: { flow: f.token } }), { formTargets: flowTarget(f), scriptHashes: [AUTO_SUBMIT_HASH] });
   }
   if (f) return resumeAuthorize(c, f.flow, cookie.hash, null);
   const page = await loadPage(c);
