@@ -1,6 +1,6 @@
 /**
  * @module Account claims: proving ownership of an address without the account's credentials
- * (a magic link, a password reset; later an upstream identity provider's verified email) on
+ * (a magic link, a password reset, an upstream identity provider's verified email) on
  * an account whose email was never verified makes the prover its owner. Anyone can create an
  * account with someone else's address and a password, enrol a factor, keep a session open,
  * and wait for the owner to arrive by link (account pre-hijacking: the "classic federated
