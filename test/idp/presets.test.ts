@@ -99,6 +99,21 @@ describe("Microsoft", () => {
   });
 });
 
+describe("Microsoft with require_email_verification", () => {
+  it("an unverified Microsoft email signs nobody in on a tenant that requires verified emails: a clear page, not an error", async () => {
+    const a = await newTenant({ signup: { require_email_verification: true } });
+    await admin("POST", `/tenants/${a}/identity-providers`, { id: "ms", type: "microsoft", tenant: "9188040d-6c67-4c5b-b112-36a304b66dad", client_id: "ms-client", client_secret: "s" });
+    const op = await fakeOp("https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0", "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0", "ms-client");
+    const b = new Browser();
+    const q = await start(a, "ms", b);
+    op.claims = { iss: "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0", tid: "9188040d-6c67-4c5b-b112-36a304b66dad", oid: "o", sub: "s", email: `${uniq("m")}@contoso.example`, nonce: q.get("nonce") };
+    const page = await b.get(`${callbackOf(a, "ms")}?code=c&state=${q.get("state")}`);
+    expect(page.status).toBe(400);
+    expect(page.html).toContain("idp_unverified");
+    expect(await count(a, "sessions")).toBe(0);
+  });
+});
+
 describe("Apple", () => {
   it("answers by form_post; the client secret is an ES256 JWT from the developer's key; email_verified \"true\" counts", async () => {
     const a = await newTenant();

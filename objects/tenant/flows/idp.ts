@@ -23,7 +23,7 @@ import { findIdentity, linkIdentity, touchIdentity, type UpstreamProfile } from 
 import { extraAuthorizeParams, metadataOf, profileOf } from "../idp/presets.ts";
 import { callbackUrl, displayNameOf, getProvider, scopesOf, type ProviderRow } from "../idp/providers.ts";
 import { UpstreamError } from "../idp/upstream.ts";
-import { mustVerifyEmail, UNVERIFIED_MESSAGE } from "../messages.ts";
+import { mustVerifyEmail } from "../messages.ts";
 import { mfaChallenge } from "../mfa.ts";
 import { consumeOneTimeToken, createOneTimeToken, peekOneTimeToken } from "../one-time.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
@@ -187,7 +187,8 @@ async function signInAs(rt: Runtime, ctx: TenantCtx, p: ProviderRow, profile: Up
       audit(ctx, { type: "identity.linked", userId: user!.id, meta, data: { provider: p.id, via: d } });
       user = getUser(ctx.sql, user!.id)!;
     }
-    if (mustVerifyEmail(ctx, user)) return fail("forbidden", UNVERIFIED_MESSAGE);
+    // As for a password sign-in: the account stands (and the link with it), the session waits for a verified email.
+    if (mustVerifyEmail(ctx, user)) return refuse("unverified");
     // A factor the user set up still applies: the upstream proved one factor, not this account's second.
     if (p.require_mfa && mfaEnabled(ctx.sql, user.id)) {
       const ch = mfaChallenge(ctx, user, [AMR_FEDERATED]);
