@@ -43,6 +43,9 @@ import * as authz from "./tenant/flows/authorize.ts";
 import * as consents from "./tenant/flows/consents.ts";
 import * as endSession from "./tenant/flows/end-session.ts";
 import * as clients from "./tenant/flows/clients.ts";
+import * as idps from "./tenant/flows/idps.ts";
+import * as idp from "./tenant/flows/idp.ts";
+import * as identities from "./tenant/flows/identities.ts";
 import * as discovery from "./tenant/flows/oauth/discovery.ts";
 import * as oauthToken from "./tenant/flows/oauth/token.ts";
 import * as oauthIntrospection from "./tenant/flows/oauth/introspection.ts";
@@ -479,6 +482,15 @@ export class TenantObject extends Server<Env> implements Runtime {
   listApps(i: { cookieHash: string | null }) { return consents.listApps(this, i); }
   removeApp(i: { cookieHash: string | null; clientId: string; meta: RequestMeta }) { return consents.removeApp(this, i); }
 
+  // ---- RPC: upstream identity providers (flows/idp.ts) and the user's linked identities
+
+  idpStart(i: { providerId: string; binding: string; flow: string | null }) { return idp.idpStart(this, i); }
+  idpCallback(i: idp.CallbackInput) { return idp.idpCallback(this, i); }
+  pendingLink(i: { linkToken: string }) { return idp.pendingLink(this, i); }
+  idpConfirmLink(i: { linkToken: string; cookieHash: string | null; meta: RequestMeta }) { return idp.idpConfirmLink(this, i); }
+  listIdentities(i: { accessToken: string }) { return identities.listIdentities(this, i); }
+  unlinkIdentity(i: Parameters<typeof identities.unlinkOwnIdentity>[1]) { return identities.unlinkOwnIdentity(this, i); }
+
   // ------------------------------------------------------------------ RPC: operators
 
   createTenant(i: admin.CreateTenantInput) { return admin.createTenant(this, i); }
@@ -534,6 +546,14 @@ export class TenantObject extends Server<Env> implements Runtime {
   updateClient(i: { by: Operator; clientId: string; patch: Record<string, unknown>; meta: RequestMeta }) { return clients.updateClientFlow(this, i); }
   deleteClient(i: { by: Operator; clientId: string; meta: RequestMeta }) { return clients.deleteClientFlow(this, i); }
   rotateClientSecret(i: { by: Operator; clientId: string; meta: RequestMeta }) { return clients.rotateClientSecretFlow(this, i); }
+
+  // ---- RPC: upstream identity providers (ADMIN_TOKEN or a manage key: `by`)
+
+  createIdp(i: { by: Operator; body: Record<string, unknown>; meta: RequestMeta }) { return idps.createIdp(this, i); }
+  listIdps(i: { by: Operator }) { return idps.listIdps(this, i); }
+  showIdp(i: { by: Operator; id: string }) { return idps.showIdp(this, i); }
+  updateIdp(i: { by: Operator; id: string; patch: Record<string, unknown>; meta: RequestMeta }) { return idps.updateIdp(this, i); }
+  deleteIdp(i: { by: Operator; id: string; meta: RequestMeta }) { return idps.deleteIdp(this, i); }
 
   // ------------------------------------------------------------------ platform entry points
 

@@ -348,4 +348,31 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN passkey_id TEXT;
   CREATE INDEX sessions_passkey ON sessions (passkey_id) WHERE passkey_id IS NOT NULL;
   `,
+  // 11: upstream identity providers (config JSON; the client secret or Apple's signing key
+  // sealed) and the upstream identities linked to users, keyed by (provider, issuer, subject);
+  // for Microsoft the issuer names the Entra tenant (tid) and the subject is the oid
+  `
+  CREATE TABLE identity_providers (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    config TEXT NOT NULL,
+    secret_sealed TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE identities (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    provider_id TEXT NOT NULL,
+    issuer TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    email TEXT,
+    email_verified INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX identities_subject ON identities (provider_id, issuer, subject);
+  CREATE INDEX identities_user ON identities (user_id);
+  `,
 ];

@@ -21,6 +21,7 @@ import { adminOperatorRoutes, operatorRoutes } from "./routes/admin/operator.ts"
 import { authRoutes } from "./routes/auth.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { meRoutes } from "./routes/me.ts";
+import { identityRoutes } from "./routes/identities.ts";
 import { browserRoutes } from "./routes/pages/index.ts";
 import { discoveryRoutes, rootDiscoveryRoutes } from "./routes/oauth/discovery.ts";
 import { tokenRoutes } from "./routes/oauth/token.ts";
@@ -81,6 +82,7 @@ export function buildApp(): Hono<AppEnv> {
   for (const p of ["/oauth/token", "/oauth/userinfo", "/revoke"]) t.use(p, clientCors());
   t.route("/", authRoutes);
   t.route("/", meRoutes);
+  t.route("/", identityRoutes);
   t.route("/", mfaRoutes);
   t.route("/", reauthRoutes);
   t.route("/", passkeyRoutes);

@@ -76,7 +76,13 @@ export type AuditType =
   | "client.secret_rotated"
   | "oauth.code_reuse"
   | "oauth.token"
-  | "grant.revoked";
+  | "grant.revoked"
+  | "idp.created"
+  | "idp.updated"
+  | "idp.deleted"
+  | "identity.linked"
+  | "identity.unlinked"
+  | "identity.link_pending";
 
 export interface AuditInput {
   type: AuditType;

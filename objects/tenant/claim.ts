@@ -1,6 +1,6 @@
 /**
  * @module Account claims: proving ownership of an address without the account's credentials
- * (a magic link, a password reset; later an upstream identity provider's verified email) on
+ * (a magic link, a password reset, an upstream identity provider's verified email) on
  * an account whose email was never verified makes the prover its owner. Anyone can create an
  * account with someone else's address and a password, enrol a factor, keep a session open,
  * and wait for the owner to arrive by link (account pre-hijacking: the "classic federated
@@ -13,6 +13,7 @@
 import { clearLockout } from "./attempts.ts";
 import { audit } from "./audit.ts";
 import type { RequestMeta, TenantCtx } from "./context.ts";
+import { unlinkAllIdentities } from "./idp/identities.ts";
 import { deleteMfa } from "./mfa.ts";
 import { deleteUserPasskeys } from "./passkeys/store.ts";
 import { run } from "./sql.ts";
@@ -45,7 +46,8 @@ const REMOVE: Readonly<Record<string, (ctx: TenantCtx, userId: string) => number
   one_time_tokens: (ctx, id) => run(ctx.sql, "DELETE FROM one_time_tokens WHERE user_id = ? AND consumed_at IS NULL", id),
   /** Passkeys: whoever registered one before the owner arrived could sign in with it for good. */
   passkeys: (ctx, id) => deleteUserPasskeys(ctx, id),
-  // linked_identities: when upstream identities land, unlink every one here (the proving one is linked after the claim).
+  /** Upstream identities linked before the proof (the proving one, if any, is linked after the claim). */
+  linked_identities: (ctx, id) => unlinkAllIdentities(ctx, id),
   /**
    * The rotation above has already ended every grant of the user (sessions.ts →
    * endGrantsOfUser) with its refresh chain; this removes them, counting what was there.

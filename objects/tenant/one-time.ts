@@ -16,6 +16,8 @@ export type Purpose =
   | "mfa_challenge"
   | "reauth"
   | "event_ticket"
+  | "idp_state"
+  | "idp_link"
   | WebauthnPurpose;
 
 /** A WebAuthn challenge, one purpose per ceremony, so a challenge made for one cannot finish another (passkeys/ceremony.ts). */
@@ -38,6 +40,10 @@ export const TTL_S: Record<Purpose, number> = {
   webauthn_login: WEBAUTHN_TTL_S,
   webauthn_mfa: WEBAUTHN_TTL_S,
   webauthn_reauth: WEBAUTHN_TTL_S,
+  /** An upstream sign-in under way: the `state` sent to the provider (flows/idp.ts). */
+  idp_state: 10 * 60,
+  /** An upstream identity waiting for the owner of the matching verified account to sign in and confirm. */
+  idp_link: 15 * 60,
 };
 
 export interface OneTimeRow {

@@ -76,7 +76,20 @@ export interface UpdateUserInput {
 }
 
 /** `POST /reauth`: exactly one proof. Passkeys add a WebAuthn assertion here. */
-export type ReauthInput = { password: string } | { code: string } | { magic_link_token: string };
+/**
+ * A WebAuthn assertion as the browser's `PublicKeyCredential.toJSON()` writes it (WebAuthn L3),
+ * for a passkey step-up; get its options from `POST /reauth/webauthn/options`.
+ */
+export type AuthenticationResponseJSON = {
+  id: string;
+  rawId: string;
+  type: "public-key";
+  authenticatorAttachment?: "platform" | "cross-platform" | null;
+  clientExtensionResults?: Record<string, unknown>;
+  response: { clientDataJSON: string; authenticatorData: string; signature: string; userHandle?: string | null };
+};
+
+export type ReauthInput = { password: string } | { code: string } | { magic_link_token: string } | { webauthn: AuthenticationResponseJSON };
 
 // ---- what the client hands out
 

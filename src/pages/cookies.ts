@@ -74,3 +74,28 @@ export function ensureCsrfCookie(c: Context): string {
 }
 
 export const csrfCookieValue = (c: Context): string | null => read(c, csrfCookie(c));
+
+/**
+ * The upstream sign-in's state cookie (flows/idp.ts binds the `state` to its hash) and the
+ * pending-link cookie. Scoped to the tenant's path and short-lived. Over https the state cookie
+ * is SameSite=None, so that Apple's form_post callback (a cross-site POST) carries it; the
+ * state itself is single use and lives on the server, so the cookie only says "same browser".
+ */
+export function idpCookie(c: Context, slug: string, kind: "state" | "link"): CookieSpec & { sameSite: "None" | "Lax" } {
+  const secure = isSecureContext(c.req.url);
+  const name = `${secure ? "__Secure-" : ""}warden_idp_${kind}_${slug}`;
+  return { name, path: `/v1/${slug}/`, secure, sameSite: secure && kind === "state" ? "None" : "Lax" };
+}
+
+export function setIdpCookie(c: Context, slug: string, kind: "state" | "link", value: string, maxAgeS: number): void {
+  const s = idpCookie(c, slug, kind);
+  setCookie(c, s.name, value, { path: s.path, secure: s.secure, httpOnly: true, sameSite: s.sameSite, maxAge: maxAgeS });
+}
+
+/** The cookie's raw value (a 256-bit token), or null. */
+export const idpCookieValue = (c: Context, slug: string, kind: "state" | "link"): string | null => read(c, idpCookie(c, slug, kind));
+
+export function clearIdpCookie(c: Context, slug: string, kind: "state" | "link"): void {
+  const s = idpCookie(c, slug, kind);
+  deleteCookie(c, s.name, { path: s.path, secure: s.secure, httpOnly: true, sameSite: s.sameSite });
+}

@@ -13,10 +13,10 @@ import { texts } from "./texts.ts";
 export const AUTO_SUBMIT = "document.forms[0].submit();";
 export const AUTO_SUBMIT_HASH = `'sha256-${btoa(String.fromCharCode(...sha256(utf8(AUTO_SUBMIT))))}'`;
 
-export function FormPostPage(props: { page: Page; action: string; fields: Record<string, string> }) {
+export function FormPostPage(props: { page: Page; action: string; fields: Record<string, string>; method?: "get" | "post" }) {
   return (
     <Layout page={props.page} title={texts.formPost.title}>
-      <form method="post" action={props.action}>
+      <form method={props.method ?? "post"} action={props.action}>
         {Object.entries(props.fields).map(([k, v]) => <input type="hidden" name={k} value={v} />)}
         <p>{texts.formPost.text}</p>
         <button type="submit">{texts.formPost.submit}</button>

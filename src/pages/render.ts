@@ -20,7 +20,7 @@ type Status = 200 | 400 | 403 | 404 | 409 | 423 | 429 | 500 | 503;
 
 export async function render(c: Context<AppEnv>, page: Page, node: { toString(): string | Promise<string> }, csp: CspOptions = {}, status: Status = 200): Promise<Response> {
   const html = `<!doctype html>${await node.toString()}`;
-  const images = [page.brand.logoUrl, ...(csp.images ?? [])];
+  const images = [page.brand.logoUrl, ...page.brand.providers.map((p) => p.iconUrl), ...(csp.images ?? [])];
   c.header("Content-Security-Policy", pageCsp({ ...csp, images }));
   c.header("Cache-Control", "no-store");
   c.header("X-Frame-Options", "DENY");

@@ -6,6 +6,7 @@
  */
 import { ErrorBox, Field, Hidden, Layout, Turnstile, withFlow, type Page } from "./layout.tsx";
 import { PasskeyButton, type PasskeyCeremony } from "./passkey.tsx";
+import { ProviderButtons } from "./idp.tsx";
 import { texts } from "./texts.ts";
 
 export function SignInPage(props: { page: Page; clientName?: string | null; login?: string | null; error?: string | null; turnstile: string | null; passkey?: PasskeyCeremony | null }) {
@@ -16,6 +17,7 @@ export function SignInPage(props: { page: Page; clientName?: string | null; logi
       <h1>{t.heading(page.brand.name)}</h1>
       {props.clientName ? <p class="muted">{t.toContinue(props.clientName)}</p> : null}
       <ErrorBox message={props.error} />
+      <ProviderButtons page={page} />
       <form method="post" action={`${page.base}/pages/sign-in`}>
         <Hidden page={page} />
         <Field name="login" label={t.login} autocomplete={props.passkey ? "username webauthn" : "username"} value={props.login} autofocus={!props.login} />

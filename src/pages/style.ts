@@ -31,6 +31,7 @@ button.secondary{background:#fff;color:var(--text);border:1px solid var(--line);
 ul.scopes{padding-left:1.25rem;margin:.5rem 0}
 ul.apps{list-style:none;padding:0}ul.apps li{border-top:1px solid var(--line);padding:.75rem 0}
 .client{display:flex;align-items:center;gap:.75rem}.client img{width:40px;height:40px;object-fit:contain}
+.providers{margin-top:1rem}.providers a.button{display:flex;align-items:center;justify-content:center;gap:.5rem;padding:.7rem 1rem;margin-top:.6rem;border:1px solid var(--line);border-radius:8px;color:var(--text);text-decoration:none;font-weight:600}.providers p{text-align:center;margin:.9rem 0 0}
 nav.links{margin-top:1.25rem;display:flex;flex-direction:column;gap:.4rem;font-size:.95rem}
 a{color:var(--primary)}
 footer{text-align:center;color:var(--muted);font-size:.8rem;margin-top:1rem}

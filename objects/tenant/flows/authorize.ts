@@ -39,6 +39,8 @@ export type AuthorizeOutcome =
   /** Send these parameters to the client's redirect URI. */
   | { kind: "respond"; redirectUri: string; mode: "query" | "form_post"; params: Record<string, string> }
   | { kind: "login"; client: ClientView; loginHint: string | null }
+  /** `idp={id}` named an enabled upstream provider: straight to it, without the sign-in page. */
+  | { kind: "idp"; providerId: string }
   | { kind: "consent"; client: ClientView; scopes: string[]; who: string };
 
 export const clientView = (c: ClientRow): ClientView => ({
@@ -101,6 +103,9 @@ function decide(ctx: TenantCtx, i: AuthorizeInput): AuthorizeOutcome {
   const at = who ? authTime(who.session) : 0;
   if (check.needsLogin({ signedIn: !!who, authTime: at, requestedAt: i.requestedAt, prompt: prompt.value, maxAge: maxAge.value, now: ctx.now })) {
     if (prompt.value.has("none")) return error({ error: "login_required", description: "The user is not signed in." });
+    const idp = check.checkIdp(ctx, p);
+    if (!idp.ok) return error(idp);
+    if (idp.value) return { kind: "idp", providerId: idp.value };
     return { kind: "login", client: clientView(client), loginHint: p.login_hint ?? null };
   }
   const { user, session } = who!;

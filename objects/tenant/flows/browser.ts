@@ -5,6 +5,7 @@
  */
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { audit } from "../audit.ts";
+import { displayNameOf, listProviders } from "../idp/providers.ts";
 import { authTime, COOKIE_HASH_RE, findBrowserSession } from "../browser.ts";
 import type { RequestMeta } from "../context.ts";
 import type { Runtime } from "../runtime.ts";
@@ -21,6 +22,8 @@ export interface PageContext {
   /** Email sign-in links are offered when the tenant can deliver them. */
   magicLink: boolean;
   turnstile: { siteKey: string | null; requiredFor: string[]; afterFailures: number | null };
+  /** The enabled upstream identity providers, as buttons on the sign-in page. */
+  providers: { id: string; name: string; iconUrl: string | null }[];
 }
 
 export async function pageContext(rt: Runtime): Promise<Result<PageContext>> {
@@ -34,6 +37,7 @@ export async function pageContext(rt: Runtime): Promise<Result<PageContext>> {
     signup: { enabled: s.signup.enabled, identifiers: s.signup.identifiers },
     magicLink: !!(s.delivery.webhook_url && s.delivery.webhook_secret) || rt.bindings.ENVIRONMENT === "development",
     turnstile: { siteKey: s.turnstile.site_key, requiredFor: s.turnstile.required_for, afterFailures: s.turnstile.after_failures },
+    providers: listProviders(b.value.sql).filter((p) => p.enabled).map((p) => ({ id: p.id, name: displayNameOf(p), iconUrl: p.icon_url ?? null })),
   });
 }
 

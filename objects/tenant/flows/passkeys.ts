@@ -145,7 +145,7 @@ export async function deleteOwnPasskey(rt: Runtime, i: { who: Who; id: string; m
     const { user, session } = p.value;
     const pk = getPasskey(ctx.sql, i.id);
     if (!pk || pk.user_id !== user.id) return noSuchPasskey();
-    if (waysInWithout(ctx.sql, user, { passkey: pk.id }) === 0) {
+    if (waysInWithout(ctx, user, { passkey: pk.id }) === 0) {
       return fail("conflict", "This passkey is the account's last way to sign in; add a password or another passkey, or verify the email address, first.");
     }
     const sessions = removePasskey(ctx, pk);

@@ -9,6 +9,7 @@ import { fail, ok, type Result } from "../../../src/errors.ts";
 import { audit } from "../audit.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { deleteMfa, getTotp, unusedRecoveryCodes } from "../mfa.ts";
+import { identitiesOf, toPublicIdentity, type PublicIdentity } from "../idp/identities.ts";
 import { beginAs, type Operator } from "../operator.ts";
 import type { Runtime } from "../runtime.ts";
 import { toPublicSession, type PublicSession, type SessionRow } from "../sessions.ts";
@@ -81,6 +82,8 @@ export interface UserDetail {
   mfa: { totp: boolean; recovery_codes_remaining: number };
   passkeys: PublicPasskey[];
   roles: string[];
+  /** Linked upstream identities. */
+  identities: PublicIdentity[];
 }
 
 /** One user with its sessions (live and revoked ones not yet trimmed, newest first), MFA state and roles. */
@@ -99,6 +102,7 @@ export async function getUserDetail(rt: Runtime, i: { by: Operator; id: string }
     mfa: { totp: mfaEnabled(ctx.sql, u.id), recovery_codes_remaining: codes },
     passkeys: passkeysOf(ctx.sql, u.id),
     roles: rolesOf(ctx.sql, u.id).roles,
+    identities: identitiesOf(ctx.sql, u.id).map(toPublicIdentity),
   });
 }
 

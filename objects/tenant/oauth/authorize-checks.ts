@@ -8,6 +8,7 @@
 import { ACCOUNT_SCOPE } from "../../../schema/clients.ts";
 import { getClient, redirectUriMatches, type ClientRow } from "../clients.ts";
 import type { TenantCtx } from "../context.ts";
+import { getProvider } from "../idp/providers.ts";
 import { all } from "../sql.ts";
 
 export type Check<T> = { ok: true; value: T } | { ok: false; error: string; description: string };
@@ -112,6 +113,13 @@ export function checkResource(p: Params): Check<string | null> {
     /* refused below */
   }
   return refuse("invalid_target", "resource must be an absolute URI without a fragment.");
+}
+
+/** Warden's own `idp` parameter: an enabled upstream provider of the tenant, to sign in through without the chooser. */
+export function checkIdp(ctx: TenantCtx, p: Params): Check<string | null> {
+  if (p.idp === undefined) return pass(null);
+  const provider = getProvider(ctx.sql, p.idp);
+  return provider?.enabled ? pass(provider.id) : refuse("invalid_request", "idp names no enabled identity provider of this tenant.");
 }
 
 /** Bounds on what is carried back to the client verbatim. */

@@ -3,6 +3,7 @@ import type { Command } from "./command.ts";
 import { auditCommands } from "./commands/audit.ts";
 import { clientCommands } from "./commands/clients.ts";
 import { eventCommands } from "./commands/events.ts";
+import { idpCommands } from "./commands/idps.ts";
 import { keyCommands } from "./commands/keys.ts";
 import { roleCommands } from "./commands/roles.ts";
 import { tenantCommands } from "./commands/tenants.ts";
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   ...keyCommands,
   ...roleCommands,
   ...clientCommands,
+  ...idpCommands,
   ...auditCommands,
   ...transferCommands,
   ...eventCommands,

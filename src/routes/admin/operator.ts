@@ -10,6 +10,7 @@ import type { AppEnv } from "../../app-env.ts";
 import { tenant } from "../../middleware/tenant.ts";
 import { auditRoutes } from "./audit.ts";
 import { clientRoutes } from "./clients.ts";
+import { idpRoutes } from "./idps.ts";
 import { asAdmin, type Caller } from "./caller.ts";
 import { directoryRoutes } from "./directory.ts";
 import { roleRoutes } from "./roles.ts";
@@ -22,6 +23,7 @@ export function operatorRoutes(who: Caller): Hono<AppEnv> {
   r.route("/", roleRoutes(who));
   r.route("/", auditRoutes(who));
   r.route("/", clientRoutes(who));
+  r.route("/", idpRoutes(who));
   return r;
 }
 

@@ -43,6 +43,7 @@ async function answer(c: Context<AppEnv>, o: AuthorizeOutcome, flow: Flow): Prom
   const token = sealFlow(c.env.MASTER_KEY, c.get("slug"), flow);
   const page = await loadPage(c, token);
   const formTargets = [flow.params.redirect_uri];
+  if (o.kind === "idp") return c.redirect(`${page.base}/idp/${o.providerId}/start?flow=${encodeURIComponent(token)}`, 303);
   if (o.kind === "login") {
     return render(c, page, SignInPage({ page, clientName: o.client.name, login: o.loginHint, turnstile: turnstileFor(page.brand, "login") }), { formTargets, turnstile: !!turnstileFor(page.brand, "login") });
   }

@@ -11,7 +11,9 @@ import { clock } from "../../clock.ts";
 import { AuthError, unwrap, type Result } from "../../errors.ts";
 import { readBody } from "../../http/body.ts";
 import type { TokenResponse } from "../../../objects/tenant/runtime.ts";
-import { newSessionCookie, sessionCookieHash, setSessionCookie } from "../../pages/cookies.ts";
+import { idpCookieValue, newSessionCookie, sessionCookieHash, setSessionCookie } from "../../pages/cookies.ts";
+import { AUTO_SUBMIT_HASH, FormPostPage } from "../../pages/form-post.tsx";
+import { IdpConfirmPage } from "../../pages/idp.tsx";
 import { csrfValid } from "../../pages/csrf.ts";
 import { ErrorPage } from "../../pages/error.tsx";
 import { openFlow, type Flow } from "../../pages/flow.ts";
@@ -63,11 +65,28 @@ export const flowTarget = (f: { flow: Flow } | null): string[] => (f?.flow.param
  * "signed in" page; after a password (`offerPasskey`), an account without a passkey is
  * offered to add one there instead (an authorization request is not held up for it).
  */
-export async function completeSignIn(c: Context<AppEnv>, tokens: TokenResponse, f: { flow: Flow; token: string } | null, o: { offerPasskey?: boolean } = {}): Promise<Response> {
+export async function completeSignIn(c: Context<AppEnv>, tokens: TokenResponse, f: { flow: Flow; token: string } | null, o: { offerPasskey?: boolean; federated?: boolean } = {}): Promise<Response> {
   const slug = c.get("slug");
   const cookie = newSessionCookie();
   const bound = unwrap(await c.get("tenant").bindBrowser({ refreshToken: tokens.refresh_token, cookieHash: cookie.hash, replaces: sessionCookieHash(c, slug) }));
   setSessionCookie(c, slug, cookie.value, (bound.expiresAt - clock.now()) / 1000);
+  // An upstream identity waiting for this account's owner (flows/idp.ts): they have just signed in locally, so ask.
+  const link = o.federated ? null : idpCookieValue(c, slug, "link");
+  if (link) {
+    const pending = await c.get("tenant").pendingLink({ linkToken: link });
+    if (pending.ok && pending.value.userId === tokens.user.id) {
+      const page = await loadPage(c, f?.token ?? null);
+      return render(c, page, IdpConfirmPage({ page, provider: pending.value.provider, email: pending.value.email ?? "" }), { formTargets: flowTarget(f) });
+    }
+  }
+  if (f && o.federated) {
+    // The browser arrives here from the upstream's pages, often right after a form of theirs
+    // (consent): CSP `form-action` governs every redirect that follows a form submission, so a
+    // 303 on to the app would be held to the upstream's policy. A page of our own starts a new
+    // navigation, which our own policy allows.
+    const page = await loadPage(c);
+    return render(c, page, FormPostPage({ page, method: "get", action: `${page.base}/oauth/authorize/continue`, fields: { flow: f.token } }), { formTargets: flowTarget(f), scriptHashes: [AUTO_SUBMIT_HASH] });
+  }
   if (f) return resumeAuthorize(c, f.flow, cookie.hash, null);
   const page = await loadPage(c);
   const offer = o.offerPasskey ? ((await c.get("tenant").passkeyRegisterOptions({ who: { cookieHash: cookie.hash }, meta: meta(c), onlyIfNone: true })) as unknown as Result<unknown>) : null;

@@ -1,0 +1,8 @@
+/** @module The slice of panva's `oidc-provider` (which ships no types) that the upstream e2e test uses. */
+declare module "oidc-provider" {
+  import type { IncomingMessage, ServerResponse } from "node:http";
+  export default class Provider {
+    constructor(issuer: string, configuration: Record<string, unknown>);
+    callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  }
+}
