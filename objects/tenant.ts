@@ -41,6 +41,7 @@ import * as authz from "./tenant/flows/authorize.ts";
 import * as consents from "./tenant/flows/consents.ts";
 import * as endSession from "./tenant/flows/end-session.ts";
 import * as clients from "./tenant/flows/clients.ts";
+import * as consoleFlows from "./tenant/flows/console.ts";
 import * as discovery from "./tenant/flows/oauth/discovery.ts";
 import * as oauthToken from "./tenant/flows/oauth/token.ts";
 import * as oauthIntrospection from "./tenant/flows/oauth/introspection.ts";
@@ -469,6 +470,10 @@ export class TenantObject extends Server<Env> implements Runtime {
   updateUser(i: usersAdmin.UpdateUserInput) { return usersAdmin.updateUser(this, i); }
   deleteUser(i: usersAdmin.UserActionInput) { return usersAdmin.deleteUser(this, i); }
   revokeUser(i: usersAdmin.UserActionInput) { return usersAdmin.revokeUser(this, i); }
+  consoleActor(i: { by: Operator }) { return consoleFlows.consoleActor(this, i); }
+  hourlyCounts(i: { by: Operator }) { return consoleFlows.hourlyCounts(this, i); }
+  consoleSignIn(i: Parameters<typeof consoleFlows.consoleSignIn>[1]) { return consoleFlows.consoleSignIn(this, i); }
+  revokeUserSession(i: usersAdmin.UserActionInput & { sessionId: string }) { return usersAdmin.revokeUserSession(this, i); }
   forcePasswordReset(i: usersAdmin.UserActionInput) { return usersAdmin.forcePasswordReset(this, i); }
   resetMfa(i: usersAdmin.UserActionInput) { return usersAdmin.resetMfa(this, i); }
   listRoles(i: { by: Operator }) { return roles.listRoles(this, i); }

@@ -324,4 +324,14 @@ export const TENANT_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, client_id)
   ) WITHOUT ROWID;
   `,
+  // 10: the admin console's hourly counters (objects/tenant/hourly.ts): sign-ins, failures,
+  // refresh-token reuse and revocations per hour, kept 48 hours
+  `
+  CREATE TABLE hourly_counts (
+    hour INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (hour, kind)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -4,7 +4,7 @@
  * password reset, reset MFA. Mounted for the admin and for manage keys (operator.ts).
  */
 import { Hono } from "hono";
-import { unwrap } from "../../errors.ts";
+import { AuthError, unwrap } from "../../errors.ts";
 import { patchUserBody, usersQuery } from "../../../schema/requests.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { noBody, readBody, readQuery } from "../../http/body.ts";
@@ -64,6 +64,16 @@ export function userRoutes(who: Caller): Hono<AppEnv> {
     const by = who(c);
     await noBody(c);
     unwrap(await c.get("tenant").revokeUser({ by, id: userParam(c), meta: meta(c) }));
+    return noContent(c);
+  });
+
+  /** Ends one session of the user (`session.revoked`, pushed to the subscribers). */
+  r.delete(`${USER}/sessions/:sid`, async (c) => {
+    const by = who(c);
+    const id = userParam(c);
+    const sid = c.req.param("sid");
+    if (!/^[A-Za-z0-9_-]{22}$/.test(sid)) throw new AuthError("not_found", "No such session.");
+    unwrap(await c.get("tenant").revokeUserSession({ by, id, sessionId: sid, meta: meta(c) }));
     return noContent(c);
   });
 
