@@ -34,6 +34,7 @@ describe("tenants", () => {
     const slug = uniq("c");
     const ok = await c.post("/admin/tenants", { slug, name: "Console Co" });
     expect(ok.location).toBe(`/admin/tenants?created=${slug}`);
+    expect((await c.open(ok.location!)).html).toContain(`Tenant ${slug} created.`);
     expect((await admin("GET", `/tenants/${slug}`)).body.name).toBe("Console Co");
     const dup = await c.post("/admin/tenants", { slug, name: "Again" });
     expect(dup.status).toBe(400);
@@ -46,7 +47,8 @@ describe("tenants", () => {
     await c.open(`/admin/t/${t}`);
     expect((await c.post(`/admin/t/${t}/delete`, { confirm: "nope" })).status).toBe(400);
     expect((await admin("GET", `/tenants/${t}`)).body.status).toBe("active");
-    expect((await c.post(`/admin/t/${t}/delete`, { confirm: t })).status).toBe(303);
+    const gone = await c.post(`/admin/t/${t}/delete`, { confirm: t });
+    expect((await c.open(gone.location!)).html).toContain(`Tenant ${t} deleted`);
     expect((await admin("GET", `/tenants/${t}`)).body.status).toBe("deleted");
   });
 });

@@ -41,7 +41,7 @@ export function ConsoleLayout(props: { frame: Frame; title: string; children?: C
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <meta name="robots" content="noindex" />
         <title>{`${props.title} · ${texts.product}`}</title>
         <link rel="stylesheet" href="/admin/style.css" />

@@ -1,7 +1,8 @@
 /**
  * @module How a console page goes out: serialised JSX with its own CSP (the hosted pages'
  * policy: nothing loads unless named, no framing; scripts only by hash, and a WebSocket back
- * to this origin only where the page has one), `no-store` and `X-Frame-Options: DENY`.
+ * to this origin only where the page has one), `no-store`, `X-Frame-Options: DENY` and
+ * `Referrer-Policy: same-origin`.
  */
 import type { Context } from "hono";
 import { pageCsp } from "../csp.ts";
@@ -13,5 +14,8 @@ export async function renderConsole(c: Context, node: { toString(): string | Pro
   c.header("Content-Security-Policy", pageCsp({ scriptHashes: o.scriptHashes, connectSelf: o.connect }));
   c.header("Cache-Control", "no-store");
   c.header("X-Frame-Options", "DENY");
+  // Not no-referrer: under it a form POST carries `Origin: null` (Fetch, "serializing a request
+  // origin"), and every console change is checked against its Origin. Nothing leaves this origin.
+  c.header("Referrer-Policy", "same-origin");
   return c.html(html, o.status ?? 200);
 }

@@ -7,8 +7,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { unwrap, type Result } from "../../errors.ts";
-import { createTenantBody, listQuery } from "../../../schema/requests.ts";
-import { readQuery, zodDetails } from "../../http/body.ts";
+import { createTenantBody, SLUG_RE } from "../../../schema/requests.ts";
+import { zodDetails } from "../../http/body.ts";
 import { renderConsole } from "../../pages/console/render.ts";
 import { TenantsPage, type TenantRow } from "../../pages/console/tenants.tsx";
 import { OverviewPage } from "../../pages/console/overview.tsx";
@@ -43,8 +43,8 @@ const notice = (c: ConsoleContext): string | null => {
 
 tenantsPage.get("/tenants", async (c) => {
   operatorOnly(c);
-  const q = readQuery(c, listQuery);
-  const list = await listTenants(c, q.cursor ?? "");
+  const cursor = c.req.query("cursor") ?? "";
+  const list = await listTenants(c, SLUG_RE.test(cursor) ? cursor : "");
   return renderConsole(c, TenantsPage({ frame: frame(c), ...list, notice: notice(c) }));
 });
 
