@@ -155,8 +155,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
 
+  // WARDEN_LOCAL_RATELIMIT=miniflare keeps Miniflare's own binding, to measure what it costs.
+  const miniflareLimiter = process.env.WARDEN_LOCAL_RATELIMIT === "miniflare";
   const { ratelimits, ...rest } = worker as typeof worker & { ratelimits?: Record<string, RateLimitConfig> };
-  const shim = rateLimitShim(ratelimits ?? {});
+  const shim = rateLimitShim(miniflareLimiter ? {} : (ratelimits ?? {}));
+  if (miniflareLimiter) Object.assign(rest, { ratelimits });
   const mf = new Miniflare(convertV4MiniflareOptions({
     workers: [{
       ...rest,
