@@ -46,6 +46,7 @@ import * as clients from "./tenant/flows/clients.ts";
 import * as idps from "./tenant/flows/idps.ts";
 import * as idp from "./tenant/flows/idp.ts";
 import * as identities from "./tenant/flows/identities.ts";
+import * as consoleFlows from "./tenant/flows/console.ts";
 import * as discovery from "./tenant/flows/oauth/discovery.ts";
 import * as oauthToken from "./tenant/flows/oauth/token.ts";
 import * as oauthIntrospection from "./tenant/flows/oauth/introspection.ts";
@@ -515,6 +516,10 @@ export class TenantObject extends Server<Env> implements Runtime {
   updateUser(i: usersAdmin.UpdateUserInput) { return usersAdmin.updateUser(this, i); }
   deleteUser(i: usersAdmin.UserActionInput) { return usersAdmin.deleteUser(this, i); }
   revokeUser(i: usersAdmin.UserActionInput) { return usersAdmin.revokeUser(this, i); }
+  consoleActor(i: { by: Operator }) { return consoleFlows.consoleActor(this, i); }
+  hourlyCounts(i: { by: Operator }) { return consoleFlows.hourlyCounts(this, i); }
+  consoleSignIn(i: Parameters<typeof consoleFlows.consoleSignIn>[1]) { return consoleFlows.consoleSignIn(this, i); }
+  revokeUserSession(i: usersAdmin.UserActionInput & { sessionId: string }) { return usersAdmin.revokeUserSession(this, i); }
   forcePasswordReset(i: usersAdmin.UserActionInput) { return usersAdmin.forcePasswordReset(this, i); }
   resetMfa(i: usersAdmin.UserActionInput) { return usersAdmin.resetMfa(this, i); }
   operatorDeletePasskey(i: Parameters<typeof passkeys.operatorDeletePasskey>[1]) { return passkeys.operatorDeletePasskey(this, i); }

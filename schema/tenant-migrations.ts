@@ -375,4 +375,14 @@ export const TENANT_MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX identities_subject ON identities (provider_id, issuer, subject);
   CREATE INDEX identities_user ON identities (user_id);
   `,
+  // 12: the admin console's hourly counters (objects/tenant/hourly.ts): sign-ins, failures,
+  // refresh-token reuse and revocations per hour, kept 48 hours
+  `
+  CREATE TABLE hourly_counts (
+    hour INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (hour, kind)
+  ) WITHOUT ROWID;
+  `,
 ];

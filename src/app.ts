@@ -30,6 +30,7 @@ import { registerRoutes } from "./routes/oauth/register.ts";
 import { CLIENT_CORS_PATH, clientCors } from "./middleware/client-cors.ts";
 import { reauthRoutes } from "./routes/reauth.ts";
 import { passkeyRoutes } from "./routes/passkeys.ts";
+import { consoleRoutes } from "./routes/console/index.ts";
 
 export function errorResponse(e: AuthError): Response {
   const headers: Record<string, string> = { "Cache-Control": "no-store", "Content-Type": "application/json" };
@@ -97,6 +98,10 @@ export function buildApp(): Hono<AppEnv> {
   // Users, roles and audit of this tenant for its `manage` API keys: the admin's handlers, see routes/admin/operator.ts.
   t.route("/admin", operatorRoutes(asManageKey));
   app.route("/v1/:tenant", t);
+
+  // The admin console: HTML over the same flows, with its own sign-in and error page.
+  app.get("/admin", (c) => c.redirect("/admin/", 308));
+  app.route("/admin/", consoleRoutes());
 
   app.notFound(() => errorResponse(new AuthError("not_found")));
   app.onError((err, c) => {

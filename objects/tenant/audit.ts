@@ -20,6 +20,7 @@ import { hmacSha256, sha256Hex } from "../../src/crypto/digest.ts";
 import type { MacKey, Sealer } from "../../src/crypto/seal.ts";
 import { timingSafeEqual } from "../../src/crypto/timing-safe-equal.ts";
 import type { RequestMeta, TenantCtx } from "./context.ts";
+import { countHourly } from "./hourly.ts";
 import { enqueue } from "./outbox.ts";
 import { all, one } from "./sql.ts";
 
@@ -82,7 +83,8 @@ export type AuditType =
   | "idp.deleted"
   | "identity.linked"
   | "identity.unlinked"
-  | "identity.link_pending";
+  | "identity.link_pending"
+  | "console.signed_in";
 
 export interface AuditInput {
   type: AuditType;
@@ -189,6 +191,7 @@ export function audit(ctx: TenantCtx, a: AuditInput): void {
     row.id, row.ts, row.type, row.user_id, row.session_id, row.actor, row.ip, row.data, h.head_hash, hash, k.id,
   );
   saveHead(ctx, { ...h, head_id: row.id, head_hash: hash, count: h.count + 1 });
+  countHourly(ctx, a.type);
   enqueue(ctx, "analytics", {
     blobs: [ctx.slug, a.type, a.userId ?? "", a.sessionId ?? "", a.meta?.ip ?? "", a.actor ?? "", a.meta?.userAgent?.slice(0, 256) ?? ""],
     doubles: [1],
@@ -233,16 +236,17 @@ export interface AuditEntry {
   data: unknown;
 }
 
-export function queryAudit(sql: SqlStorage, q: { user?: string; type?: string; since?: number; cursor?: number; limit: number }): { entries: AuditEntry[]; next_cursor: string | null } {
+/** Oldest first, the cursor the last id seen; `newest` first (the console), the cursor then walks back. */
+export function queryAudit(sql: SqlStorage, q: { user?: string; type?: string; since?: number; cursor?: number; limit: number; newest?: boolean }): { entries: AuditEntry[]; next_cursor: string | null } {
   const where: string[] = [];
   const args: SqlStorageValue[] = [];
   if (q.user) (where.push("user_id = ?"), args.push(q.user));
   if (q.type) (where.push("type = ?"), args.push(q.type));
   if (q.since !== undefined) (where.push("ts >= ?"), args.push(q.since));
-  if (q.cursor !== undefined) (where.push("id > ?"), args.push(q.cursor));
+  if (q.cursor !== undefined) (where.push(q.newest ? "id < ?" : "id > ?"), args.push(q.cursor));
   const rows = all<{ id: number; ts: number; type: string; user_id: string | null; session_id: string | null; actor: string | null; ip: string | null; data: string }>(
     sql,
-    `SELECT id, ts, type, user_id, session_id, actor, ip, data FROM audit_log ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id LIMIT ?`,
+    `SELECT id, ts, type, user_id, session_id, actor, ip, data FROM audit_log ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id ${q.newest ? "DESC" : ""} LIMIT ?`,
     ...args,
     q.limit + 1,
   );

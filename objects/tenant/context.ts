@@ -37,6 +37,8 @@ export interface TenantCtx {
 export interface Memo {
   /** The audit chain's state, so appending a row does not first read it back. */
   auditHead: AuditHead | null;
+  /** The hour whose old hourly counters were last purged (hourly.ts). */
+  hourlyPurged?: number;
 }
 
 export const newMemo = (): Memo => ({ auditHead: null });

@@ -5,6 +5,7 @@
  */
 import { iso } from "../../src/clock.ts";
 import type { EventRecord, EventType, TenantCtx } from "./context.ts";
+import { countHourly } from "./hourly.ts";
 import { all, one, run } from "./sql.ts";
 
 export function appendEvent(ctx: TenantCtx, type: EventType, e: { sub: string; sid?: string; ver?: number; reason: string }): EventRecord {
@@ -16,6 +17,7 @@ export function appendEvent(ctx: TenantCtx, type: EventType, e: { sub: string; s
     JSON.stringify(body),
     ctx.now,
   )!;
+  countHourly(ctx, `event:${type}`);
   const rec = toRecord(ctx.slug, row.seq, type, body, ctx.now);
   ctx.effects.events.push(rec);
   return rec;

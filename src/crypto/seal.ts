@@ -11,7 +11,7 @@ import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { b64url, fromB64url, hex, utf8 } from "./bytes.ts";
 
-export type SealPurpose = "user-secret" | "signing-key" | "totp-secret" | "webhook-secret" | "outbox-message" | "idp-secret";
+export type SealPurpose = "user-secret" | "signing-key" | "totp-secret" | "webhook-secret" | "outbox-message" | "idp-secret" | "console-session";
 
 /** A MAC key derived from one master key, named by that key's fingerprint. */
 export interface MacKey {

@@ -1,6 +1,8 @@
 /**
  * @module Headers on every response (SPEC section 6), errors included:
- * - `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer` always;
+ * - `X-Content-Type-Options: nosniff` always, and `Referrer-Policy: no-referrer` unless the
+ *   route set its own (the admin console says `same-origin`: with `no-referrer` a browser
+ *   sends `Origin: null` on a form POST, and the console checks `Origin`);
  * - `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'` unless the route set
  *   its own (an HTML page brings the policy it needs): a JSON answer loads nothing and is
  *   framed by nobody;
@@ -19,7 +21,7 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
   return async function securityHeaders(c, next) {
     await next();
     c.res.headers.set("X-Content-Type-Options", "nosniff");
-    c.res.headers.set("Referrer-Policy", "no-referrer");
+    if (!c.res.headers.has("Referrer-Policy")) c.res.headers.set("Referrer-Policy", "no-referrer");
     if (!c.res.headers.has("Content-Security-Policy")) c.res.headers.set("Content-Security-Policy", API_CSP);
     if (c.env?.ENVIRONMENT !== "development") c.res.headers.set("Strict-Transport-Security", HSTS);
   };

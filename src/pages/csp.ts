@@ -17,6 +17,8 @@ export interface CspOptions {
   /** `'sha256-…'` of inline scripts. */
   scriptHashes?: string[];
   turnstile?: boolean;
+  /** `connect-src 'self'`: a page script that opens a WebSocket back to this origin (the console's live events). */
+  connectSelf?: boolean;
 }
 
 /** The origin a URL is matched by in a CSP source list; a private-use scheme (RFC 8252 section 7.1) matches as `scheme:`. */
@@ -47,6 +49,8 @@ export function pageCsp(o: CspOptions = {}): string {
     "base-uri 'none'",
   ];
   if (script.length) d.push(`script-src ${script.join(" ")}`);
-  if (o.turnstile) d.push(`frame-src ${TURNSTILE_ORIGIN}`, `connect-src ${TURNSTILE_ORIGIN}`);
+  const connect = uniq([o.connectSelf ? "'self'" : null, o.turnstile ? TURNSTILE_ORIGIN : null]);
+  if (o.turnstile) d.push(`frame-src ${TURNSTILE_ORIGIN}`);
+  if (connect.length) d.push(`connect-src ${connect.join(" ")}`);
   return d.join("; ");
 }

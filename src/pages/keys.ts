@@ -7,7 +7,7 @@ import { hmacSha256, hmacSha256B64 } from "../crypto/digest.ts";
 import { utf8 } from "../crypto/bytes.ts";
 import { timingSafeEqual } from "../crypto/timing-safe-equal.ts";
 
-type Purpose = "csrf" | "flow";
+type Purpose = "csrf" | "flow" | "console-csrf";
 
 const cache = new Map<string, Uint8Array>();
 

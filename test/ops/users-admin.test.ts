@@ -52,7 +52,7 @@ describe("user administration", () => {
     const ended = r.body.sessions.find((x: any) => x.id === s.session_id);
     expect(ended.revoked_at).not.toBeNull();
     expect(ended.revoke_reason).toBe("logout");
-    expect(Object.keys(ended).sort()).toEqual(["amr", "created_at", "expires_at", "grants", "id", "ip", "last_refreshed_at", "revoke_reason", "revoked_at", "user_agent"]);
+    expect(Object.keys(ended).sort()).toEqual(["amr", "created_at", "expires_at", "grants", "id", "ip", "last_refreshed_at", "online", "revoke_reason", "revoked_at", "user_agent"]);
     expect(JSON.stringify(r.body)).not.toMatch(/secret|hash|refresh_token/);
 
     expectError(await admin("GET", "/users/0190aaaa-0000-7000-8000-000000000000"), 404, "not_found");

@@ -17,12 +17,14 @@ export interface AuditQueryInput {
   /** The `next_cursor` of the previous page (an entry id). */
   cursor?: number;
   limit: number;
+  /** Newest first (the console); the API pages oldest first. */
+  newest?: boolean;
 }
 
 export async function auditQuery(rt: Runtime, i: AuditQueryInput): Promise<Result<{ entries: AuditEntry[]; next_cursor: string | null }>> {
   const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
-  return ok(queryAudit(b.value.ctx.sql, { user: i.user, type: i.type, since: i.since, cursor: i.cursor, limit: i.limit }));
+  return ok(queryAudit(b.value.ctx.sql, { user: i.user, type: i.type, since: i.since, cursor: i.cursor, limit: i.limit, newest: i.newest }));
 }
 
 /** Reads every retained row once (synchronously): an operator check, not something to poll. */

@@ -12,7 +12,7 @@ import { deleteMfa, getTotp, unusedRecoveryCodes } from "../mfa.ts";
 import { identitiesOf, toPublicIdentity, type PublicIdentity } from "../idp/identities.ts";
 import { beginAs, type Operator } from "../operator.ts";
 import type { Runtime } from "../runtime.ts";
-import { toPublicSession, type PublicSession, type SessionRow } from "../sessions.ts";
+import { getSession, revokeSession, toPublicSession, type PublicSession, type SessionRow } from "../sessions.ts";
 import { all, one } from "../sql.ts";
 import { getUser, identifierTaken, mfaEnabled, rolesOf, rotateSecret, syncDirectory, toPublicUser, type PublicUser, type UserRow } from "../users.ts";
 import { softDeleteUser } from "./me.ts";
@@ -63,7 +63,7 @@ export async function listUsers(rt: Runtime, i: ListUsersInput): Promise<Result<
   return ok({ users: page.map((u) => toPublicUser(ctx.sql, u)), next_cursor: rows.length > i.limit ? page[page.length - 1].id : null });
 }
 
-export interface AdminSession extends Omit<PublicSession, "current" | "online"> {
+export interface AdminSession extends Omit<PublicSession, "current"> {
   revoked_at: string | null;
   revoke_reason: string | null;
   /** The live OAuth grants held under the session. */
@@ -71,8 +71,8 @@ export interface AdminSession extends Omit<PublicSession, "current" | "online"> 
 }
 
 /** The user's own view of a session, without what only that user's request knows, plus how it ended. */
-function toAdminSession(s: SessionRow, grants: PublicGrant[]): AdminSession {
-  const { current: _current, online: _online, ...own } = toPublicSession(s, null, false);
+function toAdminSession(s: SessionRow, grants: PublicGrant[], online: boolean): AdminSession {
+  const { current: _current, ...own } = toPublicSession(s, null, online);
   return { ...own, revoked_at: iso(s.revoked_at), revoke_reason: s.revoke_reason, grants };
 }
 
@@ -98,7 +98,7 @@ export async function getUserDetail(rt: Runtime, i: { by: Operator; id: string }
   const grants = grantsBySession(ctx.sql, sessions.map((s) => s.id));
   return ok({
     user: toPublicUser(ctx.sql, u),
-    sessions: sessions.map((s) => toAdminSession(s, grants.get(s.id) ?? [])),
+    sessions: sessions.map((s) => toAdminSession(s, grants.get(s.id) ?? [], s.revoked_at === null && rt.isOnline(s.id))),
     mfa: { totp: mfaEnabled(ctx.sql, u.id), recovery_codes_remaining: codes },
     passkeys: passkeysOf(ctx.sql, u.id),
     roles: rolesOf(ctx.sql, u.id).roles,
@@ -202,6 +202,26 @@ export function deleteUser(rt: Runtime, i: UserActionInput): Promise<Result<null
     softDeleteUser(ctx, user, sealed, "admin_deleted");
     audit(ctx, { type: "user.deleted", userId: user.id, actor, meta: i.meta, data: { by: "operator" } });
   });
+}
+
+/**
+ * Ends one session of the user (`session.revoked`, with its event to the subscribers), as the
+ * user's own `DELETE /sessions/{id}` does; the user's other sessions and tokens live on.
+ */
+export async function revokeUserSession(rt: Runtime, i: UserActionInput & { sessionId: string }): Promise<Result<null>> {
+  const b = await beginAs(rt, i.by);
+  if (!b.ok) return b;
+  const { ctx, actor } = b.value;
+  const r = rt.tx(ctx, (): Result<null> => {
+    if (!liveUser(ctx.sql, i.id)) return noSuchUser();
+    const s = getSession(ctx.sql, i.sessionId);
+    if (!s || s.user_id !== i.id || s.revoked_at !== null) return fail("not_found", "No such session.");
+    revokeSession(ctx, s, "admin_revoked");
+    audit(ctx, { type: "session.revoked", userId: i.id, sessionId: s.id, actor, meta: i.meta, data: { by: "operator" } });
+    return ok(null);
+  });
+  await rt.commit(ctx);
+  return r;
 }
 
 /** Ends every session and token of the user (`user.revoked`); the account stays usable. */

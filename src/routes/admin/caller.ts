@@ -20,7 +20,7 @@ export const asManageKey: Caller = (c) => ({ apiKey: accessToken(c) });
 export const USER = "/users/:id";
 
 /** The `:id` of USER: user ids are lower-case UUIDs, so anything else is a user that does not exist. */
-export function userParam(c: Context<AppEnv>): string {
+export function userParam(c: Context): string {
   const id = c.req.param("id") ?? "";
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new AuthError("not_found", "No such user.");
   return id;

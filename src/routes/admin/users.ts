@@ -67,6 +67,16 @@ export function userRoutes(who: Caller): Hono<AppEnv> {
     return noContent(c);
   });
 
+  /** Ends one session of the user (`session.revoked`, pushed to the subscribers). */
+  r.delete(`${USER}/sessions/:sid`, async (c) => {
+    const by = who(c);
+    const id = userParam(c);
+    const sid = c.req.param("sid");
+    if (!/^[A-Za-z0-9_-]{22}$/.test(sid)) throw new AuthError("not_found", "No such session.");
+    unwrap(await c.get("tenant").revokeUserSession({ by, id, sessionId: sid, meta: meta(c) }));
+    return noContent(c);
+  });
+
   /** Ends every session and removes the password: the user sets a new one with /password/forgot. */
   r.post(`${USER}/password-reset`, async (c) => {
     const by = who(c);

@@ -1,0 +1,93 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * @module One user: profile, status, roles (grant, remove), MFA, sessions (IP, user agent,
+ * online, a revoke button each and one for all), and the operator actions. Every button is
+ * a POST with the CSRF field; none needs JavaScript.
+ */
+import type { UserDetail } from "../../../objects/tenant/flows/users-admin.ts";
+import { Action, ConsoleLayout, Csrf, Notice, tenantPath, type Frame } from "./layout.tsx";
+import { texts } from "./texts.ts";
+
+const T = texts.user;
+
+export function UserPage(props: { frame: Frame; slug: string; detail: UserDetail; roles: string[]; notice?: string | null; error?: string | null }) {
+  const { user, sessions, mfa, roles } = props.detail;
+  const base = `${tenantPath(props.slug, "users")}/${user.id}`;
+  const yes = (b: boolean) => (b ? T.yes : T.no);
+  const live = user.status !== "deleted";
+  const grantable = props.roles.filter((r) => !roles.includes(r));
+  return (
+    <ConsoleLayout frame={props.frame} title={T.title(user.email ?? user.username ?? user.id)}>
+      <Notice ok={props.notice} error={props.error} />
+      <section>
+        <h2>{T.profile}</h2>
+        <dl class="stats">
+          <div><dt>{T.id}</dt><dd><code>{user.id}</code></dd></div>
+          <div><dt>{texts.users.email}</dt><dd>{user.email ?? "—"}</dd></div>
+          <div><dt>{texts.users.username}</dt><dd>{user.username ?? "—"}</dd></div>
+          <div><dt>{T.verified}</dt><dd>{yes(user.email_verified)}</dd></div>
+          <div><dt>{T.status}</dt><dd>{user.status}</dd></div>
+          <div><dt>{texts.users.created}</dt><dd>{user.created_at}</dd></div>
+        </dl>
+        {Object.keys(user.metadata).length ? <pre>{JSON.stringify(user.metadata, null, 2)}</pre> : null}
+      </section>
+      {live ? (
+        <section>
+          <h2>{T.actions}</h2>
+          <div class="row">
+            {user.status === "active" ? <Action frame={props.frame} action={`${base}/disable`} label={T.disable} danger /> : <Action frame={props.frame} action={`${base}/enable`} label={T.enable} />}
+            <Action frame={props.frame} action={`${base}/unlock`} label={T.unlock} />
+            <Action frame={props.frame} action={`${base}/password-reset`} label={T.forceReset} danger />
+            <Action frame={props.frame} action={`${base}/mfa-reset`} label={T.resetMfa} danger />
+          </div>
+        </section>
+      ) : null}
+      <section>
+        <h2>{T.roles}</h2>
+        {roles.length === 0 ? <p>{T.noRoles}</p> : (
+          <ul>
+            {roles.map((r) => (
+              <li>{r} {live ? <Action frame={props.frame} action={`${base}/roles/remove`} label={T.remove} aria={`${T.remove} ${r}`} fields={{ role: r }} /> : null}</li>
+            ))}
+          </ul>
+        )}
+        {live && grantable.length ? (
+          <form method="post" action={`${base}/roles/grant`} class="row">
+            <Csrf frame={props.frame} />
+            <div>
+              <label for="f-role">{T.role}</label>
+              <select id="f-role" name="role">{grantable.map((r) => <option value={r}>{r}</option>)}</select>
+            </div>
+            <button type="submit">{T.grantSubmit}</button>
+          </form>
+        ) : null}
+      </section>
+      <section>
+        <h2>{T.mfa}</h2>
+        <p>{T.totp}: {yes(mfa.totp)} · {T.recovery}: {mfa.recovery_codes_remaining}</p>
+      </section>
+      <section class="scroll">
+        <h2>{T.sessions}</h2>
+        {sessions.length === 0 ? <p>{T.noSessions}</p> : (
+          <table>
+            <thead><tr><th scope="col">Id</th><th scope="col">{T.ip}</th><th scope="col">{T.agent}</th><th scope="col">{T.online}</th><th scope="col">{T.lastUsed}</th><th scope="col">{T.ends}</th><th scope="col"><span class="hint">{T.revoke}</span></th></tr></thead>
+            <tbody>
+              {sessions.map((s) => (
+                <tr data-session={s.id}>
+                  <td class="mono">{s.id}</td>
+                  <td class="mono">{s.ip ?? "—"}</td>
+                  <td>{s.user_agent ?? "—"}</td>
+                  <td>{yes(s.online)}</td>
+                  <td>{s.last_refreshed_at}</td>
+                  <td>{s.revoked_at ? `${T.ended} ${s.revoked_at} (${s.revoke_reason ?? ""})` : s.expires_at}</td>
+                  <td>{s.revoked_at ? null : <Action frame={props.frame} action={`${base}/sessions/${s.id}/revoke`} label={T.revoke} aria={T.revokeLabel(s.id)} danger />}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {live ? <Action frame={props.frame} action={`${base}/revoke`} label={T.revokeAll} danger /> : null}
+      </section>
+    </ConsoleLayout>
+  );
+}
