@@ -9,20 +9,18 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { buildSdk, DIST } from "../../src/cli/build-sdk.ts";
 import { findFreePort } from "../../src/cli/dev-server.ts";
 import { adminCall } from "../e2e/jar.ts";
 import { useServer } from "../e2e/server.ts";
+import { PASSWORD, launchChromium } from "./kit.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const PASSWORD = "correct horse battery staple";
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>app</title>
 <script type="module">
@@ -66,14 +64,13 @@ async function post(url: string, body: unknown, token?: string): Promise<any> {
 const liveOf = (p: Page) => p.evaluate(() => (globalThis as any).app.liveStatus as string);
 
 test("two tabs: one refresh at expiry for both, and a revocation from elsewhere signs both out", { timeout: 240_000 }, async () => {
-  assert.ok(existsSync(CHROMIUM), `chromium is required for the browser tests: apt-get install chromium (looked for ${CHROMIUM}; set CHROMIUM_PATH)`);
   const slug = `app${randomBytes(3).toString("hex")}`;
   await adminCall(server, "POST", "/tenants", { slug, name: "App Co", settings: { password: { hash: "pbkdf2-sha256" } } });
   const tenantUrl = `${server.url}/v1/${slug}`;
   const email = `${randomBytes(4).toString("hex")}@example.com`;
   await post(`${tenantUrl}/signup`, { email, password: PASSWORD });
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext();
     let refreshes = 0;

@@ -8,15 +8,12 @@
  * then a `manage` key sees only its tenant. Never skipped: without chromium the test fails.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { test } from "node:test";
-import { chromium } from "playwright-core";
 import { adminCall } from "../e2e/jar.ts";
 import { useServer } from "../e2e/server.ts";
+import { PASSWORD, launchChromium } from "./kit.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const server = useServer();
-const PASSWORD = "correct horse battery staple";
 
 async function json(method: string, url: string, body?: unknown, token?: string): Promise<any> {
   const res = await fetch(url, { method, headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -25,12 +22,11 @@ async function json(method: string, url: string, body?: unknown, token?: string)
 }
 
 test("the console in chromium: tenant, settings, a user's session revoked and seen live; a manage key sees its tenant only", { timeout: 240_000 }, async () => {
-  assert.ok(existsSync(CHROMIUM), `chromium is required for the browser tests: apt-get install chromium (looked for ${CHROMIUM}; set CHROMIUM_PATH)`);
   const slug = `con${Date.now().toString(36)}`;
   const other = `oth${Date.now().toString(36)}`;
   await adminCall(server, "POST", "/tenants", { slug: other, name: "Other Co", settings: { password: { hash: "pbkdf2-sha256" } } });
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  const browser = await launchChromium();
   const violations: string[] = [];
   try {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });

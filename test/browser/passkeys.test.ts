@@ -9,26 +9,17 @@
  * enforced for real: the ceremony's inline script runs only because its hash is allowed.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { test } from "node:test";
-import { chromium } from "playwright-core";
 import { base32Decode } from "../../src/crypto/base32.ts";
 import { hotp, totpStep } from "../../src/crypto/totp.ts";
 import { adminCall } from "../e2e/jar.ts";
 import { useServer } from "../e2e/server.ts";
+import { PASSWORD, launchChromium, postJson } from "./kit.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const server = useServer();
-const PASSWORD = "correct horse battery staple";
 
-async function json(url: string, body: unknown, token?: string): Promise<any> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-  assert.ok(res.ok, `${url}: ${res.status} ${await res.clone().text()}`);
-  return res.json();
-}
 
 test("chromium registers a passkey on the hosted page, signs in with it usernameless, and uses it as the second factor", { timeout: 180_000 }, async () => {
-  assert.ok(existsSync(CHROMIUM), `chromium is required for the browser tests: apt-get install chromium (looked for ${CHROMIUM}; set CHROMIUM_PATH)`);
   // An IP address cannot be an RP ID (WebAuthn L3 section 5.1.3): the pages are opened on
   // localhost, the tenant's RP ID and origin.
   const origin = server.url.replace("127.0.0.1", "localhost");
@@ -37,9 +28,9 @@ test("chromium registers a passkey on the hosted page, signs in with it username
   const api = `${server.url}/v1/${slug}`;
   const pages = `${origin}/v1/${slug}/pages`;
   const email = "ada@example.com";
-  const { user } = await json(`${api}/signup`, { email, password: PASSWORD });
+  const { user } = await postJson(`${api}/signup`, { email, password: PASSWORD });
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  const browser = await launchChromium();
   const violations: string[] = [];
   try {
     const context = await browser.newContext();
@@ -75,10 +66,10 @@ test("chromium registers a passkey on the hosted page, signs in with it username
     assert.equal(new URL(page.url()).pathname, `/v1/${slug}/pages/sign-in/passkey`);
 
     // 3. With TOTP on, the passkey is the second factor after the password.
-    const rest = await json(`${api}/login`, { login: email, password: PASSWORD });
-    const enrol = await json(`${api}/mfa/totp`, {}, rest.access_token);
+    const rest = await postJson(`${api}/login`, { login: email, password: PASSWORD });
+    const enrol = await postJson(`${api}/mfa/totp`, {}, rest.access_token);
     const step = totpStep(Date.now());
-    await json(`${api}/mfa/totp/confirm`, { code: hotp(base32Decode(enrol.secret), step) }, rest.access_token);
+    await postJson(`${api}/mfa/totp/confirm`, { code: hotp(base32Decode(enrol.secret), step) }, rest.access_token);
     await page.goto(`${pages}/sign-out`);
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByText("You are signed out").waitFor();

@@ -7,38 +7,29 @@
  * skipped: without chromium the test fails and says how to install it.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import * as oidc from "openid-client";
-import { chromium } from "playwright-core";
 import { base32Decode } from "../../src/crypto/base32.ts";
 import { hotp, totpStep } from "../../src/crypto/totp.ts";
 import { adminCall } from "../e2e/jar.ts";
 import { useServer } from "../e2e/server.ts";
+import { PASSWORD, launchChromium, postJson } from "./kit.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const server = useServer();
-const PASSWORD = "correct horse battery staple";
 
-async function json(url: string, body: unknown, token?: string): Promise<any> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-  assert.ok(res.ok, `${url}: ${res.status} ${await res.clone().text()}`);
-  return res.json();
-}
 
 test("password, TOTP and consent in chromium end at the client's redirect with a code openid-client exchanges", { timeout: 180_000 }, async () => {
-  assert.ok(existsSync(CHROMIUM), `chromium is required for the browser tests: apt-get install chromium (looked for ${CHROMIUM}; set CHROMIUM_PATH)`);
   const slug = `br${Date.now().toString(36)}`;
   await adminCall(server, "POST", "/tenants", { slug, name: "Browser Co", settings: { password: { hash: "pbkdf2-sha256" }, branding: { primary_color: "#0b7a55" } } });
   const issuer = `${server.url}/v1/${slug}`;
   const email = "grace@example.com";
-  const signup = await json(`${issuer}/signup`, { email, password: PASSWORD });
-  const enrol = await json(`${issuer}/mfa/totp`, {}, signup.access_token);
+  const signup = await postJson(`${issuer}/signup`, { email, password: PASSWORD });
+  const enrol = await postJson(`${issuer}/mfa/totp`, {}, signup.access_token);
   const secret = base32Decode(enrol.secret);
   const step = totpStep(Date.now());
-  await json(`${issuer}/mfa/totp/confirm`, { code: hotp(secret, step) }, signup.access_token);
+  await postJson(`${issuer}/mfa/totp/confirm`, { code: hotp(secret, step) }, signup.access_token);
 
   // The client's redirect target: a tiny local server that records what arrives.
   let arrived: URL | null = null;
@@ -55,7 +46,7 @@ test("password, TOTP and consent in chromium end at the client's redirect with a
   const state = oidc.randomState();
   const url = oidc.buildAuthorizationUrl(config, { redirect_uri: redirectUri, scope: "openid email", code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", state });
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  const browser = await launchChromium();
   const violations: string[] = [];
   try {
     const page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true })).newPage();

@@ -7,21 +7,17 @@
  * whose ID token says `amr: ["fed"]`. Never skipped: without chromium the test fails.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import * as oidc from "openid-client";
-import { chromium } from "playwright-core";
 import { adminCall } from "../e2e/jar.ts";
 import { useServer } from "../e2e/server.ts";
+import { PASSWORD, launchChromium } from "./kit.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const server = useServer();
-const PASSWORD = "correct horse battery staple";
 
 test("sign in at tenant A through tenant B in chromium: B's consent, then A's client gets a code for a federated session", { timeout: 180_000 }, async () => {
-  assert.ok(existsSync(CHROMIUM), `chromium is required for the browser tests: apt-get install chromium (looked for ${CHROMIUM}; set CHROMIUM_PATH)`);
   const id = Date.now().toString(36);
   const [a, b] = [`fa${id}`, `fb${id}`];
   for (const slug of [a, b]) await adminCall(server, "POST", "/tenants", { slug, name: slug === a ? "Shop" : "Corp Directory", settings: { password: { hash: "pbkdf2-sha256" } } });
@@ -48,7 +44,7 @@ test("sign in at tenant A through tenant B in chromium: B's consent, then A's cl
   const state = oidc.randomState();
   const url = oidc.buildAuthorizationUrl(config, { redirect_uri: redirectUri, scope: "openid email", code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", state });
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  const browser = await launchChromium();
   const violations: string[] = [];
   try {
     const page = await (await browser.newContext()).newPage();
