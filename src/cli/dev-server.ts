@@ -146,6 +146,8 @@ export interface StartServerOptions {
   readyTimeoutMs?: number;
   /** Every chunk of the server's output, as it arrives. */
   onOutput?: OutputListener;
+  /** The tenant objects in a workerd process of their own (src/cli/local-server.ts). */
+  split?: boolean;
 }
 
 export interface RunningServer {
@@ -174,6 +176,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const args = [START_SCRIPT, "--port", String(port), "--exit-with-stdin", "--quiet"];
   if (options.persistTo) args.push("--persist-to", options.persistTo);
   if (options.envFile) args.push("--env-file", options.envFile);
+  if (options.split) args.push("--split");
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
 
   const proc = spawn(process.execPath, args, {

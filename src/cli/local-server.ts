@@ -40,6 +40,15 @@ export interface LocalServerOptions {
   stderr?: NodeJS.WritableStream;
   /** Run the wrangler.toml cron triggers on their schedule (default true). */
   crons?: boolean;
+  /**
+   * Run the tenant objects in a workerd process of their own, bound to the router's across
+   * processes through Miniflare's dev registry, as Cloudflare runs them apart from the router's
+   * isolates. One workerd runs every isolate on one thread, so there an argon2id hash in the
+   * router stalls every object; split, it does not. Used by `npm run bench`'s login storm.
+   * The objects' state then lives under `do/warden-objects-TenantObject`, apart from
+   * `npm start`'s.
+   */
+  split?: boolean;
 }
 
 export interface LocalServer {
@@ -160,21 +169,19 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const { ratelimits, ...rest } = worker as typeof worker & { ratelimits?: Record<string, RateLimitConfig> };
   const shim = rateLimitShim(miniflareLimiter ? {} : (ratelimits ?? {}));
   if (miniflareLimiter) Object.assign(rest, { ratelimits });
-  const mf = new Miniflare(convertV4MiniflareOptions({
-    workers: [{
-      ...rest,
-      serviceBindings: { ...(rest.serviceBindings as Record<string, unknown> | undefined), ...shim.bindings },
-      name: "warden",
-      modules: true,
-      modulesRoot: buildDir,
-      scriptPath: entry,
-      bindings: { ...(worker.bindings as Record<string, string>), ...secrets, ...options.vars },
-    }, shim.worker],
+  const script = {
+    modules: true,
+    modulesRoot: buildDir,
+    scriptPath: entry,
+    bindings: { ...(worker.bindings as Record<string, string>), ...secrets, ...options.vars },
+  };
+  const shared = (port: number, registry?: string) => ({
     host: "127.0.0.1",
-    port: options.port,
+    port,
     // The same layout as `wrangler dev --persist-to`: `{dir}/v3/{d1,do,...}`.
     resourcePersistencePath: persistRoot,
     resourceTmpPath: join(PROJECT_ROOT, ".wrangler", "tmp"),
+    unsafeDevRegistryPath: registry,
     logRequests: false,
     unsafeObservability: process.env.X_LOCAL_OBSERVABILITY === "true",
     // The Worker's log lines go straight from workerd's pipes to ours, with no relay.
@@ -182,7 +189,29 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       out.pipe(stdout, { end: false });
       err.pipe(stderr, { end: false });
     },
-  } as unknown as Parameters<typeof convertV4MiniflareOptions>[0]));
+  });
+  const start = (o: Record<string, unknown>) => new Miniflare(convertV4MiniflareOptions(o as unknown as Parameters<typeof convertV4MiniflareOptions>[0]));
+
+  let objects: Miniflare | null = null;
+  let tenantBinding: Record<string, unknown> = {};
+  let registry: string | undefined;
+  if (options.split) {
+    registry = join(persistRoot, `registry-${options.port}`);
+    mkdirSync(registry, { recursive: true });
+    objects = start({ ...shared(0, registry), workers: [{ ...rest, ...script, name: "warden-objects", serviceBindings: shim.bindings }, shim.worker] });
+    await objects.ready;
+    tenantBinding = { durableObjects: { TENANT: { className: "TenantObject", scriptName: "warden-objects", useSQLite: true } } };
+  }
+  const mf = start({
+    ...shared(options.port, registry),
+    workers: [{
+      ...rest,
+      ...tenantBinding,
+      ...script,
+      serviceBindings: { ...(rest.serviceBindings as Record<string, unknown> | undefined), ...shim.bindings },
+      name: "warden",
+    }, { ...shim.worker }],
+  });
   const ready = await mf.ready;
   const url = `http://127.0.0.1:${ready.port}`;
 
@@ -199,6 +228,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       (stopping ??= (async () => {
         if (timer) clearTimeout(timer.current);
         await mf.dispose();
+        await objects?.dispose();
       })()),
   };
 }

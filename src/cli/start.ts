@@ -13,6 +13,7 @@
  *   --var KEY:VALUE   a var or secret override (repeatable)
  *   --exit-with-stdin stop when standard input closes (the parent that spawned us is gone)
  *   --quiet           no banner
+ *   --split           the tenant objects in a workerd process of their own (npm run bench)
  */
 import { parseArgs } from "node:util";
 import { applyLocalMigrations, ensureDevVars, LOCAL_ENV, type OutputListener } from "./dev-server.ts";
@@ -47,6 +48,7 @@ async function main(): Promise<number> {
       var: { type: "string", multiple: true, default: [] },
       "exit-with-stdin": { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
+      split: { type: "boolean", default: false },
     },
   });
   const port = values.port ? parsePort(values.port) : portFromEnv();
@@ -99,6 +101,7 @@ async function main(): Promise<number> {
     envFile: values["env-file"],
     env: LOCAL_ENV,
     vars: overrides,
+    split: values.split,
   });
   const runtime = server.runtimePids();
   watcher.watch(runtime);

@@ -102,7 +102,21 @@ async function main(): Promise<void> {
     if (wants("introspection")) await run("introspection", () => introspection(c, key, tokens));
     if (wants("verify")) await run("verify", () => verify(c, SLUG, key, tokens));
     // The storm before the thousand subscribers, whose teardown disturbs workerd for a while.
-    if (wants("storm")) await run("storm", () => storm(c, key, tokens));
+    if (wants("storm")) {
+      await run("storm", () => storm(c, key, tokens));
+      // The same storm with the objects out of the router's process, as deployed.
+      await run("storm (split)", async () => {
+        const w2 = await startWarden({ split: true });
+        try {
+          const c2: Ctx = { w: w2, admin: new Admin(w2), sizes, log };
+          const { key: k2 } = await setup(c2);
+          const t2 = await accessTokens(c2, SLUG, Array.from({ length: 16 }, (_, i) => `user${i * 61}`));
+          return await storm(c2, k2, t2, true);
+        } finally {
+          await w2.stop();
+        }
+      });
+    }
     if (wants("events")) await run("events", () => delivery(c, SLUG, key, Array.from({ length: 200 }, (_, i) => `user${500 + i}`)));
     if (values.vs) await run("vs better-auth", () => versus(c, key));
     if (wants("scale")) await run("scale", () => scale(c));
@@ -122,7 +136,7 @@ async function main(): Promise<void> {
   console.log(renderTable(rows));
   console.log("");
   console.log(`Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memory_gib} GiB, ${machine.platform}, Node ${machine.node}. The load generator`);
-  console.log("(autocannon and ws, in this process) and the server (wrangler dev → workerd, one process) share these cores.");
+  console.log("(autocannon and ws, in this process) and the server (npm start's Miniflare → workerd) share these cores.");
   console.log(`Mode: ${values.quick ? "quick" : "full"}; took ${Math.round(took)} s. RSS: peak of the workerd processes (Better Auth: its Node process).`);
   console.log(`Other processes on the machine used ${others.toFixed(2)} cores on average during the run.`);
 }

@@ -26,7 +26,8 @@ export interface Warden {
   stop(): Promise<void>;
 }
 
-export async function startWarden(): Promise<Warden> {
+/** `split`: the tenant objects in a workerd process of their own (src/cli/local-server.ts). */
+export async function startWarden(opts: { split?: boolean } = {}): Promise<Warden> {
   const dir = await mkdtemp(join(tmpdir(), "warden-bench-"));
   const persistTo = join(dir, "state");
   const envFile = join(dir, "empty.env");
@@ -39,6 +40,7 @@ export async function startWarden(): Promise<Warden> {
     server = await startServer({
       port,
       persistTo,
+      split: opts.split,
       envFile,
       readyTimeoutMs: 120_000,
       vars: {

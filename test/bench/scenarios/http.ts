@@ -76,7 +76,7 @@ export async function refresh(c: Ctx): Promise<Row> {
 export async function health(c: Ctx): Promise<Row> {
   const mem = sampler(c.w.rss);
   const r = await load({ url: c.w.url, connections: c.sizes.connections, durationS: c.sizes.durationS, method: "GET", path: "/health" });
-  return { scenario: "baseline: GET /health (no object)", system: "warden", ...r, rss: mem.stop(), note: failures(r.failures, `${c.sizes.connections} connections; the local wrangler dev ceiling`) };
+  return { scenario: "baseline: GET /health (no object)", system: "warden", ...r, rss: mem.stop(), note: failures(r.failures, `${c.sizes.connections} connections; the local HTTP ceiling`) };
 }
 
 export async function accessTokens(c: Ctx, slug: string, users: string[]): Promise<string[]> {
