@@ -4,7 +4,7 @@
  * JavaScript: one ESM bundle per entry with esbuild (`dist/app/index.js`, `dist/client/index.js`),
  * so nothing is left to resolve at install time: the app client imports nothing, and the
  * verifier carries the part of jose it uses (WebCrypto underneath). Types: `tsc` with
- * tsconfig.build.json, declarations only, with relative `.ts` specifiers rewritten to `.js` so a
+ * src/cli/tsconfig.sdk.json, declarations only, with relative `.ts` specifiers rewritten to `.js` so a
  * consumer's default tsconfig resolves them. The Worker is not built here: wrangler bundles
  * `src/index.ts` itself.
  *
@@ -52,7 +52,7 @@ async function fixDeclarations(dir: string): Promise<void> {
 
 function declarations(): void {
   const tsc = join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc");
-  const r = spawnSync(process.execPath, [tsc, "-p", join(PROJECT_ROOT, "tsconfig.build.json")], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, [tsc, "-p", join(PROJECT_ROOT, "src", "cli", "tsconfig.sdk.json")], { stdio: "inherit" });
   if (r.status !== 0) throw new Error(`tsc (declarations) failed with ${r.status ?? r.signal}`);
 }
 
