@@ -461,6 +461,7 @@ export class TenantObject extends Server<Env> implements Runtime {
 
   // ---- RPC: passkeys (WebAuthn; flows/passkeys.ts, flows/passkey-login.ts)
 
+  webauthnDocument() { return passkeys.webauthnDocument(this); }
   passkeyRegisterOptions(i: Parameters<typeof passkeys.registerOptions>[1]) { return passkeys.registerOptions(this, i); }
   passkeyRegisterVerify(i: passkeys.RegisterVerifyInput) { return passkeys.registerVerify(this, i); }
   listPasskeys(i: Parameters<typeof passkeys.listOwnPasskeys>[1]) { return passkeys.listOwnPasskeys(this, i); }

@@ -25,6 +25,12 @@ export const webauthnSettings = z.strictObject({
   rp_id: z.string().min(1).max(253).nullable().default(null),
   rp_name: z.string().min(1).max(200).nullable().default(null),
   origins: z.array(z.string().min(1).max(300)).max(20).default([]),
+  /**
+   * WebAuthn L3 section 5.11 related origins: origins outside the RP ID (an app on another
+   * domain) whose ceremonies count too, once the RP ID's host publishes them at
+   * `/.well-known/webauthn` (`GET /v1/{tenant}/.well-known/webauthn` answers that document).
+   */
+  related_origins: z.array(z.string().min(1).max(300)).max(20).default([]),
   user_verification: z.enum(["required", "preferred"]).default("preferred"),
   attestation: z.literal("none").default("none"),
 });
@@ -92,7 +98,7 @@ export function settingsSchema(defaultAccessTtl = 3600) {
         passkey_options: { limit: 100, window_s: 300 },
         passkey_failures: { limit: 20, window_s: 300 },
       }),
-    webauthn: webauthnSettings.default({ enabled: true, rp_id: null, rp_name: null, origins: [], user_verification: "preferred", attestation: "none" }),
+    webauthn: webauthnSettings.default({ enabled: true, rp_id: null, rp_name: null, origins: [], related_origins: [], user_verification: "preferred", attestation: "none" }),
     delivery: z
       .strictObject({
         webhook_url: z.url({ protocol: /^https?$/ }).nullable().default(null),

@@ -45,6 +45,13 @@ function passkeyParam(c: Context<AppEnv>, name = "id"): string {
   return id;
 }
 
+/** WebAuthn L3 related origins (section 5.11): the `/.well-known/webauthn` document of this tenant's RP ID. */
+passkeyRoutes.get("/.well-known/webauthn", async (c) => {
+  const body = unwrap(await c.get("tenant").webauthnDocument());
+  c.header("Cache-Control", "public, max-age=300");
+  return c.json(body);
+});
+
 // ---------------------------------------------------------------- a signed-in user's passkeys
 
 passkeyRoutes.post("/passkeys/register/options", async (c) => {

@@ -116,7 +116,7 @@ describe("settings.webauthn", () => {
   it("defaults from PUBLIC_URL and the tenant name; a subdomain host with its own RP ID is accepted", async () => {
     const t = await newTenant();
     const view = await admin("GET", `/tenants/${t}`);
-    expect(view.body.settings.webauthn).toEqual({ enabled: true, rp_id: null, rp_name: null, origins: [], user_verification: "preferred", attestation: "none" });
+    expect(view.body.settings.webauthn).toEqual({ enabled: true, rp_id: null, rp_name: null, origins: [], related_origins: [], user_verification: "preferred", attestation: "none" });
     const own = await admin("PATCH", `/tenants/${t}`, { settings: { webauthn: { rp_id: "acme.example.com", rp_name: "Acme", origins: ["https://acme.example.com", "https://app.acme.example.com:8443"] } } });
     expect(own.status, JSON.stringify(own.body)).toBe(200);
     const u = await call("POST", `/v1/${t}/signup`, { body: { email: "a@example.com", password: PASSWORD } });
@@ -145,6 +145,24 @@ describe("settings.webauthn", () => {
       expect(r.body.error.details[0].path).toMatch(/^settings\.webauthn\./);
     }
     expectError(await admin("POST", "/tenants", { slug: `bad${Date.now().toString(36)}`, name: "Bad", settings: { webauthn: { attestation: "direct" } } }), 400, "invalid_request");
+  });
+
+  it("related origins (WebAuthn L3 section 5.11) need not sit under the RP ID but must be https origins; the tenant publishes them", async () => {
+    const t = await newTenant();
+    for (const related_origins of [["http://app.example.net"], ["https://app.example.net/login"], ["not an origin"]]) {
+      const r = await admin("PATCH", `/tenants/${t}`, { settings: { webauthn: { related_origins } } });
+      expectError(r, 400, "invalid_request");
+      expect(r.body.error.details[0].path).toBe("settings.webauthn.related_origins.0");
+    }
+    // Outside the RP ID it is refused as an origin, and accepted as a related one.
+    expectError(await admin("PATCH", `/tenants/${t}`, { settings: { webauthn: { origins: ["https://app.example.net"] } } }), 400, "invalid_request");
+    expect((await admin("PATCH", `/tenants/${t}`, { settings: { webauthn: { related_origins: ["https://app.example.net"] } } })).status).toBe(200);
+    const doc = await call("GET", `/v1/${t}/.well-known/webauthn`);
+    expect(doc.status).toBe(200);
+    expect(doc.body).toEqual({ origins: ["http://warden.test", "https://app.example.net"] });
+    // Off: there is nothing to publish.
+    await admin("PATCH", `/tenants/${t}`, { settings: { webauthn: { enabled: false } } });
+    expectError(await call("GET", `/v1/${t}/.well-known/webauthn`), 404, "not_found");
   });
 
   it("disabled: every passkey route answers forbidden", async () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { call, expectError, newTenant, PASSWORD, snapshot } from "../helpers.ts";
 import { claims, rows, tenantWithUser, useMockOutbound } from "../account/kit.ts";
-import { register, SoftAuthenticator, userWithPasskey } from "./kit.ts";
+import { register, signIn, SoftAuthenticator, userWithPasskey } from "./kit.ts";
 
 useMockOutbound();
 
@@ -87,6 +87,17 @@ describe("registration", () => {
   });
 });
 
+describe("related origins (WebAuthn L3 section 5.11)", () => {
+  it("a ceremony on a related origin, outside the RP ID, registers and signs in", async () => {
+    const { t, access } = await tenantWithUser({ webauthn: { related_origins: ["https://app.example.net"] } });
+    const auth = new SoftAuthenticator({ origin: "https://app.example.net" });
+    const r = await register(t, access, auth);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const s = await signIn(t, auth);
+    expect(s.status, JSON.stringify(s.body)).toBe(200);
+  });
+});
+
 describe("a bad registration response is refused and stores nothing", () => {
   async function refused(o: Parameters<typeof register>[3], status: number, code: string, message?: RegExp) {
     const { t, access } = await tenantWithUser();
@@ -101,6 +112,11 @@ describe("a bad registration response is refused and stores nothing", () => {
 
   it("wrong ceremony type", () => refused({ type: "webauthn.get" }, 400, "invalid_request", /wrong ceremony/));
   it("wrong origin", () => refused({ origin: "https://evil.example" }, 401, "invalid_credentials", /origin/));
+  it("an origin the tenant lists nowhere, even beside a related one", async () => {
+    const { t, access } = await tenantWithUser({ webauthn: { related_origins: ["https://app.example.net"] } });
+    expectError(await register(t, access, new SoftAuthenticator(), { origin: "https://other.example.net" }), 401, "invalid_credentials");
+    expect(await passkeyCount(t)).toBe(0);
+  });
   it("cross-origin (framed) ceremony", () => refused({ crossOrigin: true }, 401, "invalid_credentials", /origin/));
   it("an RP ID that is not this tenant's", () => refused({ rpId: "other.example" }, 401, "invalid_credentials", /relying party/));
   it("a challenge Warden never issued", () => refused({ challenge: "A".repeat(43) }, 401, "invalid_credentials", /challenge/));

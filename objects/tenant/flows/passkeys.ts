@@ -33,6 +33,19 @@ const noSuchPasskey = () => fail("not_found", "No such passkey.");
  * `excludeCredentials`. `onlyIfNone` (the pages' offer after a password sign-in): null when
  * the user has a passkey already.
  */
+/**
+ * WebAuthn L3 section 5.11.1: the document the RP ID's host serves at `/.well-known/webauthn`,
+ * naming the origins (related ones included) that may use this RP ID. Browsers fetch it from
+ * the RP ID's own host, so an operator whose RP ID is another host serves this there.
+ */
+export async function webauthnDocument(rt: Runtime): Promise<Result<{ origins: string[] }>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const rp = rpOf(b.value);
+  if (!rp.ok) return fail("not_found", "Passkeys are not enabled for this tenant.");
+  return ok({ origins: rp.value.origins });
+}
+
 export async function registerOptions(rt: Runtime, i: { who: Who; meta: RequestMeta; onlyIfNone?: boolean }): Promise<Result<PublicKeyCredentialCreationOptionsJSON | null>> {
   const a = await beginCaller(rt, i.who);
   if (!a.ok) return a;

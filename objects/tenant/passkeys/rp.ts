@@ -18,7 +18,12 @@ import type { TenantCtx } from "../context.ts";
 export interface Rp {
   id: string;
   name: string;
+  /** Every origin whose ceremonies count: `own` then `related`. */
   origins: string[];
+  /** The origins under the RP ID (`webauthn.origins`, else PUBLIC_URL's). */
+  own: string[];
+  /** WebAuthn L3 section 5.11: origins outside the RP ID, published at its `/.well-known/webauthn`. */
+  related: string[];
   userVerification: "required" | "preferred";
 }
 
@@ -48,13 +53,19 @@ export function isRegistrableSuffix(rpId: string, host: string): boolean {
 export type RpProblem = { path: string; message: string };
 
 /** Checks a resolved RP; the problems, or none. */
-export function rpProblems(rp: { id: string; origins: string[] }): RpProblem[] {
+export function rpProblems(rp: { id: string; own: string[]; related: string[] }): RpProblem[] {
   const out: RpProblem[] = [];
   if (!HOST_RE.test(rp.id) && !IPV4_RE.test(rp.id)) out.push({ path: "webauthn.rp_id", message: "must be a lower-case host name (no scheme, port or path)" });
-  rp.origins.forEach((o, i) => {
+  rp.own.forEach((o, i) => {
     const u = parseOrigin(o);
     if (!u) out.push({ path: `webauthn.origins.${i}`, message: "must be an origin: http(s)://host[:port], nothing after it" });
-    else if (!isRegistrableSuffix(rp.id, u.hostname)) out.push({ path: `webauthn.origins.${i}`, message: `the RP ID ${rp.id} is not ${u.hostname} nor a registrable suffix of it` });
+    else if (!isRegistrableSuffix(rp.id, u.hostname)) out.push({ path: `webauthn.origins.${i}`, message: `the RP ID ${rp.id} is not ${u.hostname} nor a registrable suffix of it (list it in related_origins instead)` });
+  });
+  // A related origin need not sit under the RP ID (that is its point), but it must be a secure
+  // origin: the browser only consults the RP's list for https pages (L3 section 5.11.1).
+  rp.related.forEach((o, i) => {
+    const u = parseOrigin(o);
+    if (!u || (u.protocol !== "https:" && u.hostname !== "localhost")) out.push({ path: `webauthn.related_origins.${i}`, message: "must be an https origin: https://host[:port], nothing after it" });
   });
   return out;
 }
@@ -62,7 +73,8 @@ export function rpProblems(rp: { id: string; origins: string[] }): RpProblem[] {
 /** The settings with their defaults filled in, unchecked. */
 export function withDefaults(s: Settings["webauthn"], publicUrl: string, tenantName: string): Rp {
   const base = new URL(publicUrl);
-  return { id: s.rp_id ?? base.hostname, name: s.rp_name ?? tenantName, origins: s.origins.length ? s.origins : [base.origin], userVerification: s.user_verification };
+  const own = s.origins.length ? s.origins : [base.origin];
+  return { id: s.rp_id ?? base.hostname, name: s.rp_name ?? tenantName, origins: [...new Set([...own, ...s.related_origins])], own, related: s.related_origins, userVerification: s.user_verification };
 }
 
 /** The RP of the tenant an operation runs for: the issuer is `{PUBLIC_URL}/v1/{slug}`, so its origin is PUBLIC_URL's. */
