@@ -39,10 +39,11 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test("the tarball holds the built libraries and no server code or tests", () => {
+test("the tarball holds the built libraries and the license, and no server code or tests", () => {
   assert.ok(files.includes("dist/app/index.js") && files.includes("dist/app/index.d.ts"));
   assert.ok(files.includes("dist/client/index.js") && files.includes("dist/client/index.d.ts"));
-  const stray = files.filter((f) => !f.startsWith("dist/") && f !== "package.json" && f !== "README.md");
+  assert.ok(files.includes("LICENSE"), "the MIT license travels with the package");
+  const stray = files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(f));
   assert.deepEqual(stray, []);
   assert.ok(!files.some((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")), "no TypeScript source");
 });
