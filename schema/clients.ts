@@ -48,13 +48,8 @@ export function isLoopbackIpRedirect(u: URL): boolean {
   return u.protocol === "http:" && LOOPBACK_IP.has(u.hostname);
 }
 
-/**
- * Why `uri` cannot be a redirect URI, or null when it can. `https` anywhere; `http` only to a
- * loopback IP literal (RFC 8252 section 7.3; any loopback name in development); otherwise a
- * private-use scheme named after a domain, which has a dot (section 7.1: `com.example.app:/cb`).
- * Never a fragment (RFC 6749 section 3.1.2), never credentials in the URI.
- */
-export function redirectUriProblem(uri: string, rules: UriRules): string | null {
+/** The URI parsed, or why no registered URI may be it: not absolute, a fragment, credentials. */
+function absoluteUri(uri: string): URL | string {
   let u: URL;
   try {
     u = new URL(uri);
@@ -63,6 +58,18 @@ export function redirectUriProblem(uri: string, rules: UriRules): string | null 
   }
   if (u.hash || uri.includes("#")) return "must not contain a fragment";
   if (u.username || u.password) return "must not contain credentials";
+  return u;
+}
+
+/**
+ * Why `uri` cannot be a redirect URI, or null when it can. `https` anywhere; `http` only to a
+ * loopback IP literal (RFC 8252 section 7.3; any loopback name in development); otherwise a
+ * private-use scheme named after a domain, which has a dot (section 7.1: `com.example.app:/cb`).
+ * Never a fragment (RFC 6749 section 3.1.2), never credentials in the URI.
+ */
+export function redirectUriProblem(uri: string, rules: UriRules): string | null {
+  const u = absoluteUri(uri);
+  if (typeof u === "string") return u;
   if (u.protocol === "https:") return u.hostname ? null : "needs a host";
   if (u.protocol === "http:") {
     if (isLoopbackIpRedirect(u)) return null;
@@ -76,14 +83,8 @@ export function redirectUriProblem(uri: string, rules: UriRules): string | null 
 
 /** An `https` (or, in development, loopback `http`) URL for pages and logos. */
 export function webUriProblem(uri: string, rules: UriRules): string | null {
-  let u: URL;
-  try {
-    u = new URL(uri);
-  } catch {
-    return "not an absolute URI";
-  }
-  if (u.hash || uri.includes("#")) return "must not contain a fragment";
-  if (u.username || u.password) return "must not contain credentials";
+  const u = absoluteUri(uri);
+  if (typeof u === "string") return u;
   if (u.protocol === "https:") return null;
   if (u.protocol === "http:" && rules.development && isLoopbackName(u.hostname)) return null;
   return "must be an https URL";
