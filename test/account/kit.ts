@@ -95,8 +95,20 @@ export async function lastMessage(out: Outbound, slug: string, type: Message["ty
   return m[m.length - 1];
 }
 
-/** Requests from one client IP (each test uses its own, so per-IP limits never leak between tests). */
-export function client(ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`) {
+/** The three RFC 5737 documentation blocks: 762 addresses, handed out in turn from a random start. */
+const TEST_NETS = ["192.0.2", "198.51.100", "203.0.113"];
+let nextIp = Math.floor(Math.random() * 762);
+function freshIp(): string {
+  const n = nextIp++ % 762;
+  return `${TEST_NETS[Math.floor(n / 254)]}.${(n % 254) + 1}`;
+}
+
+/**
+ * Requests from one client IP. Each call without an address takes the next one in turn, so two
+ * clients in one test file never share an address (a random pick did, one time in 250) and
+ * per-IP limits never leak between tests.
+ */
+export function client(ip = freshIp()) {
   const headers = { "cf-connecting-ip": ip };
   return (method: string, path: string, o: Parameters<typeof call>[2] = {}): Promise<Call> => call(method, path, { ...o, headers: { ...headers, ...(o.headers ?? {}) } });
 }
