@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { ERROR_STATUS, type ErrorCode } from "../errors.ts";
-import { OAUTH_STATUS, type OAuthErrorCode } from "../../objects/tenant/oauth/errors.ts";
+import { OAUTH_STATUS } from "../../objects/tenant/oauth/errors.ts";
 import { OAuthError, WardenError } from "../../schema/answers/common.ts";
 import { PATH_PARAMS, TAGS, type Answer, type Operation, type Security } from "./operation.ts";
 import { OPERATIONS } from "./operations/index.ts";
@@ -100,10 +100,14 @@ export function impliedErrors(op: Operation): ErrorCode[] {
   const codes = new Set<ErrorCode>(op.errors ?? []);
   if (op.oauthErrors) return [...codes];
   const k = kinds(op.security);
-  if (op.body) for (const c of ["invalid_json", "unsupported_media_type", "payload_too_large", "invalid_request"] as const) codes.add(c);
+  // A browser endpoint (its answers are pages and redirects) shows its own refusals as pages:
+  // only the tenant middleware's and the router's refusals come as JSON.
+  const browser = Object.values(op.answers).some((a) => a.media === "text/html");
+  if (browser) (codes.add("tenant_not_found"), codes.add("rate_limited"));
+  else if (op.body) for (const c of ["invalid_json", "unsupported_media_type", "payload_too_large", "invalid_request"] as const) codes.add(c);
   // A route that takes no body still reads what is sent, up to the limit.
   else if (op.method !== "get") codes.add("payload_too_large");
-  if (op.query) codes.add("invalid_request");
+  if (op.query && !browser) codes.add("invalid_request");
   if (op.path.includes("{tenant}") || op.path.includes("{slug}")) (codes.add("tenant_not_found"), codes.add("rate_limited"));
   if (k.has("bearer") || k.has("apiKey") || k.has("admin")) (codes.add("unauthorized"), codes.add("invalid_token"));
   if (k.has("apiKey")) codes.add("forbidden");
@@ -176,20 +180,31 @@ export function buildDocument(server = "http://localhost:8787"): Json {
       responses[status] = r;
     }
     // Refusals, grouped by status: the error model narrowed to the codes of that status.
-    const groups = new Map<number, string[]>();
-    if (op.oauthErrors) for (const c of op.oauthErrors) groups.set(OAUTH_STATUS[c], [...(groups.get(OAUTH_STATUS[c]) ?? []), c]);
-    for (const c of impliedErrors(op)) groups.set(ERROR_STATUS[c], [...(groups.get(ERROR_STATUS[c]) ?? []), c]);
-    for (const [status, codes] of [...groups].sort((a, b) => a[0] - b[0])) {
-      const oauth = op.oauthErrors?.includes(codes[0] as OAuthErrorCode) ?? false;
+    // An OAuth endpoint's own refusals are RFC 6749's; the middleware in front of it (unknown
+    // tenant, the per-IP shield) answers Warden's, so one status may carry either.
+    const groups = new Map<number, { oauth: string[]; warden: string[] }>();
+    const group = (s: number) => groups.get(s) ?? (groups.set(s, { oauth: [], warden: [] }), groups.get(s)!);
+    for (const c of op.oauthErrors ?? []) group(OAUTH_STATUS[c]).oauth.push(c);
+    for (const c of impliedErrors(op)) group(ERROR_STATUS[c]).warden.push(c);
+    for (const [status, g] of [...groups].sort((a, b) => a[0] - b[0])) {
       const hs: Record<string, string> = { "Cache-Control": HEADER_DOCS["Cache-Control"] };
       if (status === 429 || status === 423) hs["Retry-After"] = HEADER_DOCS["Retry-After"];
-      if (status === 401 && (kinds(op.security).has("bearer") || oauth)) hs["WWW-Authenticate"] = HEADER_DOCS["WWW-Authenticate"];
-      const narrowed = oauth
-        ? { allOf: [oauthError, { type: "object", properties: { error: { enum: codes } } }] }
-        : { allOf: [wardenError, { type: "object", properties: { error: { type: "object", properties: { code: { enum: codes } } } } }] };
-      const prior = responses[String(status)];
+      if (status === 401 && (kinds(op.security).has("bearer") || g.oauth.length)) hs["WWW-Authenticate"] = HEADER_DOCS["WWW-Authenticate"];
+      const schemas: Json[] = [];
+      if (g.oauth.length) schemas.push({ allOf: [oauthError, { type: "object", properties: { error: { enum: g.oauth } } }] });
+      if (g.warden.length) schemas.push({ allOf: [wardenError, { type: "object", properties: { error: { type: "object", properties: { code: { enum: g.warden } } } } }] });
+      const narrowed = schemas.length === 1 ? schemas[0] : { anyOf: schemas };
+      const description = [...g.oauth, ...g.warden].map((c) => `\`${c}\``).join(", ");
+      const prior = responses[String(status)] as { description: string; content?: Json; headers?: Json } | undefined;
+      // A page at the same status (a browser endpoint's error page): the JSON refusal is its other media type.
+      if (prior && prior.content && !("application/json" in prior.content)) {
+        prior.description = `${prior.description} As JSON: ${description}.`;
+        prior.content["application/json"] = { schema: narrowed };
+        prior.headers = { ...(prior.headers ?? {}), ...headers(hs) };
+        continue;
+      }
       if (prior) throw new Error(`${op.id}: ${status} is both an answer and an error`);
-      responses[String(status)] = { description: codes.map((c) => `\`${c}\``).join(", "), headers: headers(hs), content: { "application/json": { schema: narrowed } } };
+      responses[String(status)] = { description, headers: headers(hs), content: { "application/json": { schema: narrowed } } };
     }
     o.responses = responses;
     (paths[op.path] ??= {})[op.method] = o;
