@@ -185,6 +185,9 @@ export function buildDocument(server = "http://localhost:8787"): Json {
     const groups = new Map<number, { oauth: string[]; warden: string[] }>();
     const group = (s: number) => groups.get(s) ?? (groups.set(s, { oauth: [], warden: [] }), groups.get(s)!);
     for (const c of op.oauthErrors ?? []) group(OAUTH_STATUS[c]).oauth.push(c);
+    // The body reader's refusals keep their HTTP status in RFC 6749's format (routes/oauth/respond.ts `onOAuthError`).
+    if (op.oauthErrors && op.method !== "get") group(413).oauth.push("invalid_request");
+    if (op.oauthErrors && op.body && (op.body.media ?? ["application/json"]).includes("application/json")) group(415).oauth.push("invalid_request");
     for (const c of impliedErrors(op)) group(ERROR_STATUS[c]).warden.push(c);
     for (const [status, g] of [...groups].sort((a, b) => a[0] - b[0])) {
       const hs: Record<string, string> = { "Cache-Control": HEADER_DOCS["Cache-Control"] };
