@@ -120,7 +120,7 @@ async function main(): Promise<number> {
       `    export TOKEN='${shown}'`,
       `    curl -X POST ${base}/v1/admin/tenants -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"slug":"acme","name":"Acme"}'`,
       "",
-      "  Or with the admin CLI:  npm run admin -- tenants create acme --name Acme",
+      "  Or with the admin CLI:  npx warden tenants create acme --name Acme",
       "",
       "Press Ctrl-C to stop.",
       "",

@@ -47,6 +47,17 @@ test("tenants create --json prints the API's answer", async () => {
   assert.equal(typeof tenant.settings, "object");
 });
 
+test("npx warden … --json prints nothing but the API's JSON on stdout (no npm banner), so it pipes into jq", async () => {
+  const slug = newSlug();
+  const result = ok(await runCli(["tenants", "create", slug, "--name", "Acme", "--url", server.url, "--token", server.adminToken, "--json"], {}, { npx: true }));
+  assert.equal(JSON.parse(result.stdout).slug, slug);
+  assert.ok(result.stdout.trimStart().startsWith("{"), result.stdout);
+  const failed = await runCli(["tenants", "show", newSlug(), "--url", server.url, "--token", server.adminToken, "--json"], {}, { npx: true });
+  assert.equal(failed.code, 1);
+  assert.equal(failed.stdout, "", "an error leaves stdout empty");
+  assert.match(failed.stderr, /error: (tenant_not_found|not_found): /);
+});
+
 test("a created tenant appears in tenants list --json", async () => {
   const slug = await createTenant();
   await eventually(async () => {

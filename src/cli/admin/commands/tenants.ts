@@ -149,7 +149,7 @@ export const tenantCommands: Command[] = [
     summary: "Change a tenant's settings (deep-merged) and/or name.",
     details:
       "PATCH /v1/admin/tenants/{slug} {settings?, name?}. The patch names only what changes, e.g.\n" +
-      `  npm run admin -- tenants settings acme '{"password":{"min_length":14}}'`,
+      `  npx warden tenants settings acme '{"password":{"min_length":14}}'`,
     options: { name: { type: "string", value: "<name>", description: "new display name" } },
     positionals: [1, 2],
     async run(ctx, { args: [slug, patch], opts }) {
