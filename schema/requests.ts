@@ -149,6 +149,8 @@ export const auditQuery = z.strictObject({
   since: isoTime.optional(),
   cursor: z.string().regex(/^[0-9]{1,15}$/, "not a cursor of this log").optional(),
   limit: pageLimit,
+  /** `newest`: the latest entries first, and the cursor walks back (what `warden audit tail` shows). */
+  order: z.enum(["oldest", "newest"]).optional(),
 });
 
 /** One NDJSON line of `POST /tenants/{slug}/users/import`. */

@@ -43,6 +43,7 @@ function topHelp(): string {
     "  --json           print the API's JSON answer instead of a table",
     "  -h, --help       help for any command, e.g. `npx warden tenants create --help`",
     "",
+    "A <user> is a user id, email:<address> or username:<name>.",
     "Exit codes: 0 success, 1 error (API, network, failed check), 2 bad usage.",
   ].join("\n");
 }
