@@ -69,7 +69,7 @@ export const auditCommands: Command[] = [
       USER_REF_HELP,
     options: {
       user: { type: "string", value: USER_REF, description: "only entries about this user" },
-      type: { type: "string", value: "<type>", description: "only entries of this type, e.g. login.failed" },
+      type: { type: "string", value: "<type>", description: "only entries of this type, e.g. login.failure" },
       since: { type: "string", value: "<iso>", description: "only entries at or after this time (ISO-8601)" },
       limit: { type: "string", value: "<n>", description: "how many of the latest entries (default 20)" },
       cursor: { type: "string", value: "<c>", description: "next_cursor of a previous page: older entries" },
