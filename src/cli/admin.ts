@@ -7,9 +7,9 @@
  */
 import { pathToFileURL } from "node:url";
 import { GLOBAL_OPTIONS, commandHelp, listHelp, parseInput, stringOption, type Command, type Context } from "./admin/command.ts";
-import { resolveConfig } from "./admin/config.ts";
+import { resolveConfig, type CliConfig } from "./admin/config.ts";
 import { ApiError, CliError, UsageError } from "./admin/errors.ts";
-import { createHttp } from "./admin/http.ts";
+import { createHttp, type Http } from "./admin/http.ts";
 import { COMMANDS, commandsOf } from "./admin/registry.ts";
 
 export interface Io {
@@ -92,8 +92,21 @@ export async function runCli(argv: string[], io: Io = stdio): Promise<number> {
       io.out(commandHelp(command));
       return 0;
     }
-    const config = resolveConfig({ url: stringOption(input.opts, "url"), token: stringOption(input.opts, "token") });
-    const ctx: Context = { http: createHttp(config), config, json: input.opts.json === true, out: io.out, err: io.err };
+    // Resolved when a command first calls the API, so that `token` needs no token.
+    const flags = { url: stringOption(input.opts, "url"), token: stringOption(input.opts, "token") };
+    let config: CliConfig | undefined;
+    let http: Http | undefined;
+    const ctx: Context = {
+      get config() {
+        return (config ??= resolveConfig(flags));
+      },
+      get http() {
+        return (http ??= createHttp(this.config));
+      },
+      json: input.opts.json === true,
+      out: io.out,
+      err: io.err,
+    };
     await command.run(ctx, input);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
