@@ -163,7 +163,7 @@ export const importLine = z
     email_verified: z.boolean().optional(),
     metadata: metadataSchema.optional(),
     created_at: z.iso.datetime({ offset: true }).optional(),
-    /** Extension of the SPEC's line: a disabled user stays disabled through export → import. */
+    /** Written by export, read by import: a disabled user stays disabled through export → import. */
     status: z.enum(["active", "disabled"]).optional(),
   })
   .refine((b) => b.email !== undefined || b.username !== undefined, { message: "email or username is required", path: ["email"] });

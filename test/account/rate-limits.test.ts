@@ -1,5 +1,5 @@
 /**
- * @module Rate limits counted in the tenant object (SPEC section 9): per IP per route for magic
+ * @module Rate limits counted in the tenant object: per IP per route for magic
  * links and password resets, and per email address across both, with 429 and Retry-After.
  * Known and unknown addresses are counted alike.
  */

@@ -1,4 +1,4 @@
-/** @module Headers on every response (SPEC section 6), /health, unknown routes and CORS. */
+/** @module Headers on every response, /health, unknown routes and CORS. */
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
@@ -66,7 +66,7 @@ describe("headers", () => {
     for (const x of [s, l, r]) expect(x.headers.get("cache-control")).toBe("no-store");
   });
 
-  it("GET /health answers exactly the SPEC body", async () => {
+  it("GET /health answers exactly its documented body", async () => {
     const r = await call("GET", "/health");
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ status: "healthy", message: "API is running" });
