@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
 /**
- * @module One user: profile, status, roles (grant, remove), MFA, sessions (IP, user agent,
- * online, a revoke button each and one for all), and the operator actions. Every button is
+ * @module One user: profile, status, roles (grant, remove), MFA, passkeys (a delete button
+ * each), linked identities (read-only: the admin API has no route to unlink one), sessions (IP,
+ * user agent, online, a revoke button each and one for all), and the operator actions. Every button is
  * a POST with the CSRF field; none needs JavaScript.
  */
 import type { UserDetail } from "../../../objects/tenant/flows/users-admin.ts";
@@ -11,7 +12,7 @@ import { texts } from "./texts.ts";
 const T = texts.user;
 
 export function UserPage(props: { frame: Frame; slug: string; detail: UserDetail; roles: string[]; notice?: string | null; error?: string | null }) {
-  const { user, sessions, mfa, roles } = props.detail;
+  const { user, sessions, mfa, roles, passkeys, identities } = props.detail;
   const base = `${tenantPath(props.slug, "users")}/${user.id}`;
   const yes = (b: boolean) => (b ? T.yes : T.no);
   const live = user.status !== "deleted";
@@ -65,6 +66,46 @@ export function UserPage(props: { frame: Frame; slug: string; detail: UserDetail
       <section>
         <h2>{T.mfa}</h2>
         <p>{T.totp}: {yes(mfa.totp)} · {T.recovery}: {mfa.recovery_codes_remaining}</p>
+      </section>
+      <section class="scroll">
+        <h2>{T.passkeys}</h2>
+        {passkeys.length === 0 ? <p>{T.noPasskeys}</p> : (
+          <table>
+            <thead><tr><th scope="col">{T.passkeyName}</th><th scope="col">{texts.users.created}</th><th scope="col">{T.lastUsed}</th><th scope="col">{T.synced}</th><th scope="col"><span class="hint">{T.deletePasskey}</span></th></tr></thead>
+            <tbody>
+              {passkeys.map((p) => (
+                <tr data-passkey={p.id}>
+                  <td>{p.name}</td>
+                  <td>{p.created_at}</td>
+                  <td>{p.last_used_at ?? T.never}</td>
+                  <td>{yes(p.backed_up)}</td>
+                  <td>{live ? <Action frame={props.frame} action={`${base}/passkeys/${p.id}/delete`} label={T.deletePasskey} aria={T.deletePasskeyLabel(p.name)} danger /> : null}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p class="hint">{T.passkeyHint}</p>
+      </section>
+      <section class="scroll">
+        <h2>{T.identities}</h2>
+        {identities.length === 0 ? <p>{T.noIdentities}</p> : (
+          <table>
+            <thead><tr><th scope="col">{T.provider}</th><th scope="col">{T.subject}</th><th scope="col">{texts.users.email}</th><th scope="col">{T.linkedAt}</th><th scope="col">{T.lastUsed}</th></tr></thead>
+            <tbody>
+              {identities.map((i) => (
+                <tr data-identity={i.id}>
+                  <td>{i.provider}</td>
+                  <td class="mono">{i.subject}</td>
+                  <td>{i.email ?? "—"}{i.email && i.email_verified ? ` (${T.verifiedShort})` : ""}</td>
+                  <td>{i.created_at}</td>
+                  <td>{i.last_used_at}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p class="hint">{T.identitiesReadOnly}</p>
       </section>
       <section class="scroll">
         <h2>{T.sessions}</h2>

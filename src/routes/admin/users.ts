@@ -11,6 +11,7 @@ import { noBody, readBody, readQuery } from "../../http/body.ts";
 import { answer, meta, noContent } from "../../http/helpers.ts";
 import { identifiers } from "../auth.ts";
 import { USER, userParam, type Caller } from "./caller.ts";
+import { PASSKEY_ID_RE } from "../../../objects/tenant/passkeys/store.ts";
 
 export function userRoutes(who: Caller): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
@@ -97,7 +98,7 @@ export function userRoutes(who: Caller): Hono<AppEnv> {
   r.delete(`${USER}/passkeys/:passkey`, async (c) => {
     const by = who(c);
     const id = c.req.param("passkey") ?? "";
-    if (!/^pk_[A-Za-z0-9_-]{16}$/.test(id)) throw new AuthError("not_found", "No such passkey.");
+    if (!PASSKEY_ID_RE.test(id)) throw new AuthError("not_found", "No such passkey.");
     unwrap(await c.get("tenant").operatorDeletePasskey({ by, userId: userParam(c), id, meta: meta(c) }));
     return noContent(c);
   });

@@ -1,7 +1,7 @@
 /**
  * @module A tenant's users in the console: search, a user's page, and its actions (disable,
- * enable, unlock, force a password reset, reset MFA, revoke one session or all, grant and
- * remove roles). Each action is the admin API's RPC with the console's caller (`admin` or the
+ * enable, unlock, force a password reset, reset MFA, delete a passkey, revoke one session or
+ * all, grant and remove roles). Each action is the admin API's RPC with the console's caller (`admin` or the
  * key), so the object authorises it and audits it with that actor; then back to the user's
  * page with what happened.
  */
@@ -15,6 +15,7 @@ import { texts } from "../../pages/console/texts.ts";
 import { UserPage } from "../../pages/console/user.tsx";
 import { UsersPage } from "../../pages/console/users.tsx";
 import { userParam } from "../admin/caller.ts";
+import { PASSKEY_ID_RE } from "../../../objects/tenant/passkeys/store.ts";
 import { frame, readForm, rpc, type ConsoleContext, type ConsoleEnv } from "./auth.ts";
 import type { getUserDetail, listUsers } from "../../../objects/tenant/flows/users-admin.ts";
 
@@ -70,6 +71,14 @@ userPages.post(
     const sid = c.req.param("sid") ?? "";
     if (!/^[A-Za-z0-9_-]{22}$/.test(sid)) throw new AuthError("not_found", "No such session.");
     return tenantOf(c).revokeUserSession({ ...act(c, id), sessionId: sid });
+  }),
+);
+userPages.post(
+  "/users/:id/passkeys/:pk/delete",
+  action("passkey", (c, id) => {
+    const pk = c.req.param("pk") ?? "";
+    if (!PASSKEY_ID_RE.test(pk)) throw new AuthError("not_found", "No such passkey.");
+    return tenantOf(c).operatorDeletePasskey({ by: c.get("who").by, userId: id, id: pk, meta: meta(c) });
   }),
 );
 userPages.post("/users/:id/roles/grant", action("grant", (c, id, f) => tenantOf(c).grantRole({ by: c.get("who").by, userId: id, role: f.role, revoke: false, meta: meta(c) }), roleField));
