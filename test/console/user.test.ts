@@ -46,3 +46,65 @@ describe("passkeys and linked identities", () => {
     expect(page.html).not.toMatch(/identities\/[^"]*\/(delete|unlink)/);
   });
 });
+
+describe("profile edit", () => {
+  it("shows each refusal next to its field and changes nothing", async () => {
+    const t = await newTenant();
+    const u = await signup(t);
+    const other = await signup(t);
+    const c = await operator();
+    const base = `/admin/t/${t}/users/${u.user.id}`;
+    const page = await c.open(base);
+    expect(page.html).toMatch(new RegExp(`<label for="f-email">Email</label><input id="f-email" name="email" type="text" value="${u.user.email}"`));
+    expect(page.html).toMatch(/<textarea id="f-metadata" name="metadata"[^>]*>\{\}<\/textarea>/);
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ email: "not-an-email" }, /id="f-email-error">not a valid email address</],
+      [{ username: "x" }, /id="f-username-error">3–64 of a-z 0-9 . _ -</],
+      [{ metadata: "{bad" }, /id="f-metadata-error">Not valid JSON.</],
+      [{ metadata: "[1, 2]" }, /id="f-metadata-error">Invalid input: expected record, received array</],
+      [{ email_verified: "maybe" }, /id="f-email_verified-error">Invalid input: expected boolean/],
+      [{ email: other.user.email }, /id="f-email-error">That email or username is already taken.</],
+    ];
+    for (const [fields, error] of cases) {
+      const r = await c.post(`${base}/profile`, fields);
+      expect(r.status, JSON.stringify(fields)).toBe(400);
+      expect(r.html, JSON.stringify(fields)).toMatch(error);
+      // What was typed is shown again.
+      const [k, v] = Object.entries(fields)[0];
+      if (k !== "email_verified") expect(r.html).toContain(v.replace(/"/g, "&quot;").replace(/'/g, "&#39;"));
+    }
+    expect((await admin("GET", `/tenants/${t}/users/${u.user.id}`)).body.user).toMatchObject({ email: u.user.email, username: null, metadata: {}, email_verified: false });
+    expect((await call("GET", `/v1/${t}/me`, { token: u.access_token })).status).toBe(200);
+  });
+
+  it("sends only what changed through the admin API's flow, audited with the actor; an identifier change ends the sessions", async () => {
+    const t = await newTenant();
+    const u = await signup(t);
+    const c = await operator();
+    const base = `/admin/t/${t}/users/${u.user.id}`;
+    await c.open(base);
+    const same = { email: u.user.email, username: "", email_verified: "false", status: "active", metadata: "{}" };
+    expect((await c.post(`${base}/profile`, same)).location).toBe(`${base}?done=unchanged`);
+    expect(await rows(t, "SELECT 1 FROM audit_log WHERE type IN ('user.updated', 'credential.change')")).toEqual([]);
+
+    // A textarea's line breaks arrive as CRLF.
+    const r = await c.post(`${base}/profile`, { ...same, username: "Ada_L", metadata: '{\r\n  "plan": "pro"\r\n}' });
+    expect(r.location).toBe(`${base}?done=profile`);
+    expect((await c.open(r.location!)).html).toContain("Profile saved.");
+    const now = (await admin("GET", `/tenants/${t}/users/${u.user.id}`)).body.user;
+    expect(now).toMatchObject({ email: u.user.email, username: "Ada_L", metadata: { plan: "pro" } });
+    const audit = await rows<{ type: string; actor: string; data: string }>(t, "SELECT type, actor, data FROM audit_log WHERE type IN ('user.updated', 'credential.change') ORDER BY id");
+    expect(audit.map((a) => [a.type, a.actor, JSON.parse(a.data)])).toEqual([
+      ["credential.change", "admin", { email: false, username: true }],
+      ["user.updated", "admin", { fields: ["metadata"] }],
+    ]);
+    expectError(await call("GET", `/v1/${t}/me`, { token: u.access_token }), 401, "invalid_token");
+
+    const off = await c.post(`${base}/profile`, { ...same, username: "Ada_L", metadata: '{"plan":"pro"}', status: "disabled" });
+    expect(off.location).toBe(`${base}?done=profile`);
+    expect((await admin("GET", `/tenants/${t}/users/${u.user.id}`)).body.user.status).toBe("disabled");
+    expect((await rows<{ actor: string }>(t, "SELECT actor FROM audit_log WHERE type = 'user.disabled'"))[0].actor).toBe("admin");
+    // Nothing but the status was sent.
+    expect(await rows(t, "SELECT 1 FROM audit_log WHERE type IN ('user.updated', 'credential.change')")).toHaveLength(2);
+  });
+});

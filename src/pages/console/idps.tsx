@@ -6,20 +6,14 @@
  * stored value when filled, and the page says only whether one is set.
  */
 import { IDP_TYPES, type PublicIdp } from "../../../schema/identity-providers.ts";
-import { Action, Area, Choice, ConsoleLayout, Csrf, Field, Notice, tenantPath, type Frame } from "./layout.tsx";
+import { Action, Area, Choice, ConsoleLayout, Csrf, emptyForm, Field, Notice, Problems, tenantPath, type FormState, type Frame } from "./layout.tsx";
 import { texts } from "./texts.ts";
 
 const T = texts.idps;
 const BOOL = ["true", "false"] as const;
 
-export interface IdpForm {
-  /** The texts to show in the fields (never a secret). */
-  values: Record<string, string>;
-  errors: Record<string, string>;
-  other: string[];
-}
-
-export const emptyIdpForm: IdpForm = { values: {}, errors: {}, other: [] };
+export type IdpForm = FormState;
+export const emptyIdpForm = emptyForm;
 
 /** The form's text for a provider as stored: what the edit form starts from. */
 export function idpValues(p: PublicIdp): Record<string, string> {
@@ -36,17 +30,6 @@ export function idpValues(p: PublicIdp): Record<string, string> {
     trust_verified_email: String(p.trust_verified_email),
     require_mfa: String(p.require_mfa),
   };
-}
-
-function Problems(props: { form: IdpForm }) {
-  const { errors, other } = props.form;
-  if (!other.length && !Object.keys(errors).length) return null;
-  return (
-    <div class="error" role="alert">
-      <p>{T.invalid}</p>
-      {other.length ? <ul>{other.map((o) => <li>{o}</li>)}</ul> : null}
-    </div>
-  );
 }
 
 /** The fields of a provider; `type` null on create (all fields, the type chosen), or the provider's own. */
@@ -105,7 +88,7 @@ export function IdpsPage(props: { frame: Frame; slug: string; idps: PublicIdp[];
       </section>
       <section>
         <h2>{T.create}</h2>
-        <Problems form={props.form} />
+        <Problems form={props.form} message={T.invalid} />
         <form method="post" action={base}>
           <Csrf frame={props.frame} />
           <IdpFields form={props.form} type={null} />
@@ -133,7 +116,7 @@ export function IdpPage(props: { frame: Frame; slug: string; idp: PublicIdp; for
         <p>{T.callback}: <code>{p.callback_url}</code></p>
       </section>
       <section>
-        <Problems form={props.form} />
+        <Problems form={props.form} message={T.invalid} />
         <form method="post" action={base}>
           <Csrf frame={props.frame} />
           <IdpFields form={props.form} type={p.type} secretSet={p.client_secret_set} />

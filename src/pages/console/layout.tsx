@@ -18,6 +18,28 @@ export interface Frame {
   tenant?: { slug: string; section: Section } | null;
 }
 
+/** An edit form as the server answers it: the texts to show again, and its refusal by field. */
+export interface FormState {
+  values: Record<string, string>;
+  errors: Record<string, string>;
+  /** What no field shows. */
+  other: string[];
+}
+
+export const emptyForm: FormState = { values: {}, errors: {}, other: [] };
+
+/** A refused form's summary above it, with what no field shows. */
+export function Problems(props: { form: FormState; message: string }) {
+  const { errors, other } = props.form;
+  if (!other.length && !Object.keys(errors).length) return null;
+  return (
+    <div class="error" role="alert">
+      <p>{props.message}</p>
+      {other.length ? <ul>{other.map((o) => <li>{o}</li>)}</ul> : null}
+    </div>
+  );
+}
+
 export type Section = "overview" | "users" | "audit" | "events" | "roles" | "clients" | "idps" | "keys" | "settings";
 
 const SECTIONS: { id: Section; operator: boolean }[] = [

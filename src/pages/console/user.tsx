@@ -1,17 +1,41 @@
 /** @jsxImportSource hono/jsx */
 /**
- * @module One user: profile, status, roles (grant, remove), MFA, passkeys (a delete button
+ * @module One user: profile (and its edit form: the fields PATCH /users/{id} takes), status, roles (grant, remove), MFA, passkeys (a delete button
  * each), linked identities (read-only: the admin API has no route to unlink one), sessions (IP,
  * user agent, online, a revoke button each and one for all), and the operator actions. Every button is
  * a POST with the CSRF field; none needs JavaScript.
  */
 import type { UserDetail } from "../../../objects/tenant/flows/users-admin.ts";
-import { Action, ConsoleLayout, Csrf, Notice, tenantPath, type Frame } from "./layout.tsx";
+import type { PublicUser } from "../../../objects/tenant/users.ts";
+import { Action, Area, Choice, ConsoleLayout, Csrf, emptyForm, Field, Notice, Problems, tenantPath, type FormState, type Frame } from "./layout.tsx";
 import { texts } from "./texts.ts";
 
 const T = texts.user;
 
-export function UserPage(props: { frame: Frame; slug: string; detail: UserDetail; roles: string[]; notice?: string | null; error?: string | null }) {
+/** The profile form's texts for a user as stored. */
+export function profileValues(u: PublicUser): Record<string, string> {
+  return { email: u.email ?? "", username: u.username ?? "", email_verified: String(u.email_verified), metadata: JSON.stringify(u.metadata, null, 2), status: u.status };
+}
+
+function ProfileForm(props: { frame: Frame; action: string; user: PublicUser; form: FormState }) {
+  const v = { ...profileValues(props.user), ...props.form.values };
+  const e = props.form.errors;
+  return (
+    <form method="post" action={props.action}>
+      <h3>{T.edit}</h3>
+      <Problems form={props.form} message={T.profileInvalid} />
+      <Csrf frame={props.frame} />
+      <Field name="email" label={texts.users.email} value={v.email} error={e.email} hint={T.identifierHint} />
+      <Field name="username" label={texts.users.username} value={v.username} error={e.username} />
+      <Choice name="email_verified" label={T.verified} options={["true", "false"]} value={v.email_verified} error={e.email_verified} />
+      <Choice name="status" label={T.status} options={["active", "disabled"]} value={v.status} error={e.status} hint={T.statusHint} />
+      <Area name="metadata" label={T.metadata} value={v.metadata} error={e.metadata} hint={T.metadataHint} />
+      <button type="submit">{T.save}</button>
+    </form>
+  );
+}
+
+export function UserPage(props: { frame: Frame; slug: string; detail: UserDetail; roles: string[]; profile?: FormState; notice?: string | null; error?: string | null }) {
   const { user, sessions, mfa, roles, passkeys, identities } = props.detail;
   const base = `${tenantPath(props.slug, "users")}/${user.id}`;
   const yes = (b: boolean) => (b ? T.yes : T.no);
@@ -31,6 +55,7 @@ export function UserPage(props: { frame: Frame; slug: string; detail: UserDetail
           <div><dt>{texts.users.created}</dt><dd>{user.created_at}</dd></div>
         </dl>
         {Object.keys(user.metadata).length ? <pre>{JSON.stringify(user.metadata, null, 2)}</pre> : null}
+        {live ? <ProfileForm frame={props.frame} action={`${base}/profile`} user={user} form={props.profile ?? emptyForm} /> : null}
       </section>
       {live ? (
         <section>
