@@ -5,7 +5,7 @@
  * removed with or without ending the user's sessions.
  */
 import { describe, expect, it } from "vitest";
-import { admin, apiKey, call, expectError, newTenant, rows, signup, uniq } from "../helpers.ts";
+import { admin, apiKey, call, expectError, newTenant, rows, signup } from "../helpers.ts";
 import { signIn, userWithPasskey } from "../passkeys/kit.ts";
 import { Console, operator } from "./kit.ts";
 
@@ -106,5 +106,33 @@ describe("profile edit", () => {
     expect((await rows<{ actor: string }>(t, "SELECT actor FROM audit_log WHERE type = 'user.disabled'"))[0].actor).toBe("admin");
     // Nothing but the status was sent.
     expect(await rows(t, "SELECT 1 FROM audit_log WHERE type IN ('user.updated', 'credential.change')")).toHaveLength(2);
+  });
+});
+
+describe("memberships", () => {
+  it("removing a role offers ending the sessions (the API's ?revoke=true): unchecked the tokens live on, checked they die", async () => {
+    const t = await newTenant();
+    await admin("POST", `/tenants/${t}/roles`, { name: "support", scopes: ["tickets:read"] });
+    await admin("POST", `/tenants/${t}/roles`, { name: "billing", scopes: ["invoices:read"] });
+    const u = await signup(t);
+    for (const r of ["support", "billing"]) expect((await admin("PUT", `/tenants/${t}/users/${u.user.id}/roles/${r}`)).status).toBe(204);
+    const c = await operator();
+    const base = `/admin/t/${t}/users/${u.user.id}`;
+    const page = await c.open(base);
+    expect(page.html).toMatch(/<label class="check" for="f-revoke-support"><input type="checkbox" id="f-revoke-support" name="revoke" value="1"\/> and end the user&#39;s sessions now<\/label>/);
+
+    expect((await c.post(`${base}/roles/remove`, { role: "support" })).location).toBe(`${base}?done=remove`);
+    expect((await call("GET", `/v1/${t}/me`, { token: u.access_token })).status).toBe(200);
+    const r = await c.post(`${base}/roles/remove`, { role: "billing", revoke: "1" });
+    expect(r.location).toBe(`${base}?done=remove-revoke`);
+    expect((await c.open(r.location!)).html).toContain("Role removed; every session of the user ended.");
+    expectError(await call("GET", `/v1/${t}/me`, { token: u.access_token }), 401, "invalid_token");
+    expect((await admin("GET", `/tenants/${t}/users/${u.user.id}`)).body.roles).toEqual([]);
+    const audit = await rows<{ actor: string; data: string }>(t, "SELECT actor, data FROM audit_log WHERE type = 'role.removed' ORDER BY id");
+    expect(audit.map((a) => [a.actor, JSON.parse(a.data)])).toEqual([
+      ["admin", { role: "support", revoke: false }],
+      ["admin", { role: "billing", revoke: true }],
+    ]);
+    expect((await c.post(`${base}/roles/remove`, { role: "billing", revoke: "yes" })).status).toBe(400);
   });
 });

@@ -152,6 +152,8 @@ export const texts = {
     role: "Role",
     grantSubmit: "Grant",
     remove: "Remove",
+    revokeToo: "and end the user's sessions now",
+    revokeHint: "A role change reaches the user's tokens at their next refresh; ending the sessions makes it apply at once (every token with the old roles dies).",
     done: {
       disable: "User disabled: every session ended.",
       enable: "User enabled.",
@@ -165,6 +167,8 @@ export const texts = {
       profile: "Profile saved.",
       unchanged: "Nothing changed.",
       remove: "Role removed.",
+      "grant-revoke": "Role granted; every session of the user ended.",
+      "remove-revoke": "Role removed; every session of the user ended.",
     },
     yes: "yes",
     no: "no",

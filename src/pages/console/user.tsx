@@ -73,10 +73,21 @@ export function UserPage(props: { frame: Frame; slug: string; detail: UserDetail
         {roles.length === 0 ? <p>{T.noRoles}</p> : (
           <ul>
             {roles.map((r) => (
-              <li>{r} {live ? <Action frame={props.frame} action={`${base}/roles/remove`} label={T.remove} aria={`${T.remove} ${r}`} fields={{ role: r }} /> : null}</li>
+              <li>
+                {r}{" "}
+                {live ? (
+                  <form method="post" action={`${base}/roles/remove`} class="inline">
+                    <Csrf frame={props.frame} />
+                    <input type="hidden" name="role" value={r} />
+                    <label class="check" for={`f-revoke-${r}`}><input type="checkbox" id={`f-revoke-${r}`} name="revoke" value="1" /> {T.revokeToo}</label>{" "}
+                    <button type="submit" aria-label={`${T.remove} ${r}`}>{T.remove}</button>
+                  </form>
+                ) : null}
+              </li>
             ))}
           </ul>
         )}
+        <p class="hint">{T.revokeHint}</p>
         {live && grantable.length ? (
           <form method="post" action={`${base}/roles/grant`} class="row">
             <Csrf frame={props.frame} />
@@ -84,6 +95,7 @@ export function UserPage(props: { frame: Frame; slug: string; detail: UserDetail
               <label for="f-role">{T.role}</label>
               <select id="f-role" name="role">{grantable.map((r) => <option value={r}>{r}</option>)}</select>
             </div>
+            <label class="check" for="f-grant-revoke"><input type="checkbox" id="f-grant-revoke" name="revoke" value="1" /> {T.revokeToo}</label>
             <button type="submit">{T.grantSubmit}</button>
           </form>
         ) : null}

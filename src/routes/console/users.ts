@@ -118,7 +118,7 @@ function action(done: Done, run: (c: ConsoleContext, id: string, form: Record<st
 
 const act = (c: ConsoleContext, id: string) => ({ by: c.get("who").by, id, meta: meta(c) });
 const tenantOf = (c: ConsoleContext) => c.get("tenant");
-const roleField = { role: z.string().regex(ROLE_RE) };
+const roleField = { role: z.string().regex(ROLE_RE), revoke: z.literal("1").optional() };
 
 userPages.post("/users/:id/disable", action("disable", (c, id) => tenantOf(c).updateUser({ ...act(c, id), status: "disabled" })));
 userPages.post("/users/:id/enable", action("enable", (c, id) => tenantOf(c).updateUser({ ...act(c, id), status: "active" })));
@@ -142,5 +142,20 @@ userPages.post(
     return tenantOf(c).operatorDeletePasskey({ by: c.get("who").by, userId: id, id: pk, meta: meta(c) });
   }),
 );
-userPages.post("/users/:id/roles/grant", action("grant", (c, id, f) => tenantOf(c).grantRole({ by: c.get("who").by, userId: id, role: f.role, revoke: false, meta: meta(c) }), roleField));
-userPages.post("/users/:id/roles/remove", action("remove", (c, id, f) => tenantOf(c).removeRole({ by: c.get("who").by, userId: id, role: f.role, revoke: false, meta: meta(c) }), roleField));
+/**
+ * A membership change, with the admin API's `?revoke=true` as a checkbox: the user's secret is
+ * rotated, so every token carrying the old roles dies now rather than at the next refresh.
+ */
+function membership(grant: boolean) {
+  return async (c: ConsoleContext) => {
+    const f = await readForm(c, roleField);
+    const id = userParam(c);
+    const revoke = f.revoke === "1";
+    const i = { by: c.get("who").by, userId: id, role: f.role, revoke, meta: meta(c) };
+    unwrap(await (grant ? tenantOf(c).grantRole(i) : tenantOf(c).removeRole(i)));
+    const done: Done = grant ? (revoke ? "grant-revoke" : "grant") : revoke ? "remove-revoke" : "remove";
+    return c.redirect(`/admin/t/${c.get("slug")}/users/${id}?done=${done}`, 303);
+  };
+}
+userPages.post("/users/:id/roles/grant", membership(true));
+userPages.post("/users/:id/roles/remove", membership(false));
