@@ -17,9 +17,14 @@ export const WardenError = z
       code: z.string().meta({ description: "Stable, machine-readable; one of the codes listed on the operation." }),
       message: z.string().meta({ description: "For people; may change." }),
       details: z
-        .array(z.object({ path: z.string(), code: z.string(), message: z.string() }))
+        .array(
+          z.union([
+            z.object({ path: z.string().meta({ description: "The field, dot-separated." }), code: z.string(), message: z.string() }),
+            z.object({ reason: z.string().meta({ description: "password_policy: too_short, too_long, too_common, …" }), min_length: z.number().int().optional() }),
+          ]),
+        )
         .optional()
-        .meta({ description: "invalid_request and password_policy: one entry per problem, `path` naming the field (dot-separated)." }),
+        .meta({ description: "invalid_request: one entry per problem with the field's `path`; password_policy: the rule the password broke." }),
     }),
   })
   .meta({

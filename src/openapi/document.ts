@@ -101,6 +101,8 @@ export function impliedErrors(op: Operation): ErrorCode[] {
   if (op.oauthErrors) return [...codes];
   const k = kinds(op.security);
   if (op.body) for (const c of ["invalid_json", "unsupported_media_type", "payload_too_large", "invalid_request"] as const) codes.add(c);
+  // A route that takes no body still reads what is sent, up to the limit.
+  else if (op.method !== "get") codes.add("payload_too_large");
   if (op.query) codes.add("invalid_request");
   if (op.path.includes("{tenant}") || op.path.includes("{slug}")) (codes.add("tenant_not_found"), codes.add("rate_limited"));
   if (k.has("bearer") || k.has("apiKey") || k.has("admin")) (codes.add("unauthorized"), codes.add("invalid_token"));

@@ -20,6 +20,16 @@ export const authOperations: Operation[] = [
     answers: { 200: { description: "The Worker answers.", schema: z.object({ status: z.literal("healthy"), message: z.string() }), example: { status: "healthy", message: "API is running" } } },
   },
   {
+    id: "getOpenApiDocument",
+    method: "get",
+    path: "/openapi.json",
+    tag: "service",
+    summary: "This document",
+    description: "OpenAPI 3.1, generated from the schemas the routes validate with. A reference page rendered from it is at `/docs`.",
+    security: { kind: "public" },
+    answers: { 200: { description: "The OpenAPI document.", schema: z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) }) } },
+  },
+  {
     id: "signUp",
     method: "post",
     path: "/v1/{tenant}/signup",
@@ -30,7 +40,7 @@ export const authOperations: Operation[] = [
     headers: turnstile,
     body: { schema: signupBody, example: { email: "ada@example.com", password: "correct horse battery staple" } },
     answers: { 201: { ...tokens, description: "The account and its first session." } },
-    errors: ["password_policy", "conflict", "forbidden", "turnstile_required", "turnstile_failed"],
+    errors: ["password_policy", "conflict", "forbidden", "turnstile_required", "turnstile_failed", "unavailable"],
   },
   {
     id: "logIn",
@@ -43,7 +53,7 @@ export const authOperations: Operation[] = [
     headers: turnstile,
     body: { schema: loginBody, example: { login: "ada@example.com", password: "correct horse battery staple" } },
     answers: { 200: tokens },
-    errors: ["invalid_credentials", "mfa_required", "locked", "forbidden", "turnstile_required", "turnstile_failed"],
+    errors: ["invalid_credentials", "mfa_required", "locked", "forbidden", "turnstile_required", "turnstile_failed", "unavailable"],
   },
   {
     id: "refresh",
