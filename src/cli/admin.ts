@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * @module `npx warden <command>` (bin/warden.js): the admin CLI over the HTTP admin API
+ * @module `npx warden <command>` (src/cli/warden.js): the admin CLI over the HTTP admin API
  * (`/v1/admin`). Tables for people, `--json` for scripts: stdout then carries only the API's
  * JSON, and every message and error goes to stderr, with a non-zero exit: 2 for bad usage, 1
  * for everything else.
@@ -133,7 +133,7 @@ function report(error: unknown, io: Io): number {
   return 1;
 }
 
-/** The process entry point (bin/warden.js): runs the command line, sets the exit code. */
+/** The process entry point (src/cli/warden.js): runs the command line, sets the exit code. */
 export async function main(argv: string[]): Promise<void> {
   // `warden export | head` closes the pipe early; that is not an error.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -143,5 +143,5 @@ export async function main(argv: string[]): Promise<void> {
   process.exitCode = await runCli(argv);
 }
 
-// `node src/cli/admin.ts …` works too; imported (tests, bin/warden.js), it runs nothing.
+// `node src/cli/admin.ts …` works too; imported (tests, src/cli/warden.js), it runs nothing.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main(process.argv.slice(2));

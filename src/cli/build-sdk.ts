@@ -39,7 +39,7 @@ async function bundle(entry: (typeof ENTRIES)[number]): Promise<void> {
 }
 
 /**
- * The admin CLI for the package's `warden` bin (bin/warden.js runs the TypeScript source in a
+ * The admin CLI for the package's `warden` bin (src/cli/warden.js runs the TypeScript source in a
  * checkout, this bundle where there is none): one file for Node 20 and later, nothing to install.
  */
 async function bundleCli(): Promise<void> {

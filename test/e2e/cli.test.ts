@@ -213,7 +213,7 @@ test("audit tail shows the latest entries, newest last, and --user takes a user 
 
 /** Runs `audit tail --follow` until `done` says its lines are enough. */
 function followAudit(args: string[], done: (lines: string[]) => boolean): { lines: Promise<string[]>; stop(): void } {
-  const child = spawn(process.execPath, [fileURLToPath(new URL("../../bin/warden.js", import.meta.url).href), "--url", server.url, "--token", server.adminToken, "audit", "tail", ...args, "--follow", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL("../../src/cli/warden.js", import.meta.url).href), "--url", server.url, "--token", server.adminToken, "audit", "tail", ...args, "--follow", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   const lines = new Promise<string[]>((resolve, reject) => {
     const timer = setTimeout(() => (child.kill(), reject(new Error(`not enough lines in 20 s: ${text}`))), 20_000);

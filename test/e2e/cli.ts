@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const ADMIN_CLI = fileURLToPath(new URL("../../bin/warden.js", import.meta.url).href);
+const ADMIN_CLI = fileURLToPath(new URL("../../src/cli/warden.js", import.meta.url).href);
 const PROJECT = fileURLToPath(new URL("../../", import.meta.url).href);
 
 export interface CliResult {
@@ -13,7 +13,7 @@ export interface CliResult {
 }
 
 /**
- * `node bin/warden.js …args` (or, with `npx`, `npx warden …args` in the project, as the README
+ * `node src/cli/warden.js …args` (or, with `npx`, `npx warden …args` in the project, as the README
  * shows it) with none of the developer's WARDEN_* settings.
  */
 export function runCli(args: string[], env: Record<string, string> = {}, o: { npx?: boolean } = {}): Promise<CliResult> {

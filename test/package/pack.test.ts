@@ -42,9 +42,9 @@ after(async () => {
 test("the tarball holds the built libraries, the admin CLI's bin and the license, and no server code or tests", () => {
   assert.ok(files.includes("dist/app/index.js") && files.includes("dist/app/index.d.ts"));
   assert.ok(files.includes("dist/client/index.js") && files.includes("dist/client/index.d.ts"));
-  assert.ok(files.includes("bin/warden.js") && files.includes("dist/cli/admin.js"), "the warden bin and the bundle it runs");
+  assert.ok(files.includes("src/cli/warden.js") && files.includes("dist/cli/admin.js"), "the warden bin and the bundle it runs");
   assert.ok(files.includes("LICENSE"), "the MIT license travels with the package");
-  const stray = files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE", "bin/warden.js"].includes(f));
+  const stray = files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE", "src/cli/warden.js"].includes(f));
   assert.deepEqual(stray, []);
   assert.ok(!files.some((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")), "no TypeScript source");
 });

@@ -8,8 +8,8 @@
  */
 import { existsSync } from "node:fs";
 
-const source = new URL("../src/cli/admin.ts", import.meta.url);
-let entry = new URL("../dist/cli/admin.js", import.meta.url);
+const source = new URL("./admin.ts", import.meta.url);
+let entry = new URL("../../dist/cli/admin.js", import.meta.url);
 if (existsSync(source)) {
   if (!process.features.typescript) {
     process.stderr.write(
