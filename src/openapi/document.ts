@@ -110,7 +110,9 @@ export function impliedErrors(op: Operation): ErrorCode[] {
   if (op.query && !browser) codes.add("invalid_request");
   if (op.path.includes("{tenant}") || op.path.includes("{slug}")) (codes.add("tenant_not_found"), codes.add("rate_limited"));
   if (k.has("bearer") || k.has("apiKey") || k.has("admin")) (codes.add("unauthorized"), codes.add("invalid_token"));
-  if (k.has("apiKey")) codes.add("forbidden");
+  // A key without the scope; for a bearer route, an OAuth client's token that does not reach
+  // account routes (objects/tenant/bearer.ts: not first-party, no account scope).
+  if (k.has("apiKey") || k.has("bearer")) codes.add("forbidden");
   codes.add("internal");
   return [...codes];
 }
@@ -192,7 +194,8 @@ export function buildDocument(server = "http://localhost:8787"): Json {
     for (const [status, g] of [...groups].sort((a, b) => a[0] - b[0])) {
       const hs: Record<string, string> = { "Cache-Control": HEADER_DOCS["Cache-Control"] };
       if (status === 429 || status === 423) hs["Retry-After"] = HEADER_DOCS["Retry-After"];
-      if (status === 401 && (kinds(op.security).has("bearer") || g.oauth.length)) hs["WWW-Authenticate"] = HEADER_DOCS["WWW-Authenticate"];
+      // RFC 6750 section 3: 401, and 403 `insufficient_scope`, carry the challenge.
+      if ((status === 401 && (kinds(op.security).has("bearer") || g.oauth.length)) || (status === 403 && kinds(op.security).has("bearer"))) hs["WWW-Authenticate"] = HEADER_DOCS["WWW-Authenticate"];
       const schemas: Json[] = [];
       if (g.oauth.length) schemas.push({ allOf: [oauthError, { type: "object", properties: { error: { enum: g.oauth } } }] });
       if (g.warden.length) schemas.push({ allOf: [wardenError, { type: "object", properties: { error: { type: "object", properties: { code: { enum: g.warden } } } } }] });
