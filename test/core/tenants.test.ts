@@ -47,7 +47,8 @@ describe("POST /v1/admin/tenants", () => {
     const slug = uniq("c");
     const r = await admin("POST", "/tenants", { slug, name: "n", settings: { access_ttl_s: 5 } });
     expectError(r, 400, "invalid_request");
-    expect(r.body.error.details[0].path).toBe("settings.access_ttl_s");
+    // The error model's detail shape: the field, the zod issue code, the message.
+    expect(r.body.error.details[0]).toEqual({ path: "settings.access_ttl_s", code: "too_small", message: expect.any(String) });
     expect(await rows(slug, "SELECT name FROM sqlite_master")).toEqual([]);
   });
 

@@ -48,8 +48,9 @@ function view(sql: SqlStorage): TenantView {
   return { slug: r.slug, name: r.name, status: r.status, settings: settingsView(sql) as Settings, created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)!, deleted_at: iso(r.deleted_at) };
 }
 
-const invalidSettings = (issues: { path: PropertyKey[]; message: string }[]) =>
-  fail("invalid_request", "Invalid settings.", { details: issues.map((x) => ({ path: ["settings", ...x.path].join("."), message: x.message })) });
+/** Details in the error model's shape (`path`, `code`, `message`); a check of our own is `custom`, as zod names a refinement's issue. */
+const invalidSettings = (issues: { path: PropertyKey[]; code?: string; message: string }[]) =>
+  fail("invalid_request", "Invalid settings.", { details: issues.map((x) => ({ path: ["settings", ...x.path].join("."), code: x.code ?? "custom", message: x.message })) });
 
 /**
  * A new or changed `delivery.webhook_url` must be a destination Warden may call (see
