@@ -1,15 +1,13 @@
 /// <reference types="node" />
 /** @module `audit tail` and `audit verify`: a tenant's hash-chained audit log. */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AuditEntry, AuditVerify, Page } from "../api-types.ts";
+import type { AuditEntry, AuditPage, AuditVerify } from "../api-types.ts";
 import { emit, expectFields, intOption, stringOption, type Command, type Context } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { seg, type Query } from "../http.ts";
 import { cell, renderTable } from "../table.ts";
 
 const FOLLOW_INTERVAL_MS = 2_000;
-
-type AuditPage = Page & { entries: AuditEntry[] };
 
 function entryLine(entry: AuditEntry): string {
   const parts = [cell(entry.ts), entry.type];
