@@ -128,6 +128,15 @@ describe("GET /v1/admin/tenants/{slug}", () => {
   it("an unknown tenant is 404 tenant_not_found", async () => {
     expectError(await admin("GET", `/tenants/${uniq("nx")}`), 404, "tenant_not_found");
   });
+
+  it("shows the settings in force: a setting the stored row predates is shown with its default", async () => {
+    const slug = await newTenant();
+    // A row written before `branding` existed: the tenant runs with its defaults.
+    await rows(slug, "UPDATE settings SET settings = json_remove(settings, '$.branding') WHERE id = 1");
+    const r = await admin("GET", `/tenants/${slug}`);
+    expect(r.status).toBe(200);
+    expect(r.body.settings.branding).toEqual({ display_name: null, logo_url: null, primary_color: "#2f5bea" });
+  });
 });
 
 describe("PATCH /v1/admin/tenants/{slug}", () => {
