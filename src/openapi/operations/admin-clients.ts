@@ -115,7 +115,7 @@ const idps: Mirrored[] = [
     tag: "idps",
     summary: "Add an upstream identity provider",
     description:
-      "`type`: `oidc` (any OpenID Provider, by its `issuer`), or a preset: `google`, `microsoft` (with `tenant`), `apple` (with `apple.team_id`, `apple.key_id`, `apple.private_key`), `github`. `client_secret` and `apple.private_key` are write-only: sealed at rest, never answered (`client_secret_set` says whether one is set). Register `callback_url` at the provider. A manage key may set them as the operator does.",
+      "`type`: `oidc` (any OpenID Provider, by its `issuer`), or a preset: `google`, `microsoft` (with `tenant`), `apple` (with `apple.team_id`, `apple.key_id`, `apple.private_key`), `github`. `client_secret` and `apple.private_key` are write-only: sealed at rest, never answered (`client_secret_set` says whether one is set). Register `callback_url` at the provider. The secrets are the operator's alone: a `manage` key that sends either is refused 403 `forbidden` and changes nothing (a leaked key cannot point the tenant's sign-in at a provider it controls).",
     body: { schema: idpBodySchema, example: { id: "google", type: "google", client_id: "1234.apps.googleusercontent.com", client_secret: "…" } },
     answers: { 201: { description: "The provider.", schema: IdentityProvider, example: idp } },
     errors: ["conflict"],
@@ -143,7 +143,7 @@ const idps: Mirrored[] = [
     path: "/identity-providers/{id}",
     tag: "idps",
     summary: "Change an identity provider",
-    description: "Deep-merged over the stored configuration and validated whole; a secret not sent is kept. `id` and `type` cannot change (400 `invalid_request`).",
+    description: "Deep-merged over the stored configuration and validated whole; a secret not sent is kept. `id` and `type` cannot change (400 `invalid_request`). Only the operator sets `client_secret` or `apple.private_key`: a `manage` key that sends either is refused 403 `forbidden`.",
     body: { schema: idpBodySchema, example: { enabled: false } },
     answers: { 200: { description: "The provider as it is now.", schema: IdentityProvider, example: { ...idp, enabled: false } } },
     errors: ["not_found"],

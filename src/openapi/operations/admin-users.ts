@@ -183,7 +183,7 @@ const audit: Mirrored[] = [
     path: "/audit",
     tag: "audit",
     summary: "Read the audit log",
-    description: "Oldest first. Filters: `user` (a user id), `type` (an event type), `since` (an ISO 8601 date or time); `cursor` is the previous page's `next_cursor`; `limit` 1–1000, default 100.",
+    description: "Oldest first, or newest first with `order=newest` (the cursor then walks back). Filters: `user` (a user id), `type` (an event type), `since` (an ISO 8601 date or time); `cursor` is the previous page's `next_cursor`; `limit` 1–1000, default 100.",
     query: auditQuery,
     answers: {
       200: {
