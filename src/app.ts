@@ -31,6 +31,7 @@ import { CLIENT_CORS_PATH, clientCors } from "./middleware/client-cors.ts";
 import { reauthRoutes } from "./routes/reauth.ts";
 import { passkeyRoutes } from "./routes/passkeys.ts";
 import { consoleRoutes } from "./routes/console/index.ts";
+import { docsRoutes } from "./routes/docs.ts";
 
 export function errorResponse(e: AuthError): Response {
   const headers: Record<string, string> = { "Cache-Control": "no-store", "Content-Type": "application/json" };
@@ -58,6 +59,8 @@ export function buildApp(): Hono<AppEnv> {
 
   app.get("/health", (c) => c.json({ status: "healthy", message: "API is running" }));
   app.route("/", rootDiscoveryRoutes);
+  // The API described: the OpenAPI document and its reference page.
+  app.route("/", docsRoutes);
 
   const admin = new Hono<AppEnv>();
   admin.use("*", adminAuth());

@@ -3,6 +3,7 @@ import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import { rememberPolicy } from "../src/passwords.ts";
 import { verifyAudit, type AuditVerification } from "../objects/tenant/audit.ts";
+import { contractViolation } from "./contract.ts";
 
 /** The test bindings (typed as the Worker's own Env by test/env.d.ts). */
 export { env };
@@ -36,6 +37,9 @@ export async function call(method: string, path: string, o: { body?: unknown; to
   } catch {
     /* not JSON */
   }
+  // Every answer of a documented operation must match the OpenAPI document (test/contract.ts).
+  const violation = contractViolation(method, path, res.status, res.headers.get("content-type"), parsed);
+  if (violation) throw new Error(`answer does not match the OpenAPI document: ${violation}`);
   return { status: res.status, headers: res.headers, body: parsed };
 }
 

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import { applyLocalMigrations, findFreePort, startServer, type RunningServer } from "../../src/cli/dev-server.ts";
+import { contractFor, watchFetch } from "./contract.ts";
 
 export interface TestServer {
   /** `http://127.0.0.1:{port}` */
@@ -32,6 +33,8 @@ const START_TIMEOUT_MS = 180_000;
 export function useServer(o: { vars?: () => Record<string, string> | Promise<Record<string, string>> } = {}): TestServer {
   let dir: string | undefined;
   let running: RunningServer | undefined;
+  let unwatch: (() => void) | undefined;
+  let checkContract = () => {};
   const server: TestServer = {
     url: "",
     adminToken: randomBytes(32).toString("hex"), // never starts with "-", which `--token X` would take for a flag
@@ -53,11 +56,23 @@ export function useServer(o: { vars?: () => Record<string, string> | Promise<Rec
       vars: { ...(await o.vars?.()), ADMIN_TOKEN: server.adminToken, MASTER_KEY: server.masterKey, PUBLIC_URL: `http://127.0.0.1:${port}` },
     });
     server.url = running.url;
+    // Every answer this file's tests get is checked against the OpenAPI document.
+    const contract = contractFor(new URL(running.url).origin);
+    unwatch = watchFetch(new URL(running.url).origin, contract);
+    // Reported at the very end, as the file's exit status: a throwing `after` hook would skip
+    // the file's own clean-up hooks and leave it hanging.
+    checkContract = () => {
+      if (!contract.violations.length) return;
+      process.stderr.write(`answers that do not match the OpenAPI document:\n${contract.violations.join("\n")}\n`);
+      process.exitCode = 1;
+    };
   }, { timeout: START_TIMEOUT_MS });
 
   after(async () => {
+    unwatch?.();
     await running?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
+    checkContract();
   });
 
   return server;

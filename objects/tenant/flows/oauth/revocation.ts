@@ -13,7 +13,7 @@ import { getGrant, revokeGrant } from "../../oauth/grants.ts";
 import { clientOf, inspect, isActive } from "../../oauth/inspect.ts";
 import type { Runtime } from "../../runtime.ts";
 
-export async function clientRevoke(rt: Runtime, i: { client: PresentedClient; token: string }): Promise<OAuthResult<null>> {
+export async function clientRevoke(rt: Runtime, i: { client: PresentedClient; token: string }): Promise<OAuthResult<Record<string, never>>> {
   const b = await rt.begin();
   if (!b.ok) return badClient();
   const ctx = b.value;
@@ -21,7 +21,7 @@ export async function clientRevoke(rt: Runtime, i: { client: PresentedClient; to
   if (!auth.ok) return auth;
   const cors = corsOrigins(auth.value);
   const t = await inspect(rt, ctx, i.token);
-  if (!t || clientOf(t) !== auth.value.client_id) return withCors(oauthOk(null), cors);
+  if (!t || clientOf(t) !== auth.value.client_id) return withCors(oauthOk({}), cors);
   const grantId = t.grant!.id;
   rt.tx(ctx, () => {
     const g = getGrant(ctx.sql, grantId);
@@ -30,5 +30,5 @@ export async function clientRevoke(rt: Runtime, i: { client: PresentedClient; to
     }
   });
   await rt.commit(ctx);
-  return withCors(oauthOk(null), cors);
+  return withCors(oauthOk({}), cors);
 }
