@@ -149,6 +149,8 @@ export const auditQuery = z.strictObject({
   since: isoTime.optional(),
   cursor: z.string().regex(/^[0-9]{1,15}$/, "not a cursor of this log").optional(),
   limit: pageLimit,
+  /** `newest`: the latest entries first, and the cursor walks back (what `warden audit tail` shows). */
+  order: z.enum(["oldest", "newest"]).optional(),
 });
 
 /** One NDJSON line of `POST /tenants/{slug}/users/import`. */
@@ -161,7 +163,7 @@ export const importLine = z
     email_verified: z.boolean().optional(),
     metadata: metadataSchema.optional(),
     created_at: z.iso.datetime({ offset: true }).optional(),
-    /** Extension of the SPEC's line: a disabled user stays disabled through export → import. */
+    /** Written by export, read by import: a disabled user stays disabled through export → import. */
     status: z.enum(["active", "disabled"]).optional(),
   })
   .refine((b) => b.email !== undefined || b.username !== undefined, { message: "email or username is required", path: ["email"] });

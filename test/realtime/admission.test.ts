@@ -1,6 +1,6 @@
 /**
- * Admission to `GET /v1/{tenant}/events`: every refused credential gets the SPEC's error
- * before any upgrade, and the tenant object stores nothing and holds no socket.
+ * Admission to `GET /v1/{tenant}/events`: every refused credential gets the error model's
+ * body before any upgrade, and the tenant object stores nothing and holds no socket.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";

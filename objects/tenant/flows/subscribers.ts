@@ -1,7 +1,7 @@
 /**
- * @module Revocation subscribers (SPEC section 7) over partyserver WebSockets with
- * hibernation. Credentials are checked before the upgrade; a refused one gets the SPEC's error
- * and nothing is stored. Connections are tagged (`service`, `user:{id}`, `sid:{sid}`,
+ * @module Revocation subscribers over partyserver WebSockets with
+ * hibernation. Credentials are checked before the upgrade; a refused one gets the error model's
+ * body and nothing is stored. Connections are tagged (`service`, `user:{id}`, `sid:{sid}`,
  * `key:{id}`) so a broadcast reaches only the sockets it concerns.
  *
  * Ordering: a socket is registered (and so reachable by a broadcast) a moment before its

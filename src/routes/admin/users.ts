@@ -1,5 +1,5 @@
 /**
- * @module Operator routes for one tenant's users (SPEC section 6): search by email or username
+ * @module Operator routes for one tenant's users: search by email or username
  * prefix, show (sessions, MFA state, passkeys, roles), PATCH, delete, revoke everything, force a
  * password reset, reset MFA, remove a passkey. Mounted for the admin and for manage keys (operator.ts).
  */
