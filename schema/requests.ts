@@ -115,6 +115,17 @@ export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
 
+/**
+ * `GET /events` (the WebSocket upgrade, objects/tenant/flows/subscribers.ts `admit`). Not
+ * strict: the socket library reads parameters of its own, which are ignored here.
+ */
+export const eventsQuery = z.object({
+  since: z.string().regex(/^\d{1,15}$/, "`since` must be a non-negative integer.").optional().meta({ description: "Replay every retained event after this `seq` before any live one." }),
+  format: z.enum(["json", "set"], "`format` must be `json` or `set`.").optional().meta({ description: "`json` (the default) or `set`: each event as a Security Event Token (RFC 8417)." }),
+  ticket: z.string().optional().meta({ description: "A single-use ticket from `POST /events/ticket`: subscribes as its user and session." }),
+  access_token: z.string().optional().meta({ description: "An access token instead of a ticket (kept for compatibility; a URL ends up in logs, RFC 6750 section 2.3)." }),
+});
+
 // ---- operators: user administration, roles, audit, import/export, directory
 
 /** Query strings: strict too, so a misspelt parameter is an error rather than ignored. */
