@@ -11,7 +11,7 @@ import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { buildSdk, DIST } from "../../src/cli/build-sdk.ts";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -44,4 +44,20 @@ export async function serveAppPage(page: string, host = "127.0.0.1"): Promise<{ 
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return { origin: `http://${host}:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+/**
+ * A laptop-sized page signed in to the console with `adminToken`, on its tenants list; console
+ * errors (CSP violations among them) are collected in `violations`.
+ */
+export async function consoleSignedIn(browser: Browser, url: string, adminToken: string): Promise<{ page: Page; violations: string[] }> {
+  const violations: string[] = [];
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  page.on("console", (m) => m.type() === "error" && violations.push(m.text()));
+  await page.goto(`${url}/admin/`);
+  await page.getByLabel("Admin token or API key").fill(adminToken);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Tenants" }).waitFor();
+  return { page, violations };
 }
