@@ -1,7 +1,8 @@
 /// <reference types="node" />
 /**
  * @module The resource-server examples, run for real against the server as `npm start` runs
- * it: the `node:http` server (node-server.ts) in this process, and the Worker (worker.ts,
+ * it: the `node:http` server (node-server.ts) and the Express app (express-server.ts) in this
+ * process, and the Worker (worker.ts,
  * bundled with esbuild) in Miniflare, its verifier in a Durable Object. For each: a valid
  * token is accepted, the same token is refused once its session's revocation event has
  * arrived, and a token for another audience is refused.
@@ -18,6 +19,7 @@ import { adminCall } from "../e2e/jar.ts";
 import { useServer } from "../e2e/server.ts";
 import { postJson } from "../browser/kit.ts";
 import { exampleNodeServer } from "./node-server.ts";
+import { exampleExpressApp } from "./express-server.ts";
 
 const server = useServer();
 const slug = `ex${randomBytes(3).toString("hex")}`;
@@ -77,6 +79,20 @@ test("node:http example: valid token accepted, revoked token refused after the e
     await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
     cleanups.push(() => new Promise((r) => s.close(r)));
     await verifier.ready; // subscribed and caught up: revocations now come from the event
+    const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/api/me`;
+    return (token) => fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  };
+  await behaves(await start(), await start("billing-api"));
+});
+
+test("Express example: the same middleware, the same three behaviours", { timeout: 60_000 }, async () => {
+  const start = async (audience?: string): Promise<Get> => {
+    const { app, verifier } = exampleExpressApp({ wardenUrl: server.url, tenant: slug, apiKey, audience });
+    const s = await new Promise<import("node:http").Server>((r) => {
+      const l = app.listen(0, "127.0.0.1", () => r(l));
+    });
+    cleanups.push(() => new Promise((r) => s.close(r)), () => verifier.close());
+    await verifier.ready;
     const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/api/me`;
     return (token) => fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   };
