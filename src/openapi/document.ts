@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { ERROR_STATUS, type ErrorCode } from "../errors.ts";
-import { OAUTH_STATUS, type OAuthErrorCode } from "../../objects/tenant/oauth/errors.ts";
+import { OAUTH_STATUS } from "../../objects/tenant/oauth/errors.ts";
 import { OAuthError, WardenError } from "../../schema/answers/common.ts";
 import { PATH_PARAMS, TAGS, type Answer, type Operation, type Security } from "./operation.ts";
 import { OPERATIONS } from "./operations/index.ts";
@@ -98,7 +98,7 @@ const kinds = (s: Security): Set<Security["kind"]> => (s.kind === "anyOf" ? new 
 /** The refusals every route of this kind can answer, beside the ones the operation names. */
 export function impliedErrors(op: Operation): ErrorCode[] {
   const codes = new Set<ErrorCode>(op.errors ?? []);
-  if (op.oauthErrors) return [...codes];
+  if (op.oauthErrors && !op.oauthErrorsToClientsOnly) return [...codes];
   const k = kinds(op.security);
   if (op.body) for (const c of ["invalid_json", "unsupported_media_type", "payload_too_large", "invalid_request"] as const) codes.add(c);
   // A route that takes no body still reads what is sent, up to the limit.
@@ -175,21 +175,23 @@ export function buildDocument(server = "http://localhost:8787"): Json {
       if (Object.keys(hs).length) r.headers = headers(hs);
       responses[status] = r;
     }
-    // Refusals, grouped by status: the error model narrowed to the codes of that status.
-    const groups = new Map<number, string[]>();
-    if (op.oauthErrors) for (const c of op.oauthErrors) groups.set(OAUTH_STATUS[c], [...(groups.get(OAUTH_STATUS[c]) ?? []), c]);
-    for (const c of impliedErrors(op)) groups.set(ERROR_STATUS[c], [...(groups.get(ERROR_STATUS[c]) ?? []), c]);
-    for (const [status, codes] of [...groups].sort((a, b) => a[0] - b[0])) {
-      const oauth = op.oauthErrors?.includes(codes[0] as OAuthErrorCode) ?? false;
+    // Refusals, grouped by status: the error model narrowed to the codes of that status (both
+    // models, either one, where OAuth clients and other callers share a status).
+    const groups = new Map<number, { oauth: string[]; warden: string[] }>();
+    const group = (status: number) => groups.get(status) ?? (groups.set(status, { oauth: [], warden: [] }), groups.get(status)!);
+    for (const c of op.oauthErrors ?? []) group(OAUTH_STATUS[c]).oauth.push(c);
+    for (const c of impliedErrors(op)) group(ERROR_STATUS[c]).warden.push(c);
+    for (const [status, { oauth, warden }] of [...groups].sort((a, b) => a[0] - b[0])) {
       const hs: Record<string, string> = { "Cache-Control": HEADER_DOCS["Cache-Control"] };
       if (status === 429 || status === 423) hs["Retry-After"] = HEADER_DOCS["Retry-After"];
-      if (status === 401 && (kinds(op.security).has("bearer") || oauth)) hs["WWW-Authenticate"] = HEADER_DOCS["WWW-Authenticate"];
-      const narrowed = oauth
-        ? { allOf: [oauthError, { type: "object", properties: { error: { enum: codes } } }] }
-        : { allOf: [wardenError, { type: "object", properties: { error: { type: "object", properties: { code: { enum: codes } } } } }] };
+      if (status === 401 && (kinds(op.security).has("bearer") || oauth.length)) hs["WWW-Authenticate"] = HEADER_DOCS["WWW-Authenticate"];
+      const models: Json[] = [];
+      if (oauth.length) models.push({ allOf: [oauthError, { type: "object", properties: { error: { enum: oauth } } }] });
+      if (warden.length) models.push({ allOf: [wardenError, { type: "object", properties: { error: { type: "object", properties: { code: { enum: warden } } } } }] });
       const prior = responses[String(status)];
       if (prior) throw new Error(`${op.id}: ${status} is both an answer and an error`);
-      responses[String(status)] = { description: codes.map((c) => `\`${c}\``).join(", "), headers: headers(hs), content: { "application/json": { schema: narrowed } } };
+      const codes = [...oauth, ...warden];
+      responses[String(status)] = { description: codes.map((c) => `\`${c}\``).join(", "), headers: headers(hs), content: { "application/json": { schema: models.length === 1 ? models[0] : { anyOf: models } } } };
     }
     o.responses = responses;
     (paths[op.path] ??= {})[op.method] = o;

@@ -96,6 +96,8 @@ export const authOperations: Operation[] = [
     security: { kind: "anyOf", of: [{ kind: "public" }, { kind: "client" }] },
     body: { schema: tokenBody, media: ["application/json", "application/x-www-form-urlencoded"], example: { token: "rt_…", token_type_hint: "refresh_token" } },
     answers: { 200: { description: "Revoked, or was not valid.", schema: Empty, example: {} } },
+    oauthErrors: ["invalid_request", "invalid_client"],
+    oauthErrorsToClientsOnly: true,
   },
   {
     id: "introspectToken",
@@ -107,6 +109,8 @@ export const authOperations: Operation[] = [
     security: { kind: "anyOf", of: [{ kind: "apiKey", scopes: ["introspect"] }, { kind: "client" }] },
     body: { schema: tokenBody, media: ["application/json", "application/x-www-form-urlencoded"], example: { token: "eyJhbGciOiJFZERTQSJ9…" } },
     answers: { 200: { description: "The token's state now.", schema: Introspection, example: { active: false } } },
+    oauthErrors: ["invalid_request", "invalid_client"],
+    oauthErrorsToClientsOnly: true,
   },
   {
     id: "getJwks",
