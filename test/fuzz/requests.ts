@@ -188,6 +188,8 @@ function credentialArb(op: Json, c: Credentials): fc.Arbitrary<{ authorization?:
   );
 }
 
+const FORBIDDEN_HEADERS = new Set(["connection", "upgrade", "host", "content-length", "transfer-encoding", "keep-alive", "te", "trailer", "expect"]);
+
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
 
 /** One line a person can read, long values clipped. */
@@ -200,7 +202,8 @@ export function describe(r: Pick<FuzzRequest, "method" | "target" | "headers" | 
 export function requestArb(method: string, path: string, op: Json, ctx: ArbContext, c: Credentials): fc.Arbitrary<FuzzRequest> {
   const pathParams = ((op.parameters ?? []) as Json[]).filter((p) => p.in === "path");
   const segments = fc.tuple(...pathParams.map((p) => segmentArb(p.name, c.world, ctx, p.schema?.pattern)));
-  const headerParams = ((op.parameters ?? []) as Json[]).filter((p) => p.in === "header");
+  // fetch refuses to set the hop-by-hop ones (the WebSocket upgrade's `Upgrade`, `Connection`).
+  const headerParams = ((op.parameters ?? []) as Json[]).filter((p) => p.in === "header" && !FORBIDDEN_HEADERS.has(p.name.toLowerCase()));
   const headers = fc.record(Object.fromEntries(headerParams.map((p) => [p.name, fc.string({ unit: fc.constantFrom(..."abcXYZ019-_.".split("")), maxLength: 60 })])), { requiredKeys: [] });
   const content = (op.requestBody?.content ?? {}) as Record<string, Json>;
   const medias = Object.keys(content);
