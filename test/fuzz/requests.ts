@@ -13,6 +13,12 @@ import fc from "fast-check";
 import { arbitraryOf, deref, type ArbContext, type Json } from "./schema-arb.ts";
 import type { World } from "./world.ts";
 
+/** One part of a request: its good and its bad values. */
+interface Part<T> {
+  good: fc.Arbitrary<T>;
+  bad: fc.Arbitrary<T>;
+}
+
 export interface FuzzRequest {
   method: string;
   /** Path and query, already encoded. */
@@ -116,32 +122,37 @@ function formOf(v: unknown): string {
 
 const BAD_SEGMENTS = ["..", "%2e%2e", "..%2f..%2fadmin", "%2F", "%00", "%ff%fe", "%E2%80%AE", "%F0%9F%98%80", "%", "%zz", "a".repeat(400), "%20", "null", "undefined", "0", "-1", "admin", ".well-known", "00000000-0000-0000-0000-000000000000", "%C0%AE"];
 
-function segmentArb(name: string, world: World, ctx: ArbContext, pattern?: string): fc.Arbitrary<{ value: string; valid: boolean }> {
+/** Good: an id that exists in the world (or one made to the pattern where none does); bad: unknown, traversing, overlong, oddly encoded. */
+function segmentArb(name: string, world: World, ctx: ArbContext, pattern?: string): Part<string> {
   const real = world.ids[name] ?? [];
   // `/v1/admin/…` is the operator API: a tenant of that name cannot exist, and the path is another operation's.
   const bad = name === "tenant" || name === "slug" ? BAD_SEGMENTS.filter((x) => x !== "admin") : BAD_SEGMENTS;
-  const made = pattern ? arbitraryOf({ type: "string", pattern }, ctx) : fc.string({ minLength: 1, maxLength: 24, unit: fc.constantFrom(..."abcdefghij0123456789-_".split("")) });
-  const good = real.length ? fc.constantFrom(...real) : (made as fc.Arbitrary<string>);
-  return fc.oneof(
-    { weight: 6, arbitrary: good.map((v) => ({ value: encodeURIComponent(v.toWellFormed()), valid: true })) },
-    { weight: 1, arbitrary: (made as fc.Arbitrary<string>).map((v) => ({ value: encodeURIComponent(v.toWellFormed()), valid: false })) },
-    { weight: 2, arbitrary: fc.constantFrom(...bad).map((value) => ({ value, valid: false })) },
-    { weight: 1, arbitrary: oddString.map((v) => ({ value: encodeURIComponent(v.slice(0, 600).toWellFormed()), valid: false })) },
-  );
+  const made = (pattern ? arbitraryOf({ type: "string", pattern }, ctx) : fc.string({ minLength: 1, maxLength: 24, unit: fc.constantFrom(..."abcdefghij0123456789-_".split("")) })) as fc.Arbitrary<string>;
+  return {
+    good: (real.length ? fc.constantFrom(...real) : made).map((v) => encodeURIComponent(v.toWellFormed())),
+    bad: fc.oneof(
+      { weight: 1, arbitrary: made.map((v) => encodeURIComponent(v.toWellFormed())) },
+      { weight: 2, arbitrary: fc.constantFrom(...bad) },
+      { weight: 1, arbitrary: oddString.map((v) => encodeURIComponent(v.slice(0, 600).toWellFormed())) },
+    ),
+  };
 }
 
-function queryArb(op: Json, ctx: ArbContext): fc.Arbitrary<{ qs: string; valid: boolean }> {
+function queryArb(op: Json, ctx: ArbContext): Part<string> {
   const params = ((op.parameters ?? []) as Json[]).filter((p) => p.in === "query");
+  if (!params.length) return { good: fc.constant(""), bad: fc.constantFrom("zz=1", "%", "a=%ff") };
   const record: Record<string, fc.Arbitrary<unknown>> = {};
   for (const p of params) record[p.name] = arbitraryOf(p.schema ?? {}, ctx, p.name);
   const valid = fc.record(record, { requiredKeys: params.filter((p) => p.required).map((p) => p.name) });
   const encode = (o: Record<string, unknown>) => new URLSearchParams(Object.entries(o).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])).toString();
   const names = params.map((p) => p.name);
-  return fc.oneof(
-    { weight: 4, arbitrary: valid.map((o) => ({ qs: encode(o), valid: true })) },
-    { weight: 1, arbitrary: fc.tuple(valid, fc.constantFrom("zz", "__proto__", "constructor", ...names), wrongValue).map(([o, k, v]) => ({ qs: `${encode(o)}&${encodeURIComponent(k)}=${encodeURIComponent(typeof v === "string" ? v : JSON.stringify(v))}`, valid: false })) },
-    { weight: 1, arbitrary: fc.constantFrom("%", "%zz=1", "a=%ff", "=", "&&&", "limit=1e999", "cursor=%00").map((qs) => ({ qs, valid: false })) },
-  );
+  return {
+    good: valid.map(encode),
+    bad: fc.oneof(
+      fc.tuple(valid, fc.constantFrom("zz", "__proto__", "constructor", ...names), wrongValue).map(([o, k, v]) => `${encode(o)}&${encodeURIComponent(k)}=${encodeURIComponent(typeof v === "string" ? v.toWellFormed() : JSON.stringify(v))}`),
+      fc.constantFrom("%", "%zz=1", "a=%ff", "=", "&&&", "limit=1e999", "cursor=%00"),
+    ),
+  };
 }
 
 const garbageToken = fc.oneof(
@@ -149,8 +160,10 @@ const garbageToken = fc.oneof(
   fc.constantFrom("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "wk_", "wk_" + "0".repeat(40), "rt_x", "null", "a.b.c", "x".repeat(9000)),
 );
 
-/** The Authorization header (or none) and whether it is the credential the operation asks for. */
-function credentialArb(op: Json, c: Credentials): fc.Arbitrary<{ authorization?: string; note: string; valid: boolean }> {
+type Cred = { authorization?: string; note: string; valid: boolean };
+
+/** The Authorization header (or none): good, one the operation takes; bad, any other. */
+function credentialArb(op: Json, c: Credentials): Part<Cred> {
   const w = c.world;
   const schemes = new Set<string>();
   const scopes = new Set<string>();
@@ -181,11 +194,8 @@ function credentialArb(op: Json, c: Credentials): fc.Arbitrary<{ authorization?:
   ];
   const tampered = w.users[0].access.split(".");
   if (tampered.length === 3) bad.push(bearer(`${tampered[0]}.${Buffer.from(JSON.stringify({ sub: w.users[0].id, exp: 1 })).toString("base64url")}.${tampered[2]}`, "a token with a forged payload", false));
-  return fc.oneof(
-    { weight: good.length ? 5 : 0, arbitrary: good.length ? fc.constantFrom(...good) : fc.constant(bad[0]) },
-    { weight: 3, arbitrary: fc.constantFrom(...bad) },
-    { weight: 1, arbitrary: garbageToken.map((t) => bearer(t, "a garbage token", false)) },
-  );
+  const badArb = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...bad) }, { weight: 1, arbitrary: garbageToken.map((t) => bearer(t, "a garbage token", false)) });
+  return { good: good.length ? fc.constantFrom(...good) : badArb, bad: badArb };
 }
 
 const FORBIDDEN_HEADERS = new Set(["connection", "upgrade", "host", "content-length", "transfer-encoding", "keep-alive", "te", "trailer", "expect"]);
@@ -198,46 +208,73 @@ export function describe(r: Pick<FuzzRequest, "method" | "target" | "headers" | 
   return `${r.method} ${clip(r.target, 200)} [${hs}] body ${r.body === undefined ? "(none)" : JSON.stringify(clip(r.body, 200))} (${r.note})`;
 }
 
-/** Every request the fuzzer may send to `op` (at `path`, with `method`). */
-export function requestArb(method: string, path: string, op: Json, ctx: ArbContext, c: Credentials): fc.Arbitrary<FuzzRequest> {
-  const pathParams = ((op.parameters ?? []) as Json[]).filter((p) => p.in === "path");
-  const segments = fc.tuple(...pathParams.map((p) => segmentArb(p.name, c.world, ctx, p.schema?.pattern)));
-  // fetch refuses to set the hop-by-hop ones (the WebSocket upgrade's `Upgrade`, `Connection`).
-  const headerParams = ((op.parameters ?? []) as Json[]).filter((p) => p.in === "header" && !FORBIDDEN_HEADERS.has(p.name.toLowerCase()));
-  const headers = fc.record(Object.fromEntries(headerParams.map((p) => [p.name, fc.string({ unit: fc.constantFrom(..."abcXYZ019-_.".split("")), maxLength: 60 })])), { requiredKeys: [] });
+type Body = { text?: string; type?: string; note: string };
+
+function bodyArb(method: string, op: Json, ctx: ArbContext): Part<Body> {
   const content = (op.requestBody?.content ?? {}) as Record<string, Json>;
   const medias = Object.keys(content);
-  let body: fc.Arbitrary<{ text?: string; type?: string; note: string; valid: boolean }>;
-  if (method === "GET") {
-    // fetch sends no body with GET (RFC 9110 section 9.3.1 gives it no meaning).
-    body = fc.constantFrom({ note: "no body", valid: true }, { type: "application/json", note: "a content type and no body", valid: true });
-  } else if (medias.length) {
-    const valid = fc.constantFrom(...medias).chain((m) => arbitraryOf(content[m].schema?.contentSchema ?? content[m].schema ?? {}, ctx).map((v) => ({ m, v })));
-    body = fc.oneof(
-      { weight: 5, arbitrary: valid.map(({ m, v }) => ({ text: m.includes("form") ? formOf(v) : m.includes("ndjson") ? JSON.stringify(v) + "\n" : JSON.stringify(v), type: m, note: `valid ${m}`, valid: true })) },
-      { weight: 4, arbitrary: valid.chain(({ m, v }) => mutateBody(v, content[m].schema ?? {}, ctx).map((b) => ({ text: b.text, type: "application/json", note: b.note, valid: false }))) },
-      { weight: 1, arbitrary: valid.map(({ m, v }) => ({ text: m.includes("form") ? JSON.stringify(v) : formOf(v), type: m, note: "JSON and form swapped", valid: false })) },
-      { weight: 2, arbitrary: fc.tuple(garbageBody, fc.constantFrom(...CONTENT_TYPES)).map(([text, type]) => ({ text, type, note: `garbage as ${type || "(no type)"}`, valid: false })) },
-      { weight: 1, arbitrary: valid.chain(({ v }) => fc.constantFrom(...CONTENT_TYPES).map((type) => ({ text: JSON.stringify(v), type, note: `JSON as ${type || "(no type)"}`, valid: false }))) },
-      { weight: 1, arbitrary: fc.constant({ note: "no body", valid: !!op.requestBody && !op.requestBody.required }) },
-    );
-  } else {
-    body = fc.oneof(
-      { weight: 6, arbitrary: fc.constant({ note: "no body", valid: true }) },
-      { weight: 1, arbitrary: fc.tuple(garbageBody, fc.constantFrom(...CONTENT_TYPES)).map(([text, type]) => ({ text, type, note: "a body where none is read", valid: false })) },
-    );
-  }
-  const query = ((op.parameters ?? []) as Json[]).some((p) => p.in === "query") ? queryArb(op, ctx) : fc.oneof({ weight: 8, arbitrary: fc.constant({ qs: "", valid: true }) }, { weight: 1, arbitrary: fc.constantFrom("zz=1", "%", "a=%ff").map((qs) => ({ qs, valid: false })) });
-  return fc.record({ segments, headers, body, query, cred: credentialArb(op, c), ip: fc.oneof({ weight: 20, arbitrary: fc.constant("") }, { weight: 1, arbitrary: fc.constantFrom("garbage", "::1", "1.2.3.4, 5.6.7.8", "999.1.1.1") }) }).map((r) => {
-    let i = 0;
-    const target = path.replace(/\{[^}]+\}/g, () => r.segments[i++].value) + (r.query.qs ? `?${r.query.qs}` : "");
-    const h: Record<string, string> = { ...r.headers };
-    if (r.cred.authorization) h.authorization = r.cred.authorization;
-    if (r.body.type) h["content-type"] = r.body.type;
-    if (r.ip) h["cf-connecting-ip"] = r.ip;
-    const valid = r.segments.every((s) => s.valid) && r.body.valid && r.query.valid && r.cred.valid;
-    const mustRefuse = !r.cred.valid && !(op.security ?? []).some((req: Json) => !Object.keys(req).length);
-    const note = `${valid ? "valid" : "invalid"}: ${r.cred.note}; ${r.body.note}`;
-    return { method, target, headers: h, body: r.body.text, note, mustRefuse, [fc.toStringMethod]: () => describe({ method, target, headers: h, body: r.body.text, note }) };
-  });
+  const garbage = fc.tuple(garbageBody, fc.constantFrom(...CONTENT_TYPES)).map(([text, type]) => ({ text, type, note: `garbage as ${type || "(no type)"}` }));
+  // fetch sends no body with GET (RFC 9110 section 9.3.1 gives it no meaning).
+  if (method === "GET") return { good: fc.constant({ note: "no body" }), bad: fc.constant({ type: "application/json", note: "a content type and no body" }) };
+  if (!medias.length) return { good: fc.constant({ note: "no body" }), bad: garbage.map((b) => ({ ...b, note: `${b.note}, where none is read` })) };
+  const valid = fc.constantFrom(...medias).chain((m) => arbitraryOf(content[m].schema?.contentSchema ?? content[m].schema ?? {}, ctx).map((v) => ({ m, v })));
+  const none = { note: "no body" };
+  const good = valid.map(({ m, v }) => ({ text: m.includes("form") ? formOf(v) : m.includes("ndjson") ? JSON.stringify(v) + "\n" : JSON.stringify(v), type: m, note: `valid ${m}` }));
+  return {
+    good: op.requestBody.required ? good : fc.oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: fc.constant(none) }),
+    bad: fc.oneof(
+      { weight: 5, arbitrary: valid.chain(({ m, v }) => mutateBody(v, content[m].schema?.contentSchema ?? content[m].schema ?? {}, ctx).map((b) => ({ text: b.text, type: "application/json", note: b.note }))) },
+      { weight: 1, arbitrary: valid.map(({ m, v }) => ({ text: m.includes("form") ? JSON.stringify(v) : formOf(v), type: m, note: "JSON and form swapped" })) },
+      { weight: 2, arbitrary: garbage },
+      { weight: 1, arbitrary: valid.chain(({ v }) => fc.constantFrom(...CONTENT_TYPES).map((type) => ({ text: JSON.stringify(v), type, note: `JSON as ${type || "(no type)"}` }))) },
+      { weight: op.requestBody.required ? 1 : 0, arbitrary: fc.constant(none) },
+    ),
+  };
+}
+
+/**
+ * Every request the fuzzer may send to `op` (at `path`, with `method`): valid in every part, or
+ * with exactly one part (path, query, body, credential) made bad, so each refusal has one cause.
+ */
+export function requestArb(method: string, path: string, op: Json, ctx: ArbContext, c: Credentials): fc.Arbitrary<FuzzRequest> {
+  const params = (op.parameters ?? []) as Json[];
+  const segments = params.filter((p) => p.in === "path").map((p) => segmentArb(p.name, c.world, ctx, p.schema?.pattern));
+  // fetch refuses to set the hop-by-hop ones (the WebSocket upgrade's `Upgrade`, `Connection`).
+  const headerParams = params.filter((p) => p.in === "header" && !FORBIDDEN_HEADERS.has(p.name.toLowerCase()));
+  const headers = fc.record(Object.fromEntries(headerParams.map((p) => [p.name, fc.string({ unit: fc.constantFrom(..."abcXYZ019-_.".split("")), maxLength: 60 })])), { requiredKeys: [] });
+  const query = queryArb(op, ctx);
+  const body = bodyArb(method, op, ctx);
+  const cred = credentialArb(op, c);
+  const ip = fc.oneof({ weight: 20, arbitrary: fc.constant("") }, { weight: 1, arbitrary: fc.constantFrom("garbage", "::1", "1.2.3.4, 5.6.7.8", "999.1.1.1") });
+  const hasQuery = params.some((p) => p.in === "query");
+  const modes = fc.oneof(
+    { weight: 4, arbitrary: fc.constant("none") },
+    { weight: segments.length ? 1 : 0, arbitrary: fc.nat(Math.max(0, segments.length - 1)).map((i) => `path${i}`) },
+    { weight: hasQuery ? 1 : 0, arbitrary: fc.constant("query") },
+    { weight: 3, arbitrary: fc.constant("body") },
+    { weight: 2, arbitrary: fc.constant("cred") },
+  );
+  const pick = <T>(part: Part<T>, bad: boolean) => (bad ? part.bad : part.good);
+  return modes.chain((mode) =>
+    fc
+      .record({
+        segments: fc.tuple(...segments.map((s, i) => pick(s, mode === `path${i}`))),
+        query: pick(query, mode === "query"),
+        body: pick(body, mode === "body"),
+        cred: pick(cred, mode === "cred"),
+        headers,
+        ip,
+      })
+      .map((r) => {
+        let i = 0;
+        const target = path.replace(/\{[^}]+\}/g, () => r.segments[i++]) + (r.query ? `?${r.query}` : "");
+        const h: Record<string, string> = { ...r.headers };
+        if (r.cred.authorization) h.authorization = r.cred.authorization;
+        if (r.body.type) h["content-type"] = r.body.type;
+        if (r.ip) h["cf-connecting-ip"] = r.ip;
+        const mustRefuse = !r.cred.valid && !(op.security ?? []).some((req: Json) => !Object.keys(req).length);
+        const note = `${mode === "none" ? "valid" : `bad ${mode}`}: ${r.cred.note}; ${r.body.note}`;
+        return { method, target, headers: h, body: r.body.text, note, mustRefuse, [fc.toStringMethod]: () => describe({ method, target, headers: h, body: r.body.text, note }) };
+      }),
+  );
 }

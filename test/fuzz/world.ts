@@ -2,7 +2,7 @@
 /**
  * @module The fuzzer's fixtures and the state it compares. A world is one tenant with real
  * things in it (users with live sessions, a signed-out session, an API key per scope, an OAuth
- * client), its settings raising every per-IP limit so valid requests are not all `429`, and its
+ * client, a role granted to a user), its settings raising every per-IP limit so valid requests are not all `429`, and its
  * lockout threshold out of reach so a fixture user is never locked. `snapshot` reads what a
  * refusal must not change through the operator API; `verifyAudit` checks the hash chain.
  */
@@ -110,7 +110,11 @@ export async function createWorld(server: TestServer, prefix: string, o: { expir
     token: admin,
     body: { client_name: "Fuzz app", grant_types: ["authorization_code", "refresh_token", "client_credentials"], redirect_uris: ["https://app.example.com/callback"], scope: "openid profile email reports:read" },
   });
+  const role = "fuzz.reader";
+  await ok(server, "POST", `/v1/admin/tenants/${slug}/roles`, { token: admin, body: { name: role, description: "Fuzz", scopes: ["reports:read"] } });
+  await ok(server, "PUT", `/v1/admin/tenants/${slug}/users/${users[1].id}/roles/${role}`, { token: admin });
   const ids = [...users, gone].map((u) => u.id);
+  const sessions = [users[0].session, again.session_id, users[1].session];
   return {
     slug,
     users,
@@ -120,8 +124,11 @@ export async function createWorld(server: TestServer, prefix: string, o: { expir
     keyIds,
     client: { client_id: client.client_id, client_secret: client.client_secret },
     ids: {
-      id: [...ids, ...keyIds],
-      sid: [users[0].session, again.session_id, users[1].session],
+      // `{id}` names users, keys, sessions and more: each operation's own kind is among them.
+      id: [...ids, ...keyIds, ...sessions],
+      sid: sessions,
+      role: [role],
+      name: [role],
       client_id: [client.client_id],
       tenant: [slug],
       slug: [slug],
@@ -159,8 +166,8 @@ export async function snapshot(server: TestServer, slug: string): Promise<Json |
   return strip({ tenant: tenant.body, users: users.body, details, keys: keys.body, clients: clients.body });
 }
 
-/** Fields a refusal may change: counters of failures and limits, and times of last use. */
-const MOVING = /lock|fail|^(storage_bytes|next_alarm_at|oldest_age_s|last_used_at|last_seen_at|online)$/;
+/** Fields a refusal may change: counters of failures and limits, times of last use, and background work (the alarm, the delivery outbox). */
+const MOVING = /lock|fail|^(storage_bytes|next_alarm_at|outbox|last_used_at|last_seen_at|online)$/;
 
 function strip(v: unknown): any {
   if (Array.isArray(v)) return v.map(strip);
