@@ -16,7 +16,8 @@
  * Seeded: `WARDEN_FUZZ_SEED` (default below) seeds each operation (mixed with its id, so an
  * operation added to the document leaves the others' runs alone); `WARDEN_FUZZ_RUNS` sets the
  * runs per operation; `WARDEN_FUZZ_ONLY` runs only the operations whose id it names (comma-
- * separated). A failure prints the seed, the path and the request.
+ * separated); `WARDEN_FUZZ_VERBOSE=1` prints every request and answer. A failure prints the
+ * seed, the path and the request.
  */
 import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
@@ -31,6 +32,7 @@ import { call, createWorld, nextIp, snapshot, verifyAudit, type World } from "./
 
 const server = useServer();
 const SEED = Number(process.env.WARDEN_FUZZ_SEED ?? 15_2026);
+const VERBOSE = !!process.env.WARDEN_FUZZ_VERBOSE;
 const ONLY = process.env.WARDEN_FUZZ_ONLY?.split(",").filter(Boolean);
 const doc = buildDocument();
 
@@ -208,6 +210,7 @@ for (const t of targets) {
           const { res, text } = await send(r);
           const seen = statuses.get(t.id) ?? statuses.set(t.id, new Map()).get(t.id)!;
           seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
+          if (VERBOSE) process.stderr.write(`${describe(r)} → ${res.status} ${text.slice(0, 200)}\n`);
           await checkAnswer(t, ctx, r, res, text);
           if (t.smoke) return;
           const what = `${describe(r)} → ${res.status} ${text.slice(0, 300)}`;
