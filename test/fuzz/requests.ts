@@ -241,7 +241,11 @@ export function requestArb(method: string, path: string, op: Json, ctx: ArbConte
   const segments = params.filter((p) => p.in === "path").map((p) => segmentArb(p.name, c.world, ctx, p.schema?.pattern));
   // fetch refuses to set the hop-by-hop ones (the WebSocket upgrade's `Upgrade`, `Connection`).
   const headerParams = params.filter((p) => p.in === "header" && !FORBIDDEN_HEADERS.has(p.name.toLowerCase()));
-  const headers = fc.record(Object.fromEntries(headerParams.map((p) => [p.name, fc.string({ unit: fc.constantFrom(..."abcXYZ019-_.".split("")), maxLength: 60 })])), { requiredKeys: [] });
+  // Optional headers now and then: a Turnstile token where the deployment has no secret is refused with 503.
+  const headers = fc.oneof(
+    { weight: 6, arbitrary: fc.constant({}) },
+    { weight: 1, arbitrary: fc.record(Object.fromEntries(headerParams.map((p) => [p.name, fc.string({ unit: fc.constantFrom(..."abcXYZ019-_.".split("")), maxLength: 60 })])), { requiredKeys: [] }) },
+  );
   const query = queryArb(op, ctx);
   const body = bodyArb(method, op, ctx);
   const cred = credentialArb(op, c);
