@@ -1,5 +1,5 @@
 /**
- * @module Identifier normalisation (SPEC section 4). Stored and compared in normalised form;
+ * @module Identifier normalisation. Stored and compared in normalised form;
  * the user's own spelling is kept for display.
  *
  * Invisible code points are refused, before and after NFKC, in emails and usernames alike:

@@ -115,6 +115,17 @@ export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
 
+/**
+ * `GET /events` (the WebSocket upgrade, objects/tenant/flows/subscribers.ts `admit`). Not
+ * strict: the socket library reads parameters of its own, which are ignored here.
+ */
+export const eventsQuery = z.object({
+  since: z.string().regex(/^\d{1,15}$/, "`since` must be a non-negative integer.").optional().meta({ description: "Replay every retained event after this `seq` before any live one." }),
+  format: z.enum(["json", "set"], "`format` must be `json` or `set`.").optional().meta({ description: "`json` (the default) or `set`: each event as a Security Event Token (RFC 8417)." }),
+  ticket: z.string().optional().meta({ description: "A single-use ticket from `POST /events/ticket`: subscribes as its user and session." }),
+  access_token: z.string().optional().meta({ description: "An access token instead of a ticket (kept for compatibility; a URL ends up in logs, RFC 6750 section 2.3)." }),
+});
+
 // ---- operators: user administration, roles, audit, import/export, directory
 
 /** Query strings: strict too, so a misspelt parameter is an error rather than ignored. */
@@ -149,6 +160,8 @@ export const auditQuery = z.strictObject({
   since: isoTime.optional(),
   cursor: z.string().regex(/^[0-9]{1,15}$/, "not a cursor of this log").optional(),
   limit: pageLimit,
+  /** `newest`: the latest entries first, and the cursor walks back (what `warden audit tail` shows). */
+  order: z.enum(["oldest", "newest"]).optional(),
 });
 
 /** One NDJSON line of `POST /tenants/{slug}/users/import`. */
@@ -161,7 +174,7 @@ export const importLine = z
     email_verified: z.boolean().optional(),
     metadata: metadataSchema.optional(),
     created_at: z.iso.datetime({ offset: true }).optional(),
-    /** Extension of the SPEC's line: a disabled user stays disabled through export → import. */
+    /** Written by export, read by import: a disabled user stays disabled through export → import. */
     status: z.enum(["active", "disabled"]).optional(),
   })
   .refine((b) => b.email !== undefined || b.username !== undefined, { message: "email or username is required", path: ["email"] });

@@ -1,5 +1,5 @@
 /**
- * @module Tenant settings (SPEC section 8): one zod schema with every default, strict so
+ * @module Tenant settings: one zod schema with every default, strict so
  * an unknown key is refused, and a deep merge so that a PATCH changes only what it names.
  */
 import { z } from "zod";

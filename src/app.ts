@@ -1,6 +1,6 @@
 /**
  * @module The router Worker's Hono app: middleware, every route, and the one error handler
- * that turns an AuthError into the SPEC's error body (anything else is logged and is a 500).
+ * that turns an AuthError into the error model's body `{error: {code, message, details?}}` (anything else is logged and is a 500).
  */
 import { Hono } from "hono";
 import { cors } from "hono/cors";

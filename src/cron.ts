@@ -1,5 +1,5 @@
 /**
- * @module Cron triggers (SPEC section 10). Every 15 minutes, the watchdog: each tenant object
+ * @module Cron triggers. Every 15 minutes, the watchdog: each tenant object
  * re-arms an alarm that should be set and refreshes its D1 stats row; tenants whose alarm is
  * overdue in D1 come first, then the rest, stalest stats row first. Daily at 03:00 UTC: each
  * object is asked to reconcile its D1 directory rows, which its alarm then does in bounded

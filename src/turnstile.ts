@@ -1,5 +1,5 @@
 /**
- * @module Cloudflare Turnstile (SPEC section 9). The router verifies a `cf-turnstile-response`
+ * @module Cloudflare Turnstile. The router verifies a `cf-turnstile-response`
  * header with siteverify before it calls the object; the object decides whether the route
  * needed one (`turnstile.required_for`, or `after_failures` for that account or IP). Fails
  * closed: siteverify unreachable is 503.

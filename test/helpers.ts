@@ -30,7 +30,7 @@ export async function call(method: string, path: string, o: { body?: unknown; to
     headers["content-type"] ??= "application/json";
   }
   const res = await SELF.fetch(`${BASE}${path}`, { method, headers, body });
-  const text = await res.text();
+  const text = await bodyText(res);
   let parsed: unknown = text;
   try {
     parsed = text ? JSON.parse(text) : null;
@@ -46,9 +46,25 @@ export async function call(method: string, path: string, o: { body?: unknown; to
 export const admin = (method: string, path: string, body?: unknown) => call(method, `/v1/admin${path}`, { body, token: ADMIN });
 
 /** A fresh tenant; pbkdf2 by default so tests stay fast (argon2id is tested on its own). */
+/**
+ * A body as UTF-8 text, whatever its media type: `.text()` on a form or NDJSON body makes
+ * workerd warn that the body "does not appear to be text".
+ */
+export async function bodyText(body: Request | Response): Promise<string> {
+  return new TextDecoder().decode(await body.arrayBuffer());
+}
+
+const created: string[] = [];
+
+/** The tenants `newTenant` made since the last call (test/account/kit.ts settles their deliveries after each test). */
+export function takeCreatedTenants(): string[] {
+  return created.splice(0);
+}
+
 export async function newTenant(settings: Record<string, unknown> = {}, slug = uniq("t")): Promise<string> {
   const r = await admin("POST", "/tenants", { slug, name: `Tenant ${slug}`, settings: { password: { hash: "pbkdf2-sha256" }, ...settings } });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
+  created.push(slug);
   // A warm router knows the tenant's hash policy; a cold one hashes with the default (argon2id)
   // first and learns it from `stale_policy`, which costs an argon2id hash. That path has its own test.
   rememberPolicy(slug, r.body.settings.password);

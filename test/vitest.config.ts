@@ -1,16 +1,21 @@
 /**
  * @module Vitest runs every test inside workerd with the project's own wrangler.toml:
- * real Durable Object SQLite, D1 and alarms. Secrets are test values; outbound fetches
+ * real Durable Object SQLite, D1 and alarms. Every var and secret is given explicitly
+ * (test/worker-vars.ts), so a developer's `.dev.vars` changes nothing; outbound fetches
  * (Turnstile siteverify, webhooks) are answered by the in-memory mock in test/helpers.
  */
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { unstable_readConfig } from "wrangler";
 import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
+import { TEST_VARS } from "./worker-vars.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(`${root}/schema/d1`);
+  // wrangler.toml's own values (read without .dev.vars), then the tests'.
+  const vars = { ...(unstable_readConfig({ config: `${root}/wrangler.toml`, env: "development" }).vars as Record<string, string>), ...TEST_VARS };
   return {
     root,
     plugins: [
@@ -20,12 +25,10 @@ export default defineConfig(async () => {
         wrangler: { configPath: `${root}/wrangler.toml`, environment: "development" },
         miniflare: {
           bindings: {
-            ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
-            MASTER_KEY: "dGVzdC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWI=",
-            TURNSTILE_SECRET_KEY: "1x0000000000000000000000000000000AA",
-            PUBLIC_URL: "http://warden.test",
-            LOG_LEVEL: "error",
+            ...vars,
             TEST_MIGRATIONS: migrations,
+            // What test/core/test-env.test.ts compares the Worker's env with.
+            TEST_EXPECTED_VARS: vars,
           },
         },
       }),

@@ -1,5 +1,5 @@
 /**
- * @module The revocation log (SPEC section 7). `seq` is the row id, assigned inside the same
+ * @module The revocation log. `seq` is the row id, assigned inside the same
  * transaction as the state change, so a subscriber resuming with `since` sees neither a gap
  * nor a duplicate.
  */

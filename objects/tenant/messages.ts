@@ -1,5 +1,5 @@
 /**
- * @module Messages to users (SPEC section 9): magic links, password resets and email
+ * @module Messages to users: magic links, password resets and email
  * verification, handed to the tenant's own mailer as a signed POST to `delivery.webhook_url`
  * through the outbox (sealed at rest, retried with backoff until it succeeds). In local development
  * (`ENVIRONMENT=development`) each message is also logged, so a developer can use the token

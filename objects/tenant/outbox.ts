@@ -98,7 +98,7 @@ export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** A D1 batch that takes longer counts as failed (it may still land: the upserts are idempotent). */
 export const D1_TIMEOUT_MS = 15_000;
 const RETRY_MAX_MS = 15 * 60_000;
-/** Analytics Engine accepts a bounded number of points per invocation (SPEC: 25). */
+/** Analytics Engine accepts a bounded number of points per invocation (25). */
 const ANALYTICS_PER_RUN = 25;
 const BATCH = 200;
 

@@ -1,5 +1,5 @@
 /**
- * @module Access tokens (SPEC section 5): claims built inside the transaction from committed
+ * @module Access tokens: claims built inside the transaction from committed
  * state, signed after the commit, and verified in two steps: the signature and registered
  * claims (async, jose), then liveness against current state (sync, in the caller's
  * transaction): the session is live, the user active, and `ver` is the user's current version.

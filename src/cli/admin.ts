@@ -1,14 +1,15 @@
 /// <reference types="node" />
 /**
- * @module `npm run admin -- <command>`: the admin CLI over the HTTP admin API (SPEC
- * section 10). Tables for people, `--json` for scripts; every error goes to stderr with a
- * non-zero exit: 2 for bad usage, 1 for everything else.
+ * @module `npx warden <command>` (src/cli/warden.js): the admin CLI over the HTTP admin API
+ * (`/v1/admin`). Tables for people, `--json` for scripts: stdout then carries only the API's
+ * JSON, and every message and error goes to stderr, with a non-zero exit: 2 for bad usage, 1
+ * for everything else.
  */
 import { pathToFileURL } from "node:url";
 import { GLOBAL_OPTIONS, commandHelp, listHelp, parseInput, stringOption, type Command, type Context } from "./admin/command.ts";
-import { resolveConfig } from "./admin/config.ts";
+import { resolveConfig, type CliConfig } from "./admin/config.ts";
 import { ApiError, CliError, UsageError } from "./admin/errors.ts";
-import { createHttp } from "./admin/http.ts";
+import { createHttp, type Http } from "./admin/http.ts";
 import { COMMANDS, commandsOf } from "./admin/registry.ts";
 
 export interface Io {
@@ -32,7 +33,7 @@ function topHelp(): string {
   return [
     "Warden admin CLI: the admin API (/v1/admin) from the command line.",
     "",
-    "Usage: npm run admin -- <command> [arguments] [options]",
+    "Usage: npx warden <command> [arguments] [options]",
     "",
     listHelp("Commands:", COMMANDS),
     "",
@@ -40,8 +41,9 @@ function topHelp(): string {
     "  --url <url>      server (default $WARDEN_URL, else http://localhost:$PORT or 8787)",
     "  --token <token>  admin token (default $WARDEN_ADMIN_TOKEN, else ADMIN_TOKEN in .dev.vars)",
     "  --json           print the API's JSON answer instead of a table",
-    "  -h, --help       help for any command, e.g. `npm run admin -- tenants create --help`",
+    "  -h, --help       help for any command, e.g. `npx warden tenants create --help`",
     "",
+    "A <user> is a user id, email:<address> or username:<name>.",
     "Exit codes: 0 success, 1 error (API, network, failed check), 2 bad usage.",
   ].join("\n");
 }
@@ -66,7 +68,7 @@ function findCommand(argv: string[]): { command?: Command; rest: string[]; help?
   const without = (...indexes: number[]) => argv.filter((_, i) => !indexes.includes(i));
   if (inGroup.length === 1 && inGroup[0].path.length === 1) return { command: inGroup[0], rest: without(words[0]) };
   if (words.length < 2) {
-    if (wantsHelp) return { rest: [], help: listHelp(`Usage: npm run admin -- ${group} <subcommand>\n\nSubcommands:`, inGroup) };
+    if (wantsHelp) return { rest: [], help: listHelp(`Usage: npx warden ${group} <subcommand>\n\nSubcommands:`, inGroup) };
     throw new UsageError(`${group}: missing subcommand (${inGroup.map((c) => c.path[1]).join(", ")})`, group);
   }
   const sub = argv[words[1]];
@@ -90,8 +92,21 @@ export async function runCli(argv: string[], io: Io = stdio): Promise<number> {
       io.out(commandHelp(command));
       return 0;
     }
-    const config = resolveConfig({ url: stringOption(input.opts, "url"), token: stringOption(input.opts, "token") });
-    const ctx: Context = { http: createHttp(config), config, json: input.opts.json === true, out: io.out, err: io.err };
+    // Resolved when a command first calls the API, so that `token` needs no token.
+    const flags = { url: stringOption(input.opts, "url"), token: stringOption(input.opts, "token") };
+    let config: CliConfig | undefined;
+    let http: Http | undefined;
+    const ctx: Context = {
+      get config() {
+        return (config ??= resolveConfig(flags));
+      },
+      get http() {
+        return (http ??= createHttp(this.config));
+      },
+      json: input.opts.json === true,
+      out: io.out,
+      err: io.err,
+    };
     await command.run(ctx, input);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
@@ -102,7 +117,7 @@ export async function runCli(argv: string[], io: Io = stdio): Promise<number> {
 function report(error: unknown, io: Io): number {
   if (error instanceof UsageError) {
     io.err(`error: ${error.message}`);
-    io.err(`Run \`npm run admin -- ${error.command ? `${error.command} ` : ""}--help\` for usage.`);
+    io.err(`Run \`npx warden ${error.command ? `${error.command} ` : ""}--help\` for usage.`);
     return 2;
   }
   if (error instanceof CliError) {
@@ -118,12 +133,15 @@ function report(error: unknown, io: Io): number {
   return 1;
 }
 
-// Run only as the entry point, so tests and other tools can import runCli.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  // `admin export | head` closes the pipe early; that is not an error.
+/** The process entry point (src/cli/warden.js): runs the command line, sets the exit code. */
+export async function main(argv: string[]): Promise<void> {
+  // `warden export | head` closes the pipe early; that is not an error.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(0);
     throw error;
   });
-  process.exitCode = await runCli(process.argv.slice(2));
+  process.exitCode = await runCli(argv);
 }
+
+// `node src/cli/admin.ts …` works too; imported (tests, src/cli/warden.js), it runs nothing.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main(process.argv.slice(2));

@@ -6,7 +6,7 @@
  * verifier carries the part of jose it uses (WebCrypto underneath). Types: `tsc` with
  * src/cli/tsconfig.sdk.json, declarations only, with relative `.ts` specifiers rewritten to `.js` so a
  * consumer's default tsconfig resolves them. The Worker is not built here: wrangler bundles
- * `src/index.ts` itself.
+ * `src/index.ts` itself. The admin CLI is bundled too (`dist/cli/admin.js`), for the `warden` bin.
  *
  *   node src/cli/build-sdk.ts          build dist/
  *   node src/cli/build-sdk.ts --size   also print the app client's minified + gzipped size
@@ -38,6 +38,26 @@ async function bundle(entry: (typeof ENTRIES)[number]): Promise<void> {
   });
 }
 
+/**
+ * The admin CLI for the package's `warden` bin (src/cli/warden.js runs the TypeScript source in a
+ * checkout, this bundle where there is none): one file for Node 20 and later, nothing to install.
+ */
+async function bundleCli(): Promise<void> {
+  await build({
+    entryPoints: [join(PROJECT_ROOT, "src", "cli", "admin.ts")],
+    outfile: join(DIST, "cli", "admin.js"),
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    // ws (for `warden events`) is CommonJS and requires Node built-ins, which an ESM bundle
+    // can only reach through a require of its own.
+    banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
+    legalComments: "eof",
+    logLevel: "warning",
+  });
+}
+
 /** Rewrites `./x.ts` specifiers to `./x.js` in every emitted declaration file. */
 async function fixDeclarations(dir: string): Promise<void> {
   for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -58,11 +78,12 @@ function declarations(): void {
 
 export async function buildSdk(): Promise<void> {
   await rm(DIST, { recursive: true, force: true });
-  await Promise.all(ENTRIES.map(bundle));
+  await Promise.all([...ENTRIES.map(bundle), bundleCli()]);
   declarations();
   await fixDeclarations(DIST);
   // jose is MIT: its notice travels with the code bundled from it.
   await copyFile(join(PROJECT_ROOT, "node_modules", "jose", "LICENSE.md"), join(DIST, "client", "LICENSE.jose.md"));
+  await copyFile(join(PROJECT_ROOT, "node_modules", "ws", "LICENSE"), join(DIST, "cli", "LICENSE.ws.md"));
 }
 
 /** The app client as a browser bundle would carry it: minified, then gzipped (bytes). */

@@ -136,10 +136,11 @@ export interface StartServerOptions {
   /** Overrides for vars and secrets. */
   vars?: Record<string, string>;
   /**
-   * A dotenv file to read secrets from instead of `.dev.vars` (which is then neither read nor
-   * created). Tests pass an empty file so a developer's `.dev.vars` is ignored.
+   * The dotenv file to read secrets from, always given: the project's `.dev.vars` is then
+   * neither read nor created, so a server started here (tests, the benchmark) never runs with
+   * a developer's own secrets or settings. Tests pass an empty file and `vars`.
    */
-  envFile?: string;
+  envFile: string;
   /** Extra environment for the server process. */
   env?: Record<string, string | undefined>;
   /** How long to wait for `GET /health` to answer 200; default 60 s. */
@@ -175,7 +176,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   await assertPortFree(port);
   const args = [START_SCRIPT, "--port", String(port), "--exit-with-stdin", "--quiet"];
   if (options.persistTo) args.push("--persist-to", options.persistTo);
-  if (options.envFile) args.push("--env-file", options.envFile);
+  args.push("--env-file", options.envFile);
   if (options.split) args.push("--split");
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
 

@@ -57,14 +57,19 @@ function unquote(value: string): string {
   return (hash === -1 ? value : value.slice(0, hash)).trim();
 }
 
-/** The parsed `.dev.vars` in `dir`, or undefined when there is none. */
-export function readDevVars(dir: string): DevVars | undefined {
+/** The parsed env file at `path` (the dotenv format above), or undefined when there is none. */
+export function readEnvFile(path: string): DevVars | undefined {
   try {
-    return parseDevVars(readFileSync(join(dir, ".dev.vars"), "utf8"));
+    return parseDevVars(readFileSync(path, "utf8"));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
+}
+
+/** The parsed `.dev.vars` in `dir`, or undefined when there is none. */
+export function readDevVars(dir: string): DevVars | undefined {
+  return readEnvFile(join(dir, ".dev.vars"));
 }
 
 /**

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { CronSchedule } from "./cron-schedule.ts";
-import { parseDevVars } from "./dev-vars.ts";
+import { readEnvFile } from "./dev-vars.ts";
 import { PROJECT_ROOT } from "./project.ts";
 
 const WRANGLER_BIN = join(PROJECT_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -74,15 +74,6 @@ export async function bundleWorker(outdir: string, env?: string): Promise<string
   const code = await new Promise<number | null>((resolve) => proc.once("exit", resolve));
   if (code !== 0) throw new Error(`bundling the Worker failed (wrangler deploy --dry-run exited ${code})\n${output.slice(-4000)}`);
   return join(outdir, "index.js");
-}
-
-function readEnvFile(path: string): Record<string, string> {
-  try {
-    return parseDevVars(readFileSync(path, "utf8"));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw error;
-  }
 }
 
 /**
@@ -160,7 +151,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   mkdirSync(buildDir, { recursive: true });
   const entry = await bundleWorker(buildDir, options.env);
   const worker = workerOptionsFromConfig(options.env);
-  const secrets = readEnvFile(options.envFile ?? join(PROJECT_ROOT, ".dev.vars"));
+  const secrets = readEnvFile(options.envFile ?? join(PROJECT_ROOT, ".dev.vars")) ?? {};
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 /** The repository root: the directory holding package.json and wrangler.toml. */
 export const PROJECT_ROOT: string = fileURLToPath(new URL("../../", import.meta.url).href);
 
-/** The default local port of `wrangler dev` and `npm start` (SPEC section 10). */
+/** The default local port of `wrangler dev` and `npm start`. */
 export const DEFAULT_PORT = 8787;
 
 /** `PORT` from the environment, else 8787; anything that is not a port is a usage error. */

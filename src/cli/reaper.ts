@@ -24,6 +24,12 @@ export interface RunRecord {
   runtime: number[];
   port: number;
   started_at: string;
+  /**
+   * Where the run's ADMIN_TOKEN can be read again (`npx warden token`): the env file its
+   * secrets came from, or `var` when `--var ADMIN_TOKEN:…` gave it (then it is nowhere on disk).
+   * The record names the file rather than holding a second copy of the secret.
+   */
+  admin_token_from?: { file: string } | "var";
 }
 
 export function pidFilePath(port: number, root = PROJECT_ROOT): string {
@@ -55,13 +61,9 @@ function commandOf(pid: number): string {
  */
 export async function reapStaleRun(port: number, root = PROJECT_ROOT): Promise<{ reaped: number[] }> {
   const path = pidFilePath(port, root);
-  let record: RunRecord;
-  try {
-    record = JSON.parse(readFileSync(path, "utf8")) as RunRecord;
-  } catch {
-    return { reaped: [] };
-  }
-  if (record.owner !== process.pid && alive(record.owner) && /start\.ts/.test(commandOf(record.owner))) {
+  const record = readRunRecord(port, root);
+  if (!record) return { reaped: [] };
+  if (record.owner !== process.pid && ownerAlive(record)) {
     throw new Error(`a Warden server (pid ${record.owner}) is already running on port ${port}; stop it first`);
   }
   const reaped: number[] = [];
@@ -75,6 +77,25 @@ export async function reapStaleRun(port: number, root = PROJECT_ROOT): Promise<{
   for (let i = 0; i < 50 && reaped.some(alive); i++) await sleep(20);
   rmSync(path, { force: true });
   return { reaped };
+}
+
+function readRunRecord(port: number, root: string): RunRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(pidFilePath(port, root), "utf8")) as RunRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The owner is still `npm start` (a reused pid of another program does not count). */
+function ownerAlive(record: RunRecord): boolean {
+  return alive(record.owner) && /start\.ts/.test(commandOf(record.owner));
+}
+
+/** The record of the server running on `port` now, if one is. */
+export function liveRun(port: number, root = PROJECT_ROOT): RunRecord | undefined {
+  const record = readRunRecord(port, root);
+  return record && ownerAlive(record) ? record : undefined;
 }
 
 export function writeRunRecord(record: RunRecord, root = PROJECT_ROOT): string {

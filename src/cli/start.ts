@@ -3,7 +3,8 @@
  * @module `npm start`: `.dev.vars`, local D1 migrations, then the Worker in Miniflare on port
  * 8787 (or `PORT`), in wrangler.toml's `[env.development]` (the top level is production),
  * without wrangler's reload proxy (src/cli/local-server.ts), the cron
- * triggers on their schedule, and the admin token with a first curl. Runs until Ctrl-C or
+ * triggers on their schedule, and the admin token with a first curl (`npx warden token` prints the
+ * token again: the run record names the file it came from). Runs until Ctrl-C or
  * SIGTERM. The end-to-end tests and the benchmark start the server through this same file
  * (src/cli/dev-server.ts `startServer`), with flags that isolate it:
  *
@@ -16,7 +17,9 @@
  *   --split           the tenant objects in a workerd process of their own (npm run bench)
  */
 import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
 import { applyLocalMigrations, ensureDevVars, LOCAL_ENV, type OutputListener } from "./dev-server.ts";
+import { readEnvFile } from "./dev-vars.ts";
 import { startLocalServer, type LocalServer } from "./local-server.ts";
 import { DEFAULT_PORT, PROJECT_ROOT, portFromEnv } from "./project.ts";
 import { reapStaleRun, removeRunRecord, startWatcher, writeRunRecord } from "./reaper.ts";
@@ -73,13 +76,17 @@ async function main(): Promise<number> {
     process.stdin.on("end", () => void stop(0));
   }
 
-  let token: string | undefined;
-  if (!values["env-file"]) {
+  // The file the secrets come from, so that `npx warden token` can read the token again.
+  const secretsFile = resolve(values["env-file"] ?? join(PROJECT_ROOT, ".dev.vars"));
+  let token: string | undefined = overrides.ADMIN_TOKEN;
+  if (values["env-file"]) {
+    token ??= readEnvFile(secretsFile)?.ADMIN_TOKEN;
+  } else {
     const devVars = ensureDevVars(PROJECT_ROOT);
     console.log(devVars.created
       ? `Created ${devVars.path} with a new random ADMIN_TOKEN and MASTER_KEY (mode 0600).`
       : `Using ${devVars.path} as it is.`);
-    token = overrides.ADMIN_TOKEN ?? devVars.vars.ADMIN_TOKEN;
+    token ??= devVars.vars.ADMIN_TOKEN;
     if (!token) console.warn(`warning: ${devVars.path} has no ADMIN_TOKEN; the admin API will refuse every request.`);
     if (!devVars.vars.MASTER_KEY && !overrides.MASTER_KEY) console.warn(`warning: ${devVars.path} has no MASTER_KEY; the Worker cannot encrypt secrets.`);
     // wrangler.toml's PUBLIC_URL (the token issuer) names port 8787; follow the port unless
@@ -105,22 +112,30 @@ async function main(): Promise<number> {
   });
   const runtime = server.runtimePids();
   watcher.watch(runtime);
-  writeRunRecord({ owner: process.pid, runtime, port, started_at: new Date().toISOString() });
+  writeRunRecord({
+    owner: process.pid,
+    runtime,
+    port,
+    started_at: new Date().toISOString(),
+    admin_token_from: overrides.ADMIN_TOKEN !== undefined ? "var" : { file: secretsFile },
+  });
 
   if (!values.quiet) {
     const base = `http://localhost:${port}`;
     const shown = token ?? "<ADMIN_TOKEN from .dev.vars>";
+    const tokenHint = port === DEFAULT_PORT ? "npx warden token" : `npx warden token --port ${port}`;
     console.log([
       "",
       `Warden is running at ${base}`,
       "",
       `  Admin token: ${shown}`,
+      `  (print it again any time, from another terminal: ${tokenHint})`,
       "",
       "  Create a first tenant:",
       `    export TOKEN='${shown}'`,
       `    curl -X POST ${base}/v1/admin/tenants -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"slug":"acme","name":"Acme"}'`,
       "",
-      "  Or with the admin CLI:  npm run admin -- tenants create acme --name Acme",
+      "  Or with the admin CLI:  npx warden tenants create acme --name Acme",
       "",
       "Press Ctrl-C to stop.",
       "",

@@ -1,5 +1,5 @@
 /**
- * @module The resource-server client library, `warden/client` (SPEC section 7): verify
+ * @module The resource-server client library, `warden/client`: verify
  * Warden access tokens locally and apply pushed revocations at once. Runs in Workers (inside
  * a Durable Object, since a socket cannot outlive a request elsewhere), Node 20+ (pass a
  * WebSocket or `connect` where there is no global one), Deno and Bun.

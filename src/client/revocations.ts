@@ -3,20 +3,20 @@
  *
  * - revoked sessions: a token whose `sid` is here is dead (`session.revoked`, `session.expired`);
  * - per-user minimum `ver`: a token whose `ver` is older is dead (`user.revoked`,
- *   `user.disabled`, `user.deleted` carry the user's new secret version, SPEC section 5);
+ *   `user.disabled`, `user.deleted` carry the user's new secret version);
  * - `unknownBefore`: tokens issued before this instant may have been revoked by an event the
  *   verifier never saw (a `reset`, or an entry dropped to stay within `maxEntries`); they are
  *   "uncertain" and the verifier asks introspection about them.
  *
  * Every entry concerns tokens issued before its event, and no access token lives longer than
- * `maxTokenTtlS` (SPEC section 8: at most 3600 s), so an entry is kept until its event time
+ * `maxTokenTtlS` (the `access_ttl_s` setting: at most 3600 s), so an entry is kept until its event time
  * plus that TTL plus `leewayS` for clock skew, and then pruned: past that, every token it
  * could reject has expired anyway. `unknownBefore` expires the same way.
  */
 import type { WardenEvent } from "./types.ts";
 
 export interface RevocationOptions {
-  /** The longest access-token lifetime of the tenant, in seconds. Default 3600 (the SPEC's maximum). */
+  /** The longest access-token lifetime of the tenant, in seconds. Default 3600 (the most `access_ttl_s` allows). */
   maxTokenTtlS?: number;
   /** Allowance for clock skew between Warden and this server, in seconds. Default 60. */
   leewayS?: number;

@@ -1,5 +1,5 @@
 /**
- * @module One service subscriber to `GET /v1/{tenant}/events` (SPEC section 7) that stays
+ * @module One service subscriber to `GET /v1/{tenant}/events` that stays
  * open: it reconnects with exponential backoff and resumes with `?since={last seq}`, so the
  * server replays what it missed, in order, before live events. It is "live" once the replay
  * has caught up with the `hello` seq; until then, and whenever it is down, its owner must

@@ -1,6 +1,6 @@
 /**
- * @module Types shared by the client library: the wire messages of `GET /v1/{tenant}/events`
- * (SPEC section 7), the access-token claims (SPEC section 5), and the few outside things the
+ * @module Types shared by the client library: the wire messages of `GET /v1/{tenant}/events`,
+ * the access-token claims, and the few outside things the
  * library takes as parameters (clock, fetch, socket factory) so that it runs unchanged in
  * Workers, in Node 24, and in tests.
  */

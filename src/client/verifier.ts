@@ -1,7 +1,7 @@
 /**
  * @module `createVerifier`: real-time verification of Warden access tokens for a resource
- * server (SPEC section 7). A token is checked locally, with no round trip: signature against
- * the tenant JWKS, `iss`, `aud`, `typ: at+jwt`, `exp`/`nbf`, `tid` (SPEC section 5); then
+ * server. A token is checked locally, with no round trip: signature against
+ * the tenant JWKS, `iss`, `aud`, `typ: at+jwt`, `exp`/`nbf`, `tid`; then
  * against the revocations pushed by one service subscriber (its session revoked, or its
  * user's `ver` superseded). When the verifier cannot vouch for a token from its own state —
  * the subscriber is down or still replaying, the token predates a `reset`, the JWKS is

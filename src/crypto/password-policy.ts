@@ -1,11 +1,11 @@
 /**
- * @module The password policy of SPEC section 4, which follows NIST SP 800-63B section
+ * @module The password policy, which follows NIST SP 800-63B section
  * 5.1.1.2: NFKC normalization, a length range counted in code points, no composition rules,
  * no truncation, and a blocklist of common passwords.
  */
 import { dictionary } from "@zxcvbn-ts/language-common";
 
-/** Upper bounds from SPEC section 4. */
+/** Upper bounds, in code points and in UTF-8 bytes: they bound what one hash costs. */
 export const PASSWORD_MAX_CODE_POINTS = 256;
 export const PASSWORD_MAX_BYTES = 1024;
 
@@ -35,7 +35,7 @@ function commonPasswords(): Set<string> {
   return common;
 }
 
-/** Number of entries on the blocklist; SPEC section 4 requires at least 10,000. */
+/** Number of entries on the blocklist; the policy requires at least 10,000. */
 export function commonPasswordCount(): number {
   return commonPasswords().size;
 }

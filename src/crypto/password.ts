@@ -1,5 +1,5 @@
 /**
- * @module Password hashing and verification (SPEC section 4): argon2id by default,
+ * @module Password hashing and verification: argon2id by default,
  * pbkdf2-sha256 for tenants that choose it, and verification of imported bcrypt hashes.
  *
  * These functions hash exactly the string they are given (as UTF-8): callers pass the
@@ -134,8 +134,8 @@ const dummies = new Map<HashAlgorithm, string>();
 
 /**
  * A valid hash with the current default parameters that no password matches, for logins
- * of unknown users: verifying against it costs what a real verification costs (SPEC
- * section 4), and the caller answers `invalid_credentials` either way.
+ * of unknown users: verifying against it costs what a real verification costs (no
+ * timing difference tells unknown users apart), and the caller answers `invalid_credentials` either way.
  *
  * The "hash" is random bytes rather than the hash of a random password: the two are
  * indistinguishable (both are uniformly random to anyone without the password), and not

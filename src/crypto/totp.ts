@@ -1,6 +1,6 @@
 /**
- * @module HOTP (RFC 4226) and TOTP (RFC 6238) with SHA-1, 6 digits and 30-second steps
- * (SPEC section 9). Everything here is synchronous on purpose: verification runs inside the
+ * @module HOTP (RFC 4226) and TOTP (RFC 6238) with SHA-1, 6 digits and 30-second steps.
+ * Everything here is synchronous on purpose: verification runs inside the
  * tenant Durable Object's SQLite transaction, between reading the last used step and
  * writing the new one, where an `await` would break atomicity.
  */

@@ -1,5 +1,5 @@
 /**
- * @module Webhook signatures (SPEC section 9): `Warden-Signature: v1={hex HMAC-SHA256(secret,
+ * @module Webhook signatures: `Warden-Signature: v1={hex HMAC-SHA256(secret,
  * "{timestamp}.{body}")}` with `Warden-Timestamp: {unix seconds}`. Receivers recompute the
  * HMAC over the raw body and refuse timestamps older than a few minutes.
  */

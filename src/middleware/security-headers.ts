@@ -1,5 +1,5 @@
 /**
- * @module Headers on every response (SPEC section 6), errors included:
+ * @module Headers on every response, errors included:
  * - `X-Content-Type-Options: nosniff` always, and `Referrer-Policy: no-referrer` unless the
  *   route set its own (the admin console says `same-origin`: with `no-referrer` a browser
  *   sends `Origin: null` on a form POST, and the console checks `Origin`);

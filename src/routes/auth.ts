@@ -23,7 +23,7 @@ import { turnstile } from "../turnstile.ts";
 
 export const authRoutes = new Hono<AppEnv>();
 
-/** Normalises a body's email and username (SPEC section 4); either one invalid → invalid_request. */
+/** Normalises a body's email and username; either one invalid → invalid_request. */
 export function identifiers(b: { email?: string; username?: string }) {
   const email = b.email === undefined ? null : normalizeEmail(b.email);
   const username = b.username === undefined ? null : normalizeUsername(b.username);

@@ -27,6 +27,7 @@ import { noBody, readBody, readOptionalBody } from "../http/body.ts";
 import { accessToken, answer, meta, noContent, noStore } from "../http/helpers.ts";
 import { turnstile } from "../turnstile.ts";
 import { identifiers } from "./auth.ts";
+import { PASSKEY_ID_RE } from "../../objects/tenant/passkeys/store.ts";
 
 export const passkeyRoutes = new Hono<AppEnv>();
 
@@ -38,10 +39,9 @@ export function assertionOf(r: z.infer<typeof authenticationResponse>): Authenti
 
 export const attestationOf = (r: z.infer<typeof registrationResponse>) => ({ ...r, authenticatorAttachment: r.authenticatorAttachment ?? undefined }) as RegistrationResponseJSON;
 
-/** Passkey ids are `pk_` and 16 base64url characters; anything else is a passkey that does not exist. */
 function passkeyParam(c: Context<AppEnv>, name = "id"): string {
   const id = c.req.param(name) ?? "";
-  if (!/^pk_[A-Za-z0-9_-]{16}$/.test(id)) throw new AuthError("not_found", "No such passkey.");
+  if (!PASSKEY_ID_RE.test(id)) throw new AuthError("not_found", "No such passkey.");
   return id;
 }
 

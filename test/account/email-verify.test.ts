@@ -1,5 +1,5 @@
 /**
- * @module Email verification (SPEC sections 6 and 8): a token sent to the user's address,
+ * @module Email verification: a token sent to the user's address,
  * `email_verified` once used together with a session of that account, and
  * `signup.require_email_verification`, which refuses password sign-in (403) until the address
  * is verified. Also email changes (`PATCH /me new_email`), pending until the new address's link is used.

@@ -15,7 +15,7 @@ import { base32Decode } from "../../src/crypto/base32.ts";
 import { hotp, totpStep } from "../../src/crypto/totp.ts";
 import { SITEVERIFY } from "../../src/turnstile.ts";
 import type { Message } from "../../objects/tenant/messages.ts";
-import { call, expectError, newTenant, PASSWORD, settleOutbox, signup, stub, uniq, type Call } from "../helpers.ts";
+import { bodyText, call, expectError, newTenant, PASSWORD, settleOutbox, signup, stub, takeCreatedTenants, uniq, type Call } from "../helpers.ts";
 
 export const HOOK_URL = "https://hooks.example.test/warden";
 export const HOOK_SECRET = "whsec-test-0123456789abcdef";
@@ -42,15 +42,23 @@ const freshOutbound = (): Outbound => ({ siteverify: "pass", siteverifyCalls: []
 
 /**
  * For a test file: before each test, `fetch` is mocked and the returned object starts afresh
- * (the same object, so a file can hold it in a const); after each, the real `fetch` and the
- * real clock are back.
+ * (the same object, so a file can hold it in a const). After each, the deliveries of the
+ * tenants the test made are settled while the mock still answers them, the real clock is
+ * back, and `fetch` refuses everything: a retry that falls due later fails like a network
+ * error instead of reaching for a host that does not exist (workerd reports a failed DNS
+ * lookup as an uncaught internal error, outside any test).
  */
 export function useMockOutbound(): Outbound {
   const o = freshOutbound();
   beforeEach(() => mockOutbound(o));
-  afterEach(() => {
+  afterEach(async () => {
+    if (o.receiver !== "hang") await Promise.all(takeCreatedTenants().map(settleOutbox));
+    takeCreatedTenants();
     clock.reset();
     vi.restoreAllMocks();
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input) => {
+      throw new TypeError(`outbound fetch between tests: ${new Request(input).url}`);
+    });
   });
   return o;
 }
@@ -67,7 +75,7 @@ function mockOutbound(o: Outbound): void {
       return Response.json({ success, "error-codes": success ? [] : ["invalid-input-response"] });
     }
     if (req.url === HOOK_URL) {
-      const r = { headers: req.headers, body: await req.text(), redirect: req.redirect };
+      const r = { headers: req.headers, body: await bodyText(req), redirect: req.redirect };
       o.attempts.push(r);
       if (o.receiver === "fail") return new Response("unavailable", { status: 503 });
       if (o.receiver === "redirect") return new Response(null, { status: 307, headers: { location: "http://169.254.169.254/latest/meta-data/" } });

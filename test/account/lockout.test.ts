@@ -1,5 +1,5 @@
 /**
- * @module Account lockout (SPEC sections 8 and 9): attempts are counted in the tenant object
+ * @module Account lockout: attempts are counted in the tenant object
  * before the password is checked, so parallel guesses cannot get past the threshold; the
  * delay doubles up to `max_s`; `hard_limit` locks until an operator unlock or a reset.
  */

@@ -1,5 +1,5 @@
 /**
- * @module Magic links (SPEC sections 6 and 9): 202 for every address, a 256-bit single-use
+ * @module Magic links: 202 for every address, a 256-bit single-use
  * token stored hashed and delivered through the webhook, sign-in with `amr: ["email"]`, and
  * accounts created on first use when the tenant lets people sign up by email.
  */

@@ -1,5 +1,5 @@
 /**
- * @module Password reset (SPEC sections 6 and 9): 202 for every address, a single-use token
+ * @module Password reset: 202 for every address, a single-use token
  * valid 30 minutes, and a reset that sets the new password and rotates the user secret
  * (every session revoked, `user.revoked` logged) without signing in.
  */

@@ -1,5 +1,5 @@
 /**
- * @module Rate limits counted in the tenant object (SPEC section 9): per IP per route for magic
+ * @module Rate limits counted in the tenant object: per IP per route for magic
  * links and password resets, and per email address across both, with 429 and Retry-After.
  * Known and unknown addresses are counted alike.
  */
@@ -12,10 +12,15 @@ const out = useMockOutbound();
 
 const generous = { limit: 1000, window_s: 3600 };
 
+/** The messages the receiver got for `email`, by type: every delivery settled before the test ends (none goes out after the mock is gone). */
+async function sent(t: string, email: string): Promise<string[]> {
+  return (await inbox(out, t)).filter((m) => m.email === email).map((m) => m.type).sort();
+}
+
 describe.each([
-  { route: "magic_link", path: "magic-link" },
-  { route: "password_forgot", path: "password/forgot" },
-] as const)("$route", ({ route, path }) => {
+  { route: "magic_link", path: "magic-link", message: "magic_link" },
+  { route: "password_forgot", path: "password/forgot", message: "password_reset" },
+] as const)("$route", ({ route, path, message }) => {
   it("6.3.1 per IP: past the limit 429 with Retry-After, until the window has passed", async () => {
     const t = await newTenant({ ...DELIVERY, rate_limits: { [route]: { limit: 3, window_s: 60 }, per_email: generous } });
     const req = client();
@@ -38,6 +43,7 @@ describe.each([
       for (let n = 0; n < 3; n++) statuses.push((await client()("POST", `/v1/${t}/${path}`, { body: { email: address } })).status);
       expect(statuses).toEqual([202, 202, 429]);
     }
+    expect((await sent(t, email)).filter((type) => type === message)).toEqual([message, message]);
   });
 
   it("6.3.1 20 parallel requests with a limit of 5 let exactly 5 through", async () => {
@@ -55,4 +61,5 @@ it("the per-email budget is shared by magic links and password resets", async ()
   expect((await client()("POST", `/v1/${t}/password/forgot`, { body: { email } })).status).toBe(202);
   expectError(await client()("POST", `/v1/${t}/magic-link`, { body: { email } }), 429, "rate_limited");
   expectError(await client()("POST", `/v1/${t}/password/forgot`, { body: { email } }), 429, "rate_limited");
+  expect((await sent(t, email)).filter((type) => type !== "email_verify")).toEqual(["magic_link", "password_reset"]);
 });

@@ -1,5 +1,5 @@
 /**
- * @module Turnstile (SPEC section 9) with siteverify mocked: on the routes a tenant lists in
+ * @module Turnstile with siteverify mocked: on the routes a tenant lists in
  * `turnstile.required_for`, and only after `turnstile.after_failures` failures for the
  * account or the IP. Missing → 400, rejected → 403, siteverify unreachable → 503 (fail closed).
  */

@@ -1,5 +1,5 @@
 /**
- * @module Delivery of magic links and reset/verify tokens (SPEC section 9): a POST to the
+ * @module Delivery of magic links and reset/verify tokens: a POST to the
  * tenant's webhook through the outbox, signed `v1=HMAC-SHA256(secret, "{timestamp}.{body}")`,
  * retried with backoff by the alarm while the receiver fails, delivered once when it recovers.
  */

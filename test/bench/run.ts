@@ -1,9 +1,9 @@
 /// <reference types="node" />
 /**
- * @module `npm run bench` (SPEC section 11): starts Warden as `npm start` does, drives it over
+ * @module `npm run bench`: starts Warden as `npm start` does, drives it over
  * HTTP (autocannon) and WebSocket (ws) from this process, and prints one table: throughput,
- * p50, p99 and the peak RSS of the workerd process tree for each scenario, with the SPEC's
- * targets. The load generator and the server share this machine's cores.
+ * p50, p99 and the peak RSS of the workerd process tree for each scenario, with the
+ * performance targets. The load generator and the server share this machine's cores.
  *
  *   npm run bench                          full run (a 1,000,000-user tenant; see README)
  *   npm run bench -- --quick               the same scenarios, smaller, in under 2 minutes

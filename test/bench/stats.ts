@@ -10,7 +10,7 @@ export interface Row {
   p99: number | null;
   /** Peak RSS of the server process tree during the scenario, bytes. */
   rss: number | null;
-  /** SPEC section 11 target, in words, and whether it was met (null: no target). */
+  /** The performance target, in words, and whether it was met (null: no target). */
   target?: string;
   met?: boolean | null;
   note?: string;

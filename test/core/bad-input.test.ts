@@ -1,4 +1,4 @@
-/** @module SPEC section 6 and 9: every bad input gets its error and changes nothing. */
+/** @module Every bad input gets its error and changes nothing. */
 import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { call, expectError, newTenant, PASSWORD, signup, snapshot, uniq } from "../helpers.ts";

@@ -1,5 +1,5 @@
 /**
- * @module The consistency guarantee (SPEC section 5): once a revoking call has returned, no
+ * @module The consistency guarantee: once a revoking call has returned, no
  * token it revoked introspects active and no refresh with it succeeds, under any concurrency.
  */
 import { afterEach, describe, expect, it } from "vitest";

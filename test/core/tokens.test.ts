@@ -1,4 +1,4 @@
-/** @module Access tokens (SPEC section 5): claims, header, JWKS verification per algorithm, and every verification refusal. */
+/** @module Access tokens: claims, header, JWKS verification per algorithm, and every verification refusal. */
 import { runInDurableObject } from "cloudflare:test";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
@@ -23,7 +23,7 @@ function forge(t: string, claims: JWTPayload, header: Record<string, unknown> = 
 }
 
 describe("access token", () => {
-  it("carries every claim of SPEC section 5 with the right values", async () => {
+  it("carries every access-token claim with the right values", async () => {
     const t = await newTenant();
     const s = await signup(t, { email: "Claims@Example.com", username: "claims_user" });
     const c = decodeJwt(s.access_token);

@@ -1,5 +1,5 @@
 /**
- * @module The password policy of SPEC section 4: NFKC, lengths in code points, limits, the
+ * @module The password policy: NFKC, lengths in code points, limits, the
  * common-password list and malformed input.
  */
 import { describe, expect, it } from "vitest";

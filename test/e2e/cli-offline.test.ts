@@ -12,6 +12,8 @@ import { eventsUrl } from "../../src/cli/admin/commands/events.ts";
 import { adminUrl } from "../../src/cli/admin/http.ts";
 import { openPrivateFile } from "../../src/cli/admin/commands/transfer.ts";
 import { maskSecrets } from "../../src/cli/admin/commands/tenants.ts";
+import { localAdminToken } from "../../src/cli/admin/commands/token.ts";
+import { writeRunRecord } from "../../src/cli/reaper.ts";
 import { finished } from "node:stream/promises";
 
 async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
@@ -175,4 +177,19 @@ test("tenant output never shows a webhook secret", () => {
   assert.equal(tenant.settings.delivery.webhook_secret, "whsec-0123456789abcdef"); // the input is left alone
   const unset = { slug: "acme", settings: { delivery: { webhook_url: null, webhook_secret: null } } };
   assert.equal(maskSecrets(unset), unset);
+});
+
+test("token: without a server on the port, the ADMIN_TOKEN of .dev.vars (the one npm start uses); none is an error", async () => {
+  const root = await mkdtemp(join(tmpdir(), "warden-token-"));
+  try {
+    assert.throws(() => localAdminToken(18787, root), /no admin token: .*\.dev\.vars has none/);
+    await writeFile(join(root, ".dev.vars"), "ADMIN_TOKEN=from-dev-vars\n");
+    assert.deepEqual(localAdminToken(18787, root), { token: "from-dev-vars", source: join(root, ".dev.vars"), port: 18787, running: false });
+    // A record left by a dead run (no live owner) is not a running server: its file is not read.
+    await writeFile(join(root, "other.env"), "ADMIN_TOKEN=from-a-dead-run\n");
+    writeRunRecord({ owner: 2 ** 22 + 12345, runtime: [], port: 18787, started_at: "", admin_token_from: { file: join(root, "other.env") } }, root);
+    assert.equal(localAdminToken(18787, root).token, "from-dev-vars");
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });

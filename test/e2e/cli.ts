@@ -3,7 +3,8 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const ADMIN_CLI = fileURLToPath(new URL("../../src/cli/admin.ts", import.meta.url).href);
+const ADMIN_CLI = fileURLToPath(new URL("../../src/cli/warden.js", import.meta.url).href);
+const PROJECT = fileURLToPath(new URL("../../", import.meta.url).href);
 
 export interface CliResult {
   code: number | null;
@@ -11,13 +12,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `node src/cli/admin.ts …args` with none of the developer's WARDEN_* settings. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/**
+ * `node src/cli/warden.js …args` (or, with `npx`, `npx warden …args` in the project, as the README
+ * shows it) with none of the developer's WARDEN_* settings.
+ */
+export function runCli(args: string[], env: Record<string, string> = {}, o: { npx?: boolean } = {}): Promise<CliResult> {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith("WARDEN_") && key !== "PORT"),
   );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ADMIN_CLI, ...args], {
+    const [command, argv] = o.npx ? ["npx", ["warden", ...args]] : [process.execPath, [ADMIN_CLI, ...args]];
+    const child = spawn(command, argv, {
+      cwd: PROJECT,
       env: { ...clean, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

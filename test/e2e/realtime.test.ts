@@ -148,7 +148,7 @@ test("format=set sends Security Event Tokens that verify with the tenant JWKS", 
   sub.ws.close();
 });
 
-test("refused credentials get the SPEC's error before any upgrade", async () => {
+test("refused credentials get the error model's body before any upgrade", async () => {
   const { slug } = await tenant();
   await assert.rejects(subscribe(`/v1/${slug}/events`), { status: 401 });
   await assert.rejects(subscribe(`/v1/${slug}/events`, { authorization: "Bearer wk_0000000000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }), { status: 401 });

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -16,6 +16,7 @@ import { findFreePort } from "../../src/cli/dev-server.ts";
 import { childPids } from "../../src/cli/local-server.ts";
 import { PROJECT_ROOT } from "../../src/cli/project.ts";
 import { pidFilePath } from "../../src/cli/reaper.ts";
+import { runCli } from "./cli.ts";
 
 let dir: string;
 let envFile: string;
@@ -29,18 +30,23 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** `node src/cli/start.ts` as `npm start` runs it, isolated; resolves once it says it serves. */
-async function start(port: number): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [join(PROJECT_ROOT, "src/cli/start.ts"), "--port", String(port), "--persist-to", join(dir, "state"), "--env-file", envFile, "--quiet"], {
+/**
+ * `node src/cli/start.ts` as `npm start` runs it, isolated; resolves once it says it serves.
+ * `banner`: without --quiet, as a developer sees it; `output()` is everything it printed.
+ */
+async function start(port: number, o: { banner?: boolean } = {}): Promise<ChildProcess & { output(): string }> {
+  const args = [join(PROJECT_ROOT, "src/cli/start.ts"), "--port", String(port), "--persist-to", join(dir, "state"), "--env-file", envFile];
+  const proc = spawn(process.execPath, o.banner ? args : [...args, "--quiet"], {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   proc.stdout!.on("data", (c) => (out += c));
   proc.stderr!.on("data", (c) => (out += c));
+  const ready = o.banner ? /^Press Ctrl-C to stop\./m : /^ready http/m;
   for (let i = 0; i < 600; i++) {
     if (proc.exitCode !== null) assert.fail(`start.ts exited with ${proc.exitCode}:\n${out}`);
-    if (/^ready http/m.test(out) && (await healthy(port))) return proc;
+    if (ready.test(out) && (await healthy(port))) return Object.assign(proc, { output: () => out });
     await sleep(100);
   }
   proc.kill("SIGKILL");
@@ -131,4 +137,46 @@ test("a second start on a port whose server is alive is refused, and the first k
   assert.match(err, /already running on port/);
   assert.ok(await healthy(port));
   await stop(first);
+});
+
+test("npm start logs each request once, and shows the admin token with the way to print it again", async () => {
+  const port = await findFreePort();
+  const server = await start(port, { banner: true });
+  try {
+    const token = /^ADMIN_TOKEN=(.*)$/m.exec(await readFile(envFile, "utf8"))![1];
+    assert.match(server.output(), new RegExp(`Admin token: ${token}`), "the token of the env file it runs with");
+    assert.match(server.output(), new RegExp(`npx warden token --port ${port}`));
+
+    const id = `once-${randomBytes(6).toString("hex")}`;
+    await fetch(`http://127.0.0.1:${port}/health`, { headers: { "x-request-id": id } });
+    await fetch(`http://127.0.0.1:${port}/v1/admin/tenants`, { headers: { "x-request-id": `${id}-admin`, authorization: `Bearer ${token}` } });
+    await sleep(1_000);
+    const count = (needle: string) => server.output().split("\n").filter((line) => line.includes(needle)).length;
+    assert.equal(count(`"${id}"`), 1, server.output());
+    assert.equal(count(`"${id}-admin"`), 1, server.output());
+    assert.doesNotMatch(server.output(), /\[wrangler:info\]|GET \/health 200/, "no second access log from the runtime");
+
+    const printed = await runCli(["token", "--port", String(port)]);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.equal(printed.stdout, `${token}\n`, "the token alone, for TOKEN=$(npx warden token)");
+    assert.equal(printed.stderr, "");
+    const json = JSON.parse((await runCli(["token", "--port", String(port), "--json"])).stdout);
+    assert.deepEqual(json, { admin_token: token, source: envFile, port, running: true });
+  } finally {
+    await stop(server);
+  }
+});
+
+test("npx warden token says so when the server was given its token with --var", async () => {
+  const port = await findFreePort();
+  const proc = spawn(process.execPath, [join(PROJECT_ROOT, "src/cli/start.ts"), "--port", String(port), "--persist-to", join(dir, "state"), "--env-file", envFile, "--var", "ADMIN_TOKEN:from-the-command-line-0123456789", "--quiet"], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    assert.ok(await until(() => healthy(port), 60_000), "it serves");
+    const printed = await runCli(["token", "--port", String(port)]);
+    assert.equal(printed.code, 1);
+    assert.equal(printed.stdout, "");
+    assert.match(printed.stderr, /given its ADMIN_TOKEN with --var/);
+  } finally {
+    await stop(proc);
+  }
 });

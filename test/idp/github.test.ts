@@ -1,6 +1,6 @@
 /** @module The GitHub preset: plain OAuth 2 with PKCE, then `/user` and `/user/emails` (mocked), trusting only a verified primary email. */
 import { describe, expect, it, vi } from "vitest";
-import { admin, count, newTenant, rows, signup, uniq } from "../helpers.ts";
+import { admin, bodyText, count, newTenant, rows, signup, uniq } from "../helpers.ts";
 import { Browser } from "../pages/kit.ts";
 import { identitiesIn, useUpstream } from "./kit.ts";
 
@@ -35,7 +35,7 @@ describe("GitHub", () => {
     const mocked = vi.mocked(globalThis.fetch).getMockImplementation()!;
     vi.mocked(globalThis.fetch).mockImplementation(async (input, init) => {
       const req = new Request(input, init);
-      if (req.url === "https://github.com/login/oauth/access_token") tokenBody = await req.clone().text();
+      if (req.url === "https://github.com/login/oauth/access_token") tokenBody = await bodyText(req.clone());
       if (req.url.startsWith("https://api.github.com/")) expect(req.headers.get("authorization")).toBe("Bearer gho_test");
       return mocked(req);
     });

@@ -6,7 +6,7 @@
  */
 import { exportJWK, exportPKCS8, generateKeyPair, jwtVerify, SignJWT, type JWK } from "jose";
 import { describe, expect, it, vi } from "vitest";
-import { admin, count, newTenant, rows, signup, uniq } from "../helpers.ts";
+import { admin, bodyText, count, newTenant, rows, signup, uniq } from "../helpers.ts";
 import { Browser } from "../pages/kit.ts";
 import { callbackOf, identitiesIn, useUpstream } from "./kit.ts";
 
@@ -32,7 +32,7 @@ async function fakeOp(issuerBase: string, discoveredIssuer: string, clientId: st
     }
     if (req.url === `${origin}/jwks`) return Response.json({ keys: [jwk] });
     if (req.url === `${origin}/token`) {
-      op.tokenRequests.push(new URLSearchParams(await req.text()));
+      op.tokenRequests.push(new URLSearchParams(await bodyText(req)));
       const now = Math.floor(Date.now() / 1000);
       const idToken = await new SignJWT({ ...op.claims }).setProtectedHeader({ alg: "RS256", kid: "k1" }).setAudience(clientId).setIssuedAt(now).setExpirationTime(now + 600).sign(privateKey);
       return Response.json({ access_token: "at", token_type: "Bearer", id_token: idToken });

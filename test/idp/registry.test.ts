@@ -28,11 +28,19 @@ describe("identity providers: the admin API", () => {
     expect(audit.map((a) => a.type)).toEqual(["idp.created", "idp.updated", "idp.deleted"]);
   });
 
-  it("a manage key may manage providers; an introspect-only key may not", async () => {
+  it("a manage key may look at and edit providers but never set their secrets; an introspect-only key may not", async () => {
     const t = await newTenant();
     const manage = await apiKey(t, ["manage"]);
-    const r = await call("POST", `/v1/${t}/admin/identity-providers`, { token: manage, body: generic() });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expectError(await call("POST", `/v1/${t}/admin/identity-providers`, { token: manage, body: generic() }), 403, "forbidden");
+    expect(await count(t, "identity_providers")).toBe(0);
+    expect((await admin("POST", `/tenants/${t}/identity-providers`, generic())).status).toBe(201);
+    const [before] = await rows<{ secret_sealed: string }>(t, "SELECT secret_sealed FROM identity_providers");
+    expectError(await call("PATCH", `/v1/${t}/admin/identity-providers/corp`, { token: manage, body: { client_secret: "attacker-secret-0123456789" } }), 403, "forbidden");
+    const [after] = await rows<{ secret_sealed: string }>(t, "SELECT secret_sealed FROM identity_providers");
+    expect(after.secret_sealed).toBe(before.secret_sealed);
+    const r = await call("PATCH", `/v1/${t}/admin/identity-providers/corp`, { token: manage, body: { display_name: "Corp" } });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect((await call("GET", `/v1/${t}/admin/identity-providers`, { token: manage })).body.identity_providers).toHaveLength(1);
     const weak = await apiKey(t, ["introspect"]);
     expectError(await call("GET", `/v1/${t}/admin/identity-providers`, { token: weak }), 403, "forbidden");
   });

@@ -19,7 +19,8 @@ beforeEach(() => {
     const req = new Request(input, init);
     if (req.url !== RP) return real(input, init);
     if (answer === "down") throw new TypeError("Network connection lost.");
-    received.push({ token: new URLSearchParams(await req.text()).get("logout_token")! });
+    // The body is a form (OIDC Back-Channel Logout section 2.5): read it as one.
+    received.push({ token: String((await req.formData()).get("logout_token")) });
     return new Response(null, { status: answer });
   });
 });

@@ -36,6 +36,26 @@ describe("the audit log", () => {
     expect(r.body.next_cursor).toBeNull();
   });
 
+  it("pages newest first with order=newest, the cursor walking back", async () => {
+    const t = await newTenant();
+    const admin = operator(t);
+    const a = await signup(t, { email: "a@example.com" });
+    await expectLogin(t, "a@example.com");
+    await expectLogin(t, "a@example.com");
+
+    let r = await admin("GET", "/audit?order=newest&limit=2");
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.entries.map((e: any) => e.type)).toEqual(["login.success", "login.success"]);
+    expect(r.body.entries[0].id).toBeGreaterThan(r.body.entries[1].id);
+    r = await admin("GET", `/audit?order=newest&limit=2&cursor=${r.body.next_cursor}`);
+    expect(r.body.entries.map((e: any) => e.type)).toEqual(["signup", "tenant.created"]);
+    expect(r.body.next_cursor).toBeNull();
+    r = await admin("GET", `/audit?order=newest&user=${a.user.id}&limit=1`);
+    expect(r.body.entries.map((e: any) => e.type)).toEqual(["login.success"]);
+    expect((await admin("GET", "/audit?order=oldest&limit=1")).body.entries[0].type).toBe("tenant.created");
+    expectError(await admin("GET", "/audit?order=random"), 400, "invalid_request");
+  });
+
   it("refuses malformed filters", async () => {
     const t = await newTenant();
     const admin = operator(t);

@@ -2,7 +2,7 @@ import { runInDurableObject, SELF } from "cloudflare:test";
 import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
 import { hashPassword } from "../../src/crypto/password.ts";
-import { ADMIN, BASE, call, expectError, newTenant, PASSWORD, signup, stub, uniq } from "../helpers.ts";
+import { ADMIN, BASE, bodyText, call, expectError, newTenant, PASSWORD, signup, stub, uniq } from "../helpers.ts";
 import { expectLogin, login, operator } from "./helpers.ts";
 
 const NDJSON = { "content-type": "application/x-ndjson" };
@@ -17,7 +17,7 @@ async function exportUsers(t: string): Promise<any[]> {
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toBe("application/x-ndjson");
   expect(res.headers.get("cache-control")).toBe("no-store");
-  const text = await res.text();
+  const text = await bodyText(res);
   return text === "" ? [] : text.trimEnd().split("\n").map((l) => JSON.parse(l));
 }
 

@@ -6,7 +6,7 @@
  * TypeScript consumer with the tsconfig `tsc --init` writes.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -39,11 +39,12 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test("the tarball holds the built libraries and the license, and no server code or tests", () => {
+test("the tarball holds the built libraries, the admin CLI's bin and the license, and no server code or tests", () => {
   assert.ok(files.includes("dist/app/index.js") && files.includes("dist/app/index.d.ts"));
   assert.ok(files.includes("dist/client/index.js") && files.includes("dist/client/index.d.ts"));
+  assert.ok(files.includes("src/cli/warden.js") && files.includes("dist/cli/admin.js"), "the warden bin and the bundle it runs");
   assert.ok(files.includes("LICENSE"), "the MIT license travels with the package");
-  const stray = files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(f));
+  const stray = files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE", "src/cli/warden.js"].includes(f));
   assert.deepEqual(stray, []);
   assert.ok(!files.some((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")), "no TypeScript source");
 });
@@ -56,6 +57,21 @@ test("it installed with nothing else: no runtime dependency, bundles free of Nod
     const js = await readFile(join(consumer, "node_modules", "warden", "dist", entry, "index.js"), "utf8");
     assert.doesNotMatch(js, /from\s*["'](node:|[a-z@])/, `${entry} imports nothing`);
   }
+});
+
+test("the installed warden bin runs the bundled admin CLI on the system Node 20", () => {
+  const bin = join(consumer, "node_modules", ".bin", "warden");
+  assert.ok(existsSync(bin), "npm linked the bin");
+  // As a shell runs it: the shebang's `env node` finds the system Node 20 on this PATH.
+  const env = { PATH: "/usr/bin:/bin", HOME: consumer };
+  const help = execFileSync(bin, ["--help"], { cwd: consumer, encoding: "utf8", env });
+  assert.match(help, /^Warden admin CLI/);
+  assert.match(help, /Usage: npx warden <command>/);
+  // A command needs a token, and says so on stderr with exit 2, without a stack.
+  const noToken = spawnSync(bin, ["tenants", "list", "--json"], { cwd: consumer, encoding: "utf8", env });
+  assert.equal(noToken.status, 2, noToken.stderr);
+  assert.equal(noToken.stdout, "");
+  assert.match(noToken.stderr, /^error: no admin token/);
 });
 
 const SMOKE = `

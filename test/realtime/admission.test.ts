@@ -1,12 +1,13 @@
 /**
- * Admission to `GET /v1/{tenant}/events`: every refused credential gets the SPEC's error
- * before any upgrade, and the tenant object stores nothing and holds no socket.
+ * Admission to `GET /v1/{tenant}/events`: every refused credential gets the error model's
+ * body before any upgrade, and the tenant object stores nothing and holds no socket.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { ADMIN, admin, apiKey, call, newTenant, signup, stub, uniq } from "../helpers.ts";
-import { hello, upgrade, type SubscribeOptions } from "./ws.ts";
+import { contractViolation } from "../contract.ts";
+import { eventsUrl, hello, upgrade, type SubscribeOptions } from "./ws.ts";
 
 afterEach(() => clock.reset());
 
@@ -30,6 +31,9 @@ async function expectRefused(slug: string, o: SubscribeOptions, status: number, 
   expect(body.error.code).toBe(code);
   expect(typeof body.error.message).toBe("string");
   expect(JSON.stringify(body)).not.toMatch(/\bat \S+:\d+/); // no stack trace
+  // An upgrade goes around `call()`: the refusal is held to the OpenAPI document here.
+  const url = new URL(eventsUrl(slug, o));
+  expect(contractViolation("GET", url.pathname + url.search, res.status, res.headers.get("content-type"), body)).toBeNull();
 }
 
 describe("refused before the upgrade", () => {

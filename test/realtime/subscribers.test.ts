@@ -1,5 +1,5 @@
 /**
- * Revocation subscribers (SPEC section 7): who receives what, when sockets close, and the
+ * Revocation subscribers: who receives what, when sockets close, and the
  * consistency guarantee (c): the event is on the socket before the revoking call returns.
  */
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * @module Account recovery and passwordless sign-in (SPEC sections 6 and 9): magic links,
+ * @module Account recovery and passwordless sign-in: magic links,
  * password reset, email verification, and the operator's unlock. Requests for a link answer
  * the same whether or not the address is known (no enumeration); every limit (Turnstile after
  * failures, per IP, per email) is counted in the same transaction that decides.

@@ -1,5 +1,5 @@
 /**
- * @module TOTP multi-factor authentication (RFC 6238, SPEC sections 6 and 9): enroll, confirm
+ * @module TOTP multi-factor authentication (RFC 6238): enroll, confirm
  * with a code, disable, recovery codes, and the second half of a login (`POST /login/mfa`).
  * Every change to the factors needs a recent authentication (`requireRecentAuth`, step-up.ts).
  * TOTP secrets are sealed and opened outside the transaction (WebCrypto is async); the code

@@ -1,7 +1,7 @@
 /**
- * @module Revocation subscribers (SPEC section 7) over partyserver WebSockets with
- * hibernation. Credentials are checked before the upgrade; a refused one gets the SPEC's error
- * and nothing is stored. Connections are tagged (`service`, `user:{id}`, `sid:{sid}`,
+ * @module Revocation subscribers over partyserver WebSockets with
+ * hibernation. Credentials are checked before the upgrade; a refused one gets the error model's
+ * body and nothing is stored. Connections are tagged (`service`, `user:{id}`, `sid:{sid}`,
  * `key:{id}`) so a broadcast reaches only the sockets it concerns.
  *
  * Ordering: a socket is registered (and so reachable by a broadcast) a moment before its
@@ -20,6 +20,7 @@ import type { EventRecord, TenantCtx } from "../context.ts";
 import { eventsAfter, latestSeq, oldestSeq } from "../events.ts";
 import { signSet } from "../set.ts";
 import { audienceOf, checkLive } from "../tokens.ts";
+import { eventsQuery } from "../../../schema/requests.ts";
 import { credentialLive, redeemTicket } from "./subscriber-credentials.ts";
 
 /** Set by the router after it has checked the ADMIN_TOKEN (stripped from client requests). */
@@ -75,21 +76,19 @@ export async function admit(o: TenantObject, request: Request): Promise<Response
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return refuse("invalid_request", "Expected a WebSocket upgrade.");
   const ctx = b.value;
   const url = new URL(request.url);
-  const since = url.searchParams.get("since");
-  if (since !== null && !/^\d{1,15}$/.test(since)) return refuse("invalid_request", "`since` must be a non-negative integer.");
-  const format = url.searchParams.get("format");
-  if (format !== null && format !== "set" && format !== "json") return refuse("invalid_request", "`format` must be `json` or `set`.");
+  // The first value of each parameter, as `searchParams.get` reads it.
+  const q = eventsQuery.safeParse(Object.fromEntries([...url.searchParams.keys()].map((k) => [k, url.searchParams.get(k)])));
+  if (!q.success) return refuse("invalid_request", q.error.issues[0].message);
   let id: Identity;
   const bearer = /^Bearer (.+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
-  const accessToken = url.searchParams.get("access_token");
-  const ticket = url.searchParams.get("ticket");
+  const { access_token: accessToken, ticket } = q.data;
   if (request.headers.get(ADMIN_HEADER) === "1") {
     id = { kind: "service", keyId: "admin" };
   } else if (bearer) {
     const k = checkApiKey(ctx.sql, bearer, "subscribe", ctx.now);
     if (!k.ok) return k.reason === "scope" ? refuse("forbidden", "The API key lacks the subscribe scope.") : refuse("invalid_token", "Invalid API key.");
     id = { kind: "service", keyId: k.id };
-  } else if (ticket !== null) {
+  } else if (ticket !== undefined) {
     const redeemed = o.tx(ctx, () => redeemTicket(ctx, ticket));
     if (!redeemed) return refuse("invalid_token", "Invalid, used or expired ticket.");
     id = redeemed;

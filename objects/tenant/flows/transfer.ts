@@ -65,7 +65,7 @@ export const EXPORT_PAGE = 1000;
 
 /**
  * One page of the export, by id: every user that is not deleted. A disabled user's line
- * carries `status: "disabled"` (an extension of the SPEC's line shape, which import reads
+ * carries `status: "disabled"` (beyond the documented import line, and import reads it
  * back), so an export → import round trip does not re-enable anyone. The first page (no
  * cursor) is audited as `users.exported`.
  */

@@ -1,5 +1,5 @@
 /**
- * @module Operator flows on one tenant's users (SPEC section 6): search, inspect (sessions, MFA
+ * @module Operator flows on one tenant's users: search, inspect (sessions, MFA
  * state, passkeys, roles; never secrets or hashes), edit, disable and enable, delete, revoke everything,
  * force a password reset, reset MFA. Open to the admin and to the tenant's `manage` keys (operator.ts).
  * Whatever ends a user's tokens rotates the user secret, exactly as the user's own flows do.

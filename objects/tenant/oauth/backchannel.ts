@@ -13,6 +13,7 @@
 import { signJwt } from "../../../src/crypto/jwt.ts";
 import { OutboundError, outboundFetch, type OutboundEnv } from "../../../src/http/outbound.ts";
 import { randomToken } from "../../../src/crypto/random.ts";
+import { logger } from "../../../src/log.ts";
 import { getClient } from "../clients.ts";
 import type { TenantCtx } from "../context.ts";
 import type { KeyRing } from "../keys.ts";
@@ -68,7 +69,8 @@ export interface BackchannelSource {
   sql: SqlStorage;
   ring: KeyRing;
   issuer: string;
-  env: OutboundEnv;
+  /** The outbound rules' environment, and LOG_LEVEL for the outcome lines. */
+  env: OutboundEnv & { LOG_LEVEL?: string };
   now: () => number;
   /** Told of every attempt started; each settles on its own and records its outcome (as webhooks do). */
   started(attempt: Promise<void>): void;
@@ -108,7 +110,7 @@ async function attempt(src: BackchannelSource, r: Row): Promise<void> {
   const p = JSON.parse(r.payload) as BackchannelPayload;
   const done = (msg: string | null) => {
     src.sql.exec("DELETE FROM outbox WHERE id = ?", r.id);
-    if (msg) console.warn(JSON.stringify({ level: "warn", msg, client_id: p.client_id, outbox_id: r.id }));
+    if (msg) logger(src.env.LOG_LEVEL).warn(msg, { client_id: p.client_id, outbox_id: r.id });
   };
   const client = getClient(src.sql, p.client_id);
   if (!client) return done("back-channel logout dropped: the client was deleted");

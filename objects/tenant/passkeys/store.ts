@@ -28,6 +28,9 @@ export interface PasskeyRow {
   last_used_at: number | null;
 }
 
+/** Passkey ids are `pk_` and 16 base64url characters; anything else is a passkey that does not exist. */
+export const PASSKEY_ID_RE = /^pk_[A-Za-z0-9_-]{16}$/;
+
 export interface PublicPasskey {
   id: string;
   name: string;

@@ -1,5 +1,5 @@
 /**
- * @module The shapes of the admin API's answers as the CLI reads them (SPEC section 6).
+ * @module The shapes of the admin API's answers as the CLI reads them.
  * Timestamps are ISO-8601 strings. Where the tenant object defines the answer, the type is
  * the object's own (type-only imports, erased when the CLI runs); the rest are the router's
  * or D1's shapes. `--json` prints whatever the server sent.

@@ -96,7 +96,7 @@ function optionLines(specs: Record<string, OptionSpec>): string[] {
 }
 
 export function commandHelp(command: Command): string {
-  const lines = [`Usage: npm run admin -- ${commandName(command)} ${command.usage}`.trimEnd(), "", command.summary];
+  const lines = [`Usage: npx warden ${commandName(command)} ${command.usage}`.trimEnd(), "", command.summary];
   if (command.details) lines.push("", command.details);
   if (command.options && Object.keys(command.options).length > 0) {
     lines.push("", "Options:", ...optionLines(command.options));

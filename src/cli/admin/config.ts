@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * @module Where the admin CLI finds the server and the admin token (SPEC section 10):
+ * @module Where the admin CLI finds the server and the admin token:
  * `--url`/`--token`, else `WARDEN_URL`/`WARDEN_ADMIN_TOKEN`, else the `.dev.vars` that
  * `npm start` created and `http://localhost:8787` (or `PORT`).
  */

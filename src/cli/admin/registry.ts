@@ -7,6 +7,7 @@ import { idpCommands } from "./commands/idps.ts";
 import { keyCommands } from "./commands/keys.ts";
 import { roleCommands } from "./commands/roles.ts";
 import { tenantCommands } from "./commands/tenants.ts";
+import { tokenCommands } from "./commands/token.ts";
 import { transferCommands } from "./commands/transfer.ts";
 import { userCommands } from "./commands/users.ts";
 
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   ...auditCommands,
   ...transferCommands,
   ...eventCommands,
+  ...tokenCommands,
 ];
 
 export const GROUPS: readonly string[] = [...new Set(COMMANDS.map((command) => command.path[0]))];

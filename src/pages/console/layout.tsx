@@ -18,7 +18,29 @@ export interface Frame {
   tenant?: { slug: string; section: Section } | null;
 }
 
-export type Section = "overview" | "users" | "audit" | "events" | "roles" | "clients" | "keys" | "settings";
+/** An edit form as the server answers it: the texts to show again, and its refusal by field. */
+export interface FormState {
+  values: Record<string, string>;
+  errors: Record<string, string>;
+  /** What no field shows. */
+  other: string[];
+}
+
+export const emptyForm: FormState = { values: {}, errors: {}, other: [] };
+
+/** A refused form's summary above it, with what no field shows. */
+export function Problems(props: { form: FormState; message: string }) {
+  const { errors, other } = props.form;
+  if (!other.length && !Object.keys(errors).length) return null;
+  return (
+    <div class="error" role="alert">
+      <p>{props.message}</p>
+      {other.length ? <ul>{other.map((o) => <li>{o}</li>)}</ul> : null}
+    </div>
+  );
+}
+
+export type Section = "overview" | "users" | "audit" | "events" | "roles" | "clients" | "idps" | "keys" | "settings";
 
 const SECTIONS: { id: Section; operator: boolean }[] = [
   { id: "overview", operator: true },
@@ -27,6 +49,7 @@ const SECTIONS: { id: Section; operator: boolean }[] = [
   { id: "clients", operator: false },
   { id: "audit", operator: false },
   { id: "events", operator: false },
+  { id: "idps", operator: true },
   { id: "keys", operator: true },
   { id: "settings", operator: true },
 ];
@@ -83,14 +106,55 @@ export function Csrf(props: { frame: Frame }) {
 
 /** A labelled input with its hint and, when the server refused it, the error next to it. */
 export function Field(props: { name: string; label: string; value?: string | null; type?: "text" | "password" | "search"; hint?: string; error?: string | null; required?: boolean; autocomplete?: string }) {
-  const id = `f-${props.name.replace(/[^A-Za-z0-9_-]/g, "-")}`;
-  const described = [props.hint ? `${id}-hint` : null, props.error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
+  const { id, described } = ids(props.name, props.hint, props.error);
   return (
     <div>
       <label for={id}>{props.label}</label>
       <input id={id} name={props.name} type={props.type ?? "text"} value={props.value ?? undefined} required={props.required} autocomplete={props.autocomplete ?? "off"} spellcheck={false} autocapitalize="none" aria-invalid={props.error ? "true" : undefined} aria-describedby={described} />
-      {props.hint ? <p class="hint" id={`${id}-hint`}>{props.hint}</p> : null}
-      {props.error ? <p class="field-error" id={`${id}-error`}>{props.error}</p> : null}
+      <Below id={id} hint={props.hint} error={props.error} />
+    </div>
+  );
+}
+
+/** The id, and the `aria-describedby` of a field's hint and error, from its name. */
+function ids(name: string, hint?: string, error?: string | null) {
+  const id = `f-${name.replace(/[^A-Za-z0-9_-]/g, "-")}`;
+  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
+  return { id, described };
+}
+
+function Below(props: { id: string; hint?: string; error?: string | null }) {
+  return (
+    <>
+      {props.hint ? <p class="hint" id={`${props.id}-hint`}>{props.hint}</p> : null}
+      {props.error ? <p class="field-error" id={`${props.id}-error`}>{props.error}</p> : null}
+    </>
+  );
+}
+
+/** A labelled select; a submitted value that is not an option stays selectable, so the server's refusal of it shows. */
+export function Choice(props: { name: string; label: string; options: readonly string[]; value?: string | null; hint?: string; error?: string | null }) {
+  const { id, described } = ids(props.name, props.hint, props.error);
+  const extra = props.value != null && props.value !== "" && !props.options.includes(props.value) ? [props.value] : [];
+  return (
+    <div>
+      <label for={id}>{props.label}</label>
+      <select id={id} name={props.name} aria-invalid={props.error ? "true" : undefined} aria-describedby={described}>
+        {[...props.options, ...extra].map((o) => <option value={o} selected={o === props.value}>{o === "" ? "—" : o}</option>)}
+      </select>
+      <Below id={id} hint={props.hint} error={props.error} />
+    </div>
+  );
+}
+
+/** A labelled textarea (lists one per line, JSON, PEM keys). */
+export function Area(props: { name: string; label: string; value?: string | null; hint?: string; error?: string | null; required?: boolean; autocomplete?: string }) {
+  const { id, described } = ids(props.name, props.hint, props.error);
+  return (
+    <div>
+      <label for={id}>{props.label}</label>
+      <textarea id={id} name={props.name} required={props.required} autocomplete={props.autocomplete ?? "off"} spellcheck={false} aria-invalid={props.error ? "true" : undefined} aria-describedby={described}>{props.value ?? ""}</textarea>
+      <Below id={id} hint={props.hint} error={props.error} />
     </div>
   );
 }

@@ -110,6 +110,7 @@ export function ClientsPage(props: { frame: Frame; slug: string; clients: Public
                 <tr>
                   <td class="mono">{cl.client_id}</td><td>{cl.client_name ?? ""}</td><td class="mono">{(cl.redirect_uris ?? []).join(" ")}</td><td>{cl.token_endpoint_auth_method}</td>
                   <td>
+                    <a href={`${base}/${cl.client_id}`} aria-label={T.editLabel(cl.client_id)}>{T.edit}</a>{" "}
                     {cl.token_endpoint_auth_method !== "none" ? <Action frame={props.frame} action={`${base}/${cl.client_id}/secret`} label={T.rotate} aria={`${T.rotate} ${cl.client_id}`} /> : null}
                     <Action frame={props.frame} action={`${base}/${cl.client_id}/delete`} label={T.delete} aria={`${T.delete} ${cl.client_id}`} danger />
                   </td>

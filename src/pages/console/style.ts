@@ -27,6 +27,7 @@ button{font:inherit;font-weight:600;padding:.5rem .9rem;margin-top:.8rem;border:
 button.danger{background:var(--error)}button.secondary{background:#fff;color:var(--text);border:1px solid var(--line)}
 td button,form.inline button{margin:0;padding:.3rem .6rem}form.inline{display:inline}
 .row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}.row>*{flex:0 1 auto}
+label.check{display:inline;font-weight:400;margin:0 .4rem 0 0}
 .hint{color:var(--muted);font-size:.85rem;margin:.2rem 0 0}
 .field-error{color:var(--error);font-size:.85rem;margin:.2rem 0 0}
 [aria-invalid=true]{border-color:var(--error)!important}

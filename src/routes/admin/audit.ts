@@ -1,6 +1,6 @@
 /**
  * @module The tenant's audit log for operators: filtered pages (`user`, `type`, `since`,
- * cursor) and the hash-chain check. Mounted for the admin and for manage keys.
+ * cursor), oldest first or (`order=newest`) newest first, and the hash-chain check. Mounted for the admin and for manage keys.
  */
 import { Hono } from "hono";
 import { auditQuery } from "../../../schema/requests.ts";
@@ -24,6 +24,7 @@ export function auditRoutes(who: Caller): Hono<AppEnv> {
         since: q.since === undefined ? undefined : Date.parse(q.since),
         cursor: q.cursor === undefined ? undefined : Number(q.cursor),
         limit: q.limit ?? 100,
+        newest: q.order === "newest",
       }),
     );
   });

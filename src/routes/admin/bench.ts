@@ -4,7 +4,7 @@
  * time, and reports their throughput and latency. With `rate`, introspection is paced instead
  * (call i starts at i / rate s, whether or not earlier ones have answered) and the answer
  * carries each call's start (epoch ms) and latency, so the harness can pick a time window. `npm run bench` uses it to measure what one
- * object sustains (SPEC section 11: "on one tenant object") apart from the local HTTP ingress
+ * object sustains (the performance targets are per tenant object) apart from the local HTTP ingress
  * of `wrangler dev`, which on a small machine saturates long before the object does. Behind
  * the ADMIN_TOKEN, and 404 unless ENVIRONMENT is "development" (checked per request).
  */

@@ -1,9 +1,10 @@
 /**
- * @module Operator routes for one tenant's users (SPEC section 6): search by email or username
+ * @module Operator routes for one tenant's users: search by email or username
  * prefix, show (sessions, MFA state, passkeys, roles), PATCH, delete, revoke everything, force a
  * password reset, reset MFA, remove a passkey. Mounted for the admin and for manage keys (operator.ts).
  */
 import { Hono } from "hono";
+import type { z } from "zod";
 import { AuthError, unwrap } from "../../errors.ts";
 import { patchUserBody, usersQuery } from "../../../schema/requests.ts";
 import type { AppEnv } from "../../app-env.ts";
@@ -11,6 +12,23 @@ import { noBody, readBody, readQuery } from "../../http/body.ts";
 import { answer, meta, noContent } from "../../http/helpers.ts";
 import { identifiers } from "../auth.ts";
 import { USER, userParam, type Caller } from "./caller.ts";
+import { PASSKEY_ID_RE } from "../../../objects/tenant/passkeys/store.ts";
+import type { UpdateUserInput } from "../../../objects/tenant/flows/users-admin.ts";
+
+/**
+ * A PATCH body as the object's `updateUser` takes it: the email and username normalised (an
+ * invalid one throws invalid_request naming the field). The console's profile form uses it too.
+ */
+export function userChanges(b: z.infer<typeof patchUserBody>): Omit<UpdateUserInput, "by" | "id" | "meta"> {
+  const ids = identifiers(b);
+  return {
+    status: b.status,
+    email: ids.email ? { raw: b.email!.normalize("NFKC"), norm: ids.email } : undefined,
+    username: ids.username ? { raw: b.username!.normalize("NFKC"), norm: ids.username } : undefined,
+    email_verified: b.email_verified,
+    metadata: b.metadata,
+  };
+}
 
 export function userRoutes(who: Caller): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
@@ -31,20 +49,7 @@ export function userRoutes(who: Caller): Hono<AppEnv> {
     const by = who(c);
     const id = userParam(c);
     const b = await readBody(c, patchUserBody);
-    const ids = identifiers(b);
-    return answer(
-      c,
-      c.get("tenant").updateUser({
-        by,
-        id,
-        status: b.status,
-        email: ids.email ? { raw: b.email!.normalize("NFKC"), norm: ids.email } : undefined,
-        username: ids.username ? { raw: b.username!.normalize("NFKC"), norm: ids.username } : undefined,
-        email_verified: b.email_verified,
-        metadata: b.metadata,
-        meta: meta(c),
-      }),
-    );
+    return answer(c, c.get("tenant").updateUser({ by, id, ...userChanges(b), meta: meta(c) }));
   });
 
   r.delete(USER, async (c) => {
@@ -97,7 +102,7 @@ export function userRoutes(who: Caller): Hono<AppEnv> {
   r.delete(`${USER}/passkeys/:passkey`, async (c) => {
     const by = who(c);
     const id = c.req.param("passkey") ?? "";
-    if (!/^pk_[A-Za-z0-9_-]{16}$/.test(id)) throw new AuthError("not_found", "No such passkey.");
+    if (!PASSKEY_ID_RE.test(id)) throw new AuthError("not_found", "No such passkey.");
     unwrap(await c.get("tenant").operatorDeletePasskey({ by, userId: userParam(c), id, meta: meta(c) }));
     return noContent(c);
   });

@@ -23,6 +23,7 @@ import { userPages } from "./users.ts";
 import { auditPages } from "./audit.ts";
 import { eventPages } from "./events.ts";
 import { managePages } from "./manage.ts";
+import { idpPages } from "./idps.ts";
 
 /**
  * The operator has no tenant to audit a sign-in in: it goes to Analytics Engine in the audit
@@ -105,6 +106,7 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
   one.route("/", auditPages);
   one.route("/", eventPages);
   one.route("/", managePages);
+  one.route("/", idpPages);
   authed.route("/t/:slug", one);
   authed.all("*", () => {
     throw new ConsoleRefusal(texts.error.notFound, 404);

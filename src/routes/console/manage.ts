@@ -2,15 +2,21 @@
  * @module A tenant's keys, roles and OAuth clients in the console. API keys and signing keys
  * are the operator's only (as in the admin API, where manage keys cannot reach them); roles
  * and clients are open to a manage key, as `/v1/{tenant}/admin/...` is. Each change is the
- * admin API's RPC; a refused one comes back on the same page with the object's message.
+ * admin API's RPC; a refused one comes back on the same page with the object's message (a
+ * client's edit form: next to the field). A client secret is shown once, on the page that
+ * made it (register, a new secret, or an edit that makes a public client confidential).
  */
 import { Hono } from "hono";
 import { z } from "zod";
 import { unwrap, type Result } from "../../errors.ts";
 import { meta } from "../../http/helpers.ts";
 import { createApiKeyBody, createRoleBody, ROLE_RE } from "../../../schema/requests.ts";
-import type { listClients } from "../../../objects/tenant/flows/clients.ts";
-import { CLIENT_ID_RE } from "../../../objects/tenant/clients.ts";
+import type { listClients, showClient, updateClientFlow } from "../../../objects/tenant/flows/clients.ts";
+import { CLIENT_ID_RE, type PublicClient } from "../../../objects/tenant/clients.ts";
+import { GRANT_TYPES } from "../../../schema/clients.ts";
+import { ClientPage, clientValues } from "../../pages/console/client.tsx";
+import { emptyForm, type FormState } from "../../pages/console/layout.tsx";
+import { changed, place } from "./form.ts";
 import { ClientsPage, KeysPage, RolesPage } from "../../pages/console/manage.tsx";
 import { renderConsole } from "../../pages/console/render.ts";
 import { texts } from "../../pages/console/texts.ts";
@@ -110,18 +116,79 @@ managePages.post("/clients", async (c) => {
   return clientsPage(c, { secret: r.value.client_secret ? { id: r.value.client_id, value: r.value.client_secret } : null });
 });
 
+function clientParam(c: ConsoleContext): string {
+  const id = c.req.param("id") ?? "";
+  if (!CLIENT_ID_RE.test(id)) throw new ConsoleRefusal(texts.error.notFound, 404);
+  return id;
+}
+
+async function clientPage(c: ConsoleContext, client: PublicClient, o: { form?: FormState; secret?: string | null } = {}, status: 200 | 400 = 200) {
+  const done = c.req.query("done");
+  const notice = o.form || o.secret ? null : done === "saved" ? texts.clients.saved : done === "unchanged" ? texts.clients.unchanged : null;
+  const form = o.form ?? { ...emptyForm, values: clientValues(client) };
+  return renderConsole(c, ClientPage({ frame: frame(c, "clients"), slug: c.get("slug"), client, form, secret: o.secret, notice }), { status });
+}
+
+const CLIENT_FIELDS = ["client_name", "redirect_uris", "post_logout_redirect_uris", "grant_types", "scope", "token_endpoint_auth_method", "backchannel_logout_uri", "backchannel_logout_session_required", "id_token_signed_response_alg", "logo_uri", "client_uri", "first_party"] as const;
+
+/** The edit form as client metadata, as the PATCH body names it: lists one per line, an empty optional field unset. */
+function clientForm(f: Record<string, string>): Record<string, unknown> {
+  const opt = (k: string) => (f[k] ?? "").trim() || undefined;
+  const lines = (k: string) => (f[k] ?? "").split(/\s+/).filter(Boolean);
+  const bool = (k: string) => (f[k] === "true" ? true : f[k] === "false" ? false : f[k] ? f[k] : undefined);
+  return {
+    client_name: opt("client_name"),
+    redirect_uris: lines("redirect_uris"),
+    post_logout_redirect_uris: lines("post_logout_redirect_uris"),
+    grant_types: GRANT_TYPES.filter((g) => f[`grant.${g}`] === "1"),
+    scope: (f.scope ?? "").trim().split(/\s+/).filter(Boolean).join(" "),
+    token_endpoint_auth_method: f.token_endpoint_auth_method,
+    backchannel_logout_uri: opt("backchannel_logout_uri"),
+    backchannel_logout_session_required: bool("backchannel_logout_session_required"),
+    id_token_signed_response_alg: f.id_token_signed_response_alg,
+    logo_uri: opt("logo_uri"),
+    client_uri: opt("client_uri"),
+    first_party: bool("first_party"),
+  };
+}
+
+/** The texts to show again: what was typed (the grant checkboxes as one list). */
+const clientTexts = (f: Record<string, string>): Record<string, string> => ({ ...f, grant_types: GRANT_TYPES.filter((g) => f[`grant.${g}`] === "1").join(" ") });
+
+managePages.get("/clients/:id", async (c) => clientPage(c, unwrap(rpc<typeof showClient>(await c.get("tenant").showClient({ by: c.get("who").by, clientId: clientParam(c) })))));
+
+managePages.post("/clients/:id", async (c) => {
+  const f = await readRawForm(c);
+  const id = clientParam(c);
+  const by = c.get("who").by;
+  const current = unwrap(rpc<typeof showClient>(await c.get("tenant").showClient({ by, clientId: id })));
+  // Only what changed: the object merges it over the stored metadata and validates the whole.
+  const wanted = Object.fromEntries(Object.entries(clientForm(f)).filter(([k]) => k in f || (k === "grant_types" && f.grants === "1")));
+  const patch = changed(current as unknown as Record<string, unknown>, wanted);
+  const back = `/admin/t/${c.get("slug")}/clients/${id}`;
+  if (!Object.keys(patch).length) return c.redirect(`${back}?done=unchanged`, 303);
+  const r = rpc<typeof updateClientFlow>(await c.get("tenant").updateClient({ by, clientId: id, patch, meta: meta(c) }));
+  if (!r.ok) {
+    const p = place(r, CLIENT_FIELDS);
+    return clientPage(c, current, { form: { values: clientTexts(f), errors: p.fields, other: p.other } }, 400);
+  }
+  // A client made confidential gets its first secret: shown this once.
+  if (r.value.client_secret) return clientPage(c, r.value, { secret: r.value.client_secret });
+  return c.redirect(`${back}?done=saved`, 303);
+});
+
 managePages.post("/clients/:id/secret", async (c) => {
   await readForm(c, {});
-  const id = c.req.param("id");
-  if (!CLIENT_ID_RE.test(id)) throw new ConsoleRefusal(texts.error.notFound, 404);
-  const r = unwrap(await c.get("tenant").rotateClientSecret({ by: c.get("who").by, clientId: id, meta: meta(c) }));
-  return clientsPage(c, { secret: { id: r.client_id, value: r.client_secret } });
+  const id = clientParam(c);
+  const by = c.get("who").by;
+  const r = unwrap(await c.get("tenant").rotateClientSecret({ by, clientId: id, meta: meta(c) }));
+  const client = unwrap(rpc<typeof showClient>(await c.get("tenant").showClient({ by, clientId: id })));
+  return clientPage(c, client, { secret: r.client_secret });
 });
 
 managePages.post("/clients/:id/delete", async (c) => {
   await readForm(c, {});
-  const id = c.req.param("id");
-  if (!CLIENT_ID_RE.test(id)) throw new ConsoleRefusal(texts.error.notFound, 404);
+  const id = clientParam(c);
   unwrap(await c.get("tenant").deleteClient({ by: c.get("who").by, clientId: id, meta: meta(c) }));
   return c.redirect(`/admin/t/${c.get("slug")}/clients`, 303);
 });

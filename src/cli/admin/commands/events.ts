@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /**
- * @module `events <tenant>`: a service subscriber on the tenant's revocation stream
- * (SPEC section 7), authenticated with the admin token. It resumes with `since` = the last
+ * @module `events <tenant>`: a service subscriber on the tenant's revocation stream,
+ * authenticated with the admin token. It resumes with `since` = the last
  * seq it saw after every drop, so nothing is missed or repeated, and pings to notice dead
  * connections. `ws` is used because Node's global WebSocket cannot send an Authorization
  * header.

@@ -4,6 +4,7 @@ import { emit, expectFields, listOption, stringOption, type Command } from "../c
 import { UsageError } from "../errors.ts";
 import { seg } from "../http.ts";
 import { renderFields, renderTable } from "../table.ts";
+import { USER_REF, USER_REF_HELP, resolveUserId } from "../user-ref.ts";
 
 export const roleCommands: Command[] = [
   {
@@ -59,22 +60,24 @@ export const roleCommands: Command[] = [
   },
   {
     path: ["roles", "grant"],
-    usage: "<tenant> <user-id> <role>",
+    usage: `<tenant> ${USER_REF} <role>`,
     summary: "Give a user a role (from their next token on).",
-    details: "PUT /v1/admin/tenants/{tenant}/users/{id}/roles/{role}",
+    details: `PUT /v1/admin/tenants/{tenant}/users/{id}/roles/{role}\n${USER_REF_HELP}`,
     positionals: [3, 3],
-    async run(ctx, { args: [tenant, id, role] }) {
+    async run(ctx, { args: [tenant, ref, role] }) {
+      const id = await resolveUserId(ctx, tenant, ref);
       const result = await ctx.http.request<unknown>("PUT", `/tenants/${seg(tenant)}/users/${seg(id)}/roles/${seg(role)}`);
       emit(ctx, result ?? { user_id: id, role, granted: true }, () => `Granted role ${role} to user ${id}.`);
     },
   },
   {
     path: ["roles", "revoke"],
-    usage: "<tenant> <user-id> <role>",
+    usage: `<tenant> ${USER_REF} <role>`,
     summary: "Take a role away from a user.",
-    details: "DELETE /v1/admin/tenants/{tenant}/users/{id}/roles/{role}",
+    details: `DELETE /v1/admin/tenants/{tenant}/users/{id}/roles/{role}\n${USER_REF_HELP}`,
     positionals: [3, 3],
-    async run(ctx, { args: [tenant, id, role] }) {
+    async run(ctx, { args: [tenant, ref, role] }) {
+      const id = await resolveUserId(ctx, tenant, ref);
       const result = await ctx.http.request<unknown>("DELETE", `/tenants/${seg(tenant)}/users/${seg(id)}/roles/${seg(role)}`);
       emit(ctx, result ?? { user_id: id, role, revoked: true }, () => `Revoked role ${role} from user ${id}.`);
     },

@@ -110,7 +110,7 @@ export const tenantCommands: Command[] = [
       "POST /v1/admin/tenants {slug, name, settings?}. The slug matches ^[a-z0-9][a-z0-9-]{1,62}$ and never changes.",
     options: {
       name: { type: "string", value: "<name>", description: "display name (required)" },
-      settings: { type: "string", value: "<json>", description: "initial settings, a JSON object (SPEC section 8)" },
+      settings: { type: "string", value: "<json>", description: "initial settings, a JSON object" },
     },
     positionals: [1, 1],
     async run(ctx, { args: [slug], opts }) {
@@ -149,7 +149,7 @@ export const tenantCommands: Command[] = [
     summary: "Change a tenant's settings (deep-merged) and/or name.",
     details:
       "PATCH /v1/admin/tenants/{slug} {settings?, name?}. The patch names only what changes, e.g.\n" +
-      `  npm run admin -- tenants settings acme '{"password":{"min_length":14}}'`,
+      `  npx warden tenants settings acme '{"password":{"min_length":14}}'`,
     options: { name: { type: "string", value: "<name>", description: "new display name" } },
     positionals: [1, 2],
     async run(ctx, { args: [slug, patch], opts }) {

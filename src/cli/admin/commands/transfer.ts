@@ -11,7 +11,7 @@ import { seg } from "../http.ts";
 import { ndjsonChunks } from "../ndjson-chunks.ts";
 import { cell, renderTable } from "../table.ts";
 
-/** SPEC section 6: admin import bodies may be up to 1 MiB. */
+/** The import route takes bodies of up to 1 MiB. */
 export const IMPORT_MAX_BYTES = 1024 * 1024;
 
 function errorText(error: unknown): string {

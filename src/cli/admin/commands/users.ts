@@ -3,6 +3,7 @@ import type { DirectoryEntry, Page, Session, User, UserDetail } from "../api-typ
 import { emit, expectFields, intOption, stringOption, type Command, type Context } from "../command.ts";
 import { seg } from "../http.ts";
 import { renderFields, renderJsonBlock, renderTable, type Column } from "../table.ts";
+import { USER_REF, USER_REF_HELP, resolveUserId } from "../user-ref.ts";
 
 const userColumns: Column<User>[] = [
   { header: "id", value: "id" },
@@ -46,7 +47,8 @@ function unwrapUser(result: unknown): User {
 }
 
 function setStatus(status: "active" | "disabled"): Command["run"] {
-  return async (ctx, { args: [tenant, id] }) => {
+  return async (ctx, { args: [tenant, ref] }) => {
+    const id = await resolveUserId(ctx, tenant, ref);
     const result = await ctx.http.request<unknown>("PATCH", userPath(tenant, id), { status });
     const verb = status === "disabled" ? "Disabled" : "Enabled";
     emit(ctx, result, () => {
@@ -86,11 +88,12 @@ export const userCommands: Command[] = [
   },
   {
     path: ["users", "show"],
-    usage: "<tenant> <user-id>",
+    usage: `<tenant> ${USER_REF}`,
     summary: "Show a user, their sessions and MFA state.",
-    details: "GET /v1/admin/tenants/{tenant}/users/{id}",
+    details: `GET /v1/admin/tenants/{tenant}/users/{id}\n${USER_REF_HELP}`,
     positionals: [2, 2],
-    async run(ctx, { args: [tenant, id] }) {
+    async run(ctx, { args: [tenant, ref] }) {
+      const id = await resolveUserId(ctx, tenant, ref);
       const detail = await getUser(ctx, tenant, id);
       emit(ctx, detail, () =>
         [
@@ -106,60 +109,64 @@ export const userCommands: Command[] = [
   },
   {
     path: ["users", "disable"],
-    usage: "<tenant> <user-id>",
+    usage: `<tenant> ${USER_REF}`,
     summary: "Disable a user: revokes every session and token.",
-    details: 'PATCH /v1/admin/tenants/{tenant}/users/{id} {"status":"disabled"}',
+    details: `PATCH /v1/admin/tenants/{tenant}/users/{id} {"status":"disabled"}\n${USER_REF_HELP}`,
     positionals: [2, 2],
     run: setStatus("disabled"),
   },
   {
     path: ["users", "enable"],
-    usage: "<tenant> <user-id>",
+    usage: `<tenant> ${USER_REF}`,
     summary: "Enable a disabled user.",
-    details: 'PATCH /v1/admin/tenants/{tenant}/users/{id} {"status":"active"}',
+    details: `PATCH /v1/admin/tenants/{tenant}/users/{id} {"status":"active"}\n${USER_REF_HELP}`,
     positionals: [2, 2],
     run: setStatus("active"),
   },
   {
     path: ["users", "delete"],
-    usage: "<tenant> <user-id>",
+    usage: `<tenant> ${USER_REF}`,
     summary: "Delete a user (soft delete, hard delete after the retention period).",
-    details: "DELETE /v1/admin/tenants/{tenant}/users/{id}",
+    details: `DELETE /v1/admin/tenants/{tenant}/users/{id}\n${USER_REF_HELP}`,
     positionals: [2, 2],
-    async run(ctx, { args: [tenant, id] }) {
+    async run(ctx, { args: [tenant, ref] }) {
+      const id = await resolveUserId(ctx, tenant, ref);
       await ctx.http.request("DELETE", userPath(tenant, id));
       done(ctx, { tenant, user_id: id, deleted: true }, `Deleted user ${id}.`);
     },
   },
   {
     path: ["users", "revoke"],
-    usage: "<tenant> <user-id>",
+    usage: `<tenant> ${USER_REF}`,
     summary: "Revoke every session and token of a user (rotates their secret).",
-    details: "POST /v1/admin/tenants/{tenant}/users/{id}/revoke",
+    details: `POST /v1/admin/tenants/{tenant}/users/{id}/revoke\n${USER_REF_HELP}`,
     positionals: [2, 2],
-    async run(ctx, { args: [tenant, id] }) {
+    async run(ctx, { args: [tenant, ref] }) {
+      const id = await resolveUserId(ctx, tenant, ref);
       await ctx.http.request("POST", `${userPath(tenant, id)}/revoke`);
       done(ctx, { tenant, user_id: id, revoked: true }, `Revoked every session and token of user ${id}.`);
     },
   },
   {
     path: ["users", "unlock"],
-    usage: "<tenant> <user-id>",
+    usage: `<tenant> ${USER_REF}`,
     summary: "Clear a user's lockout.",
-    details: "POST /v1/admin/tenants/{tenant}/users/{id}/unlock",
+    details: `POST /v1/admin/tenants/{tenant}/users/{id}/unlock\n${USER_REF_HELP}`,
     positionals: [2, 2],
-    async run(ctx, { args: [tenant, id] }) {
+    async run(ctx, { args: [tenant, ref] }) {
+      const id = await resolveUserId(ctx, tenant, ref);
       await ctx.http.request("POST", `${userPath(tenant, id)}/unlock`);
       done(ctx, { tenant, user_id: id, unlocked: true }, `Unlocked user ${id}.`);
     },
   },
   {
     path: ["users", "reset-mfa"],
-    usage: "<tenant> <user-id>",
+    usage: `<tenant> ${USER_REF}`,
     summary: "Reset a user's MFA: removes TOTP and the recovery codes, ends every session.",
-    details: "POST /v1/admin/tenants/{tenant}/users/{id}/mfa/reset",
+    details: `POST /v1/admin/tenants/{tenant}/users/{id}/mfa/reset\n${USER_REF_HELP}`,
     positionals: [2, 2],
-    async run(ctx, { args: [tenant, id] }) {
+    async run(ctx, { args: [tenant, ref] }) {
+      const id = await resolveUserId(ctx, tenant, ref);
       await ctx.http.request("POST", `${userPath(tenant, id)}/mfa/reset`);
       done(ctx, { tenant, user_id: id, mfa_reset: true }, `Reset MFA of user ${id}: TOTP and recovery codes removed, every session ended.`);
     },
@@ -187,11 +194,12 @@ export const userCommands: Command[] = [
   },
   {
     path: ["sessions", "list"],
-    usage: "<tenant> <user-id>",
+    usage: `<tenant> ${USER_REF}`,
     summary: "List a user's sessions, revoked ones included.",
-    details: "The sessions of GET /v1/admin/tenants/{tenant}/users/{id}; --json prints {sessions: [...]}.",
+    details: `The sessions of GET /v1/admin/tenants/{tenant}/users/{id}; --json prints {sessions: [...]}.\n${USER_REF_HELP}`,
     positionals: [2, 2],
-    async run(ctx, { args: [tenant, id] }) {
+    async run(ctx, { args: [tenant, ref] }) {
+      const id = await resolveUserId(ctx, tenant, ref);
       const detail = await getUser(ctx, tenant, id);
       const sessions = detail.sessions ?? [];
       emit(ctx, { sessions }, () => renderTable(sessions, sessionColumns));
