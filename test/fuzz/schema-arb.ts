@@ -88,7 +88,8 @@ export function deref(s: Json, ctx: ArbContext): Json {
 /** An arbitrary of values valid against `schema`. `name` is the property it fills, for `known`. */
 export function arbitraryOf(schema: Json, ctx: ArbContext, name?: string, depth = 0): fc.Arbitrary<unknown> {
   const base = plain(deref(schema, ctx), ctx, depth);
-  const real = name ? ctx.known?.[name] : undefined;
+  // `new_password`, `current_password`, `new_email`: the same values as `password`, `email`.
+  const real = name ? (ctx.known?.[name] ?? ctx.known?.[name.replace(/^(new|current|old)_/, "")]) : undefined;
   return real?.length ? fc.oneof(base, fc.constantFrom(...real)) : base;
 }
 
