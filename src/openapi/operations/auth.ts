@@ -75,6 +75,8 @@ export const authOperations: Operation[] = [
     summary: "End this session",
     security: { kind: "bearer" },
     answers: { 204: signedOut },
+    // An OAuth client's token without account access (objects/tenant/bearer.ts `accountAccess`).
+    errors: ["forbidden"],
   },
   {
     id: "logOutAll",
@@ -84,6 +86,8 @@ export const authOperations: Operation[] = [
     summary: "End every session of the user",
     security: { kind: "bearer" },
     answers: { 204: signedOut },
+    // An OAuth client's token without account access (objects/tenant/bearer.ts `accountAccess`).
+    errors: ["forbidden"],
   },
   {
     id: "revokeToken",
