@@ -100,13 +100,19 @@ export function impliedErrors(op: Operation): ErrorCode[] {
   const codes = new Set<ErrorCode>(op.errors ?? []);
   if (op.oauthErrors && !op.oauthErrorsToClientsOnly) return [...codes];
   const k = kinds(op.security);
-  if (op.body) for (const c of ["invalid_json", "unsupported_media_type", "payload_too_large", "invalid_request"] as const) codes.add(c);
+  // A browser endpoint (its answers are pages and redirects) shows its own refusals as pages:
+  // only the tenant middleware's and the router's refusals come as JSON.
+  const browser = Object.values(op.answers).some((a) => a.media === "text/html");
+  if (browser) (codes.add("tenant_not_found"), codes.add("rate_limited"));
+  else if (op.body) for (const c of ["invalid_json", "unsupported_media_type", "payload_too_large", "invalid_request"] as const) codes.add(c);
   // A route that takes no body still reads what is sent, up to the limit.
   else if (op.method !== "get") codes.add("payload_too_large");
-  if (op.query) codes.add("invalid_request");
+  if (op.query && !browser) codes.add("invalid_request");
   if (op.path.includes("{tenant}") || op.path.includes("{slug}")) (codes.add("tenant_not_found"), codes.add("rate_limited"));
   if (k.has("bearer") || k.has("apiKey") || k.has("admin")) (codes.add("unauthorized"), codes.add("invalid_token"));
-  if (k.has("apiKey")) codes.add("forbidden");
+  // A key without the scope; for a bearer route, an OAuth client's token that does not reach
+  // account routes (objects/tenant/bearer.ts: not first-party, no account scope).
+  if (k.has("apiKey") || k.has("bearer")) codes.add("forbidden");
   codes.add("internal");
   return [...codes];
 }
@@ -175,23 +181,38 @@ export function buildDocument(server = "http://localhost:8787"): Json {
       if (Object.keys(hs).length) r.headers = headers(hs);
       responses[status] = r;
     }
-    // Refusals, grouped by status: the error model narrowed to the codes of that status (both
-    // models, either one, where OAuth clients and other callers share a status).
+    // Refusals, grouped by status: the error model narrowed to the codes of that status.
+    // An OAuth endpoint's own refusals are RFC 6749's; the middleware in front of it (unknown
+    // tenant, the per-IP shield) answers Warden's, so one status may carry either.
     const groups = new Map<number, { oauth: string[]; warden: string[] }>();
-    const group = (status: number) => groups.get(status) ?? (groups.set(status, { oauth: [], warden: [] }), groups.get(status)!);
+    const group = (s: number) => groups.get(s) ?? (groups.set(s, { oauth: [], warden: [] }), groups.get(s)!);
     for (const c of op.oauthErrors ?? []) group(OAUTH_STATUS[c]).oauth.push(c);
+    // The body reader's refusals keep their HTTP status in RFC 6749's format (routes/oauth/respond.ts `onOAuthError`).
+    // (Not where the OAuth errors go to clients only: there the body reader's refusals are Warden's.)
+    const oauthOnly = !!op.oauthErrors && !op.oauthErrorsToClientsOnly;
+    if (oauthOnly && op.method !== "get") group(413).oauth.push("invalid_request");
+    if (oauthOnly && op.body && (op.body.media ?? ["application/json"]).includes("application/json")) group(415).oauth.push("invalid_request");
     for (const c of impliedErrors(op)) group(ERROR_STATUS[c]).warden.push(c);
-    for (const [status, { oauth, warden }] of [...groups].sort((a, b) => a[0] - b[0])) {
+    for (const [status, g] of [...groups].sort((a, b) => a[0] - b[0])) {
       const hs: Record<string, string> = { "Cache-Control": HEADER_DOCS["Cache-Control"] };
       if (status === 429 || status === 423) hs["Retry-After"] = HEADER_DOCS["Retry-After"];
-      if (status === 401 && (kinds(op.security).has("bearer") || oauth.length)) hs["WWW-Authenticate"] = HEADER_DOCS["WWW-Authenticate"];
-      const models: Json[] = [];
-      if (oauth.length) models.push({ allOf: [oauthError, { type: "object", properties: { error: { enum: oauth } } }] });
-      if (warden.length) models.push({ allOf: [wardenError, { type: "object", properties: { error: { type: "object", properties: { code: { enum: warden } } } } }] });
-      const prior = responses[String(status)];
+      // RFC 6750 section 3: 401, and 403 `insufficient_scope`, carry the challenge.
+      if ((status === 401 && (kinds(op.security).has("bearer") || g.oauth.length)) || (status === 403 && kinds(op.security).has("bearer"))) hs["WWW-Authenticate"] = HEADER_DOCS["WWW-Authenticate"];
+      const schemas: Json[] = [];
+      if (g.oauth.length) schemas.push({ allOf: [oauthError, { type: "object", properties: { error: { enum: g.oauth } } }] });
+      if (g.warden.length) schemas.push({ allOf: [wardenError, { type: "object", properties: { error: { type: "object", properties: { code: { enum: g.warden } } } } }] });
+      const narrowed = schemas.length === 1 ? schemas[0] : { anyOf: schemas };
+      const description = [...g.oauth, ...g.warden].map((c) => `\`${c}\``).join(", ");
+      const prior = responses[String(status)] as { description: string; content?: Json; headers?: Json } | undefined;
+      // A page at the same status (a browser endpoint's error page): the JSON refusal is its other media type.
+      if (prior && prior.content && !("application/json" in prior.content)) {
+        prior.description = `${prior.description} As JSON: ${description}.`;
+        prior.content["application/json"] = { schema: narrowed };
+        prior.headers = { ...(prior.headers ?? {}), ...headers(hs) };
+        continue;
+      }
       if (prior) throw new Error(`${op.id}: ${status} is both an answer and an error`);
-      const codes = [...oauth, ...warden];
-      responses[String(status)] = { description: codes.map((c) => `\`${c}\``).join(", "), headers: headers(hs), content: { "application/json": { schema: models.length === 1 ? models[0] : { anyOf: models } } } };
+      responses[String(status)] = { description, headers: headers(hs), content: { "application/json": { schema: narrowed } } };
     }
     o.responses = responses;
     (paths[op.path] ??= {})[op.method] = o;

@@ -89,8 +89,10 @@ export interface Operation {
    * The refusals the route itself can answer. Those every route of its kind can answer are added
    * by the document: malformed bodies (`invalid_json`, `unsupported_media_type`,
    * `payload_too_large`, `invalid_request`), a missing or bad credential (`unauthorized`,
-   * `invalid_token`, `forbidden` for a key without the scope), an unknown tenant and the per-IP
-   * shield (`tenant_not_found`, `rate_limited`), and `internal`.
+   * `invalid_token`, `forbidden` for a key without the scope or an OAuth client's token that
+   * does not reach account routes), an unknown tenant and the per-IP shield (`tenant_not_found`,
+   * `rate_limited`), and `internal`. A browser endpoint (HTML answers) shows its own refusals as
+   * pages: only the unknown tenant, the shield and `internal` come as JSON.
    */
   errors?: ErrorCode[];
   /** OAuth endpoints answer RFC 6749 section 5.2 errors instead of Warden's error model. */

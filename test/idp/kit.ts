@@ -9,6 +9,7 @@ import { SELF, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, expect, vi } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { forgetUpstreamCaches } from "../../objects/tenant/idp/upstream.ts";
+import { contractViolation } from "../contract.ts";
 import { admin, BASE, newTenant, PASSWORD, signup, stub, uniq } from "../helpers.ts";
 import { Browser, type Page } from "../pages/kit.ts";
 
@@ -32,6 +33,16 @@ export function useUpstream(): Upstream {
       expect(req.redirect).toBe("manual");
       if (req.url.startsWith(`${BASE}/`)) {
         const res = await SELF.fetch(req);
+        // B's answers to A (discovery, JWKS, token) are documented operations: hold them to the document.
+        const text = await res.clone().text();
+        let parsed: unknown = text;
+        try {
+          parsed = text ? JSON.parse(text) : null;
+        } catch {
+          /* not JSON */
+        }
+        const violation = contractViolation(req.method, new URL(req.url).pathname, res.status, res.headers.get("content-type"), parsed);
+        if (violation) throw new Error(`answer does not match the OpenAPI document: ${violation}`);
         return u.tamper ? u.tamper(req.url, res) : res;
       }
       if (req.url === "https://github.com/login/oauth/access_token") return Response.json(u.github.token);

@@ -53,4 +53,13 @@ describe("dynamic registration", () => {
     expectOAuthError(await register(t, body, "192.0.2.3"), 403, "access_denied");
     expect(await count(t, "clients")).toBe(3);
   });
+
+  it("a body that is not JSON, or too large, is refused in RFC 6749's format with its HTTP status, and registers nothing", async () => {
+    const t = await newTenant(open());
+    const text = await call("POST", `/v1/${t}/oauth/register`, { raw: "redirect_uris=https://a.example/cb", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expectOAuthError(text, 415, "invalid_request");
+    expectOAuthError(await register(t, { redirect_uris: ["https://a.example/cb"], client_name: "x".repeat(20_000) }), 413, "invalid_request");
+    expectOAuthError(await call("POST", `/v1/${t}/oauth/register`, { raw: "{", headers: { "content-type": "application/json" } }), 400, "invalid_request");
+    expect(await count(t, "clients")).toBe(0);
+  });
 });

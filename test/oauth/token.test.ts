@@ -98,6 +98,9 @@ describe("authorization_code", () => {
     expectOAuthError(json, 400, "invalid_request");
     const twice = await call("POST", `/v1/${t}/oauth/token`, { raw: "grant_type=a&grant_type=b", headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic(client.client_id, client.client_secret!) } });
     expectOAuthError(twice, 400, "invalid_request");
+    // The body reader's own refusal keeps its HTTP status, in RFC 6749's format.
+    const huge = await call("POST", `/v1/${t}/oauth/token`, { raw: `grant_type=client_credentials&scope=${"a".repeat(20_000)}`, headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic(client.client_id, client.client_secret!) } });
+    expectOAuthError(huge, 413, "invalid_request");
   });
 
   it("client_secret_post and a public client (none) authenticate as registered", async () => {

@@ -5,6 +5,7 @@
  */
 import { SELF } from "cloudflare:test";
 import { expect } from "vitest";
+import { contractViolation } from "../contract.ts";
 import { admin, BASE } from "../helpers.ts";
 
 export interface Page {
@@ -45,7 +46,17 @@ export class Browser {
       if (expired || !value) this.jar.delete(name);
       else this.jar.set(name, value);
     }
-    return { status: res.status, headers: res.headers, html: await res.text(), location: res.headers.get("location") };
+    const html = await res.text();
+    // The browser endpoints are documented too (pages and redirects): hold each answer to the document.
+    let parsed: unknown = html;
+    try {
+      parsed = html ? JSON.parse(html) : null;
+    } catch {
+      /* a page */
+    }
+    const violation = contractViolation(method, new URL(url).pathname, res.status, res.headers.get("content-type"), parsed);
+    if (violation) throw new Error(`answer does not match the OpenAPI document: ${violation}`);
+    return { status: res.status, headers: res.headers, html, location: res.headers.get("location") };
   }
 
   get = (path: string) => this.request("GET", path);

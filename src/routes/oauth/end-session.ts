@@ -17,10 +17,12 @@ import { loadPage, render } from "../../pages/render.ts";
 import { SignOutPage } from "../../pages/sign-out.tsx";
 import { texts } from "../../pages/texts.ts";
 import { PageRefusal } from "../pages/common.ts";
+import { endSessionParams } from "../../../schema/oauth-params.ts";
 
 export const endSessionRoutes = new Hono<AppEnv>();
 
-const PARAMS = ["id_token_hint", "client_id", "post_logout_redirect_uri", "state"] as const;
+/** The parameters the confirmation page carries on: the ones the OpenAPI document describes (one list). */
+const PARAMS = endSessionParams.keyof().options;
 
 async function endSession(c: Context<AppEnv>, q: URLSearchParams, confirmed: boolean) {
   const slug = c.get("slug");
