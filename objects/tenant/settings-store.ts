@@ -6,7 +6,6 @@
  */
 import type { Sealer } from "../../src/crypto/seal.ts";
 import type { Settings } from "../../schema/settings.ts";
-import { one } from "./sql.ts";
 
 /** What views show instead of a configured webhook secret. */
 export const SECRET_MASK = "set";
@@ -46,10 +45,10 @@ export function writeSettings(sql: SqlStorage, stored: StoredSettings): void {
   sql.exec("UPDATE settings SET settings = ?, webhook_secret_sealed = ? WHERE id = 1", stored.json, stored.sealedSecret);
 }
 
-/** The settings as operators see them: everything, the webhook secret masked. */
-export function settingsView(sql: SqlStorage): Record<string, any> {
-  const r = one<{ settings: string; webhook_secret_sealed: string | null }>(sql, "SELECT settings, webhook_secret_sealed FROM settings WHERE id = 1")!;
-  const s = JSON.parse(r.settings) as Record<string, any>;
-  const set = r.webhook_secret_sealed !== null || (s.delivery?.webhook_secret ?? null) !== null;
-  return { ...s, delivery: { ...s.delivery, webhook_secret: set ? SECRET_MASK : null } };
+/**
+ * The settings as operators see them: the ones in force (parsed, so a setting the stored row
+ * predates shows its default, as the tenant applies it), the webhook secret masked.
+ */
+export function settingsView(s: Settings): Settings {
+  return { ...s, delivery: { ...s.delivery, webhook_secret: s.delivery.webhook_secret === null ? null : SECRET_MASK } };
 }

@@ -7,8 +7,9 @@
  *
  * The calls are grouped the way Warden's routes are: sign-in (`signUp`, `signIn`, `magicLink`,
  * `password`), the session (`getAccessToken`, `fetch`, `signOut`, `signOutEverywhere`,
- * `onChange`), the account (`user`, `email`, `sessions`, `reauth`, `mfa`). Passkeys join as
- * `app.passkeys` (src/app/passkeys.ts), built on `signedIn` and `authed` like the others.
+ * `onChange`), the account (`user`, `email`, `sessions`, `reauth`, `mfa`), and `passkeys`
+ * (src/app/passkeys.ts, with the browser half of the ceremonies in webauthn.ts), built on
+ * `firstFactor`, `authed` and `renewing` like the others.
  */
 import { createCoordination, memoryStorage } from "./coordination.ts";
 import { WardenError } from "./errors.ts";
@@ -16,11 +17,13 @@ import { authorizedFetch } from "./fetch.ts";
 import { createHttp } from "./http.ts";
 import { Live, type LiveStatus } from "./live.ts";
 import { createOAuth, type OAuthOptions } from "./oauth.ts";
+import { createPasskeys, mfaWithPasskey } from "./passkeys.ts";
 import { publicSession, SessionStore, type RetryPolicy } from "./session.ts";
 import type {
   BroadcastChannelCtor, ChangeEvent, Clock, FetchLike, LocksLike, PublicSession, PublicUser, ReauthInput, Session, SignInInput, SignInResult,
   SignUpInput, StorageLike, TokenResponse, TotpEnrollment, UpdateUserInput, WebSocketCtor,
 } from "./types.ts";
+import { createCeremony, type CredentialsLike, type PublicKeyCredentialStatics } from "./webauthn.ts";
 
 export interface WardenAppOptions {
   /** Warden's public URL, e.g. `https://auth.example.com`. */
@@ -45,6 +48,10 @@ export interface WardenAppOptions {
   /** Live socket reconnect delays. Default 250 ms doubling to 30 s. */
   backoff?: { initialMs?: number; maxMs?: number };
   pingIntervalMs?: number;
+  /** For `app.passkeys`: the WebAuthn container. Default `navigator.credentials`; pass one in tests or on platforms without it. */
+  credentials?: CredentialsLike | null;
+  /** The L3 JSON parsers. Default the global `PublicKeyCredential`; `null` converts base64url here instead. */
+  PublicKeyCredential?: PublicKeyCredentialStatics | null;
   /** For `app.oauth`: sign-in through the tenant's provider as a public client (authorization code + PKCE). */
   oauth?: OAuthOptions;
   /** Prefix of storage keys, lock and channel names. Default `warden:{tenant}`. */
@@ -112,6 +119,8 @@ export function createWardenApp(o: WardenAppOptions) {
     return { status: "signed_in", session: await store.adopt(await call(), sentAt) };
   }
 
+  const ceremony = createCeremony({ credentials: o.credentials, PublicKeyCredential: o.PublicKeyCredential });
+
   /** A first factor's answer: signed in, or the second step to finish. */
   async function firstFactor(call: () => Promise<TokenResponse>): Promise<SignInResult> {
     try {
@@ -123,6 +132,7 @@ export function createWardenApp(o: WardenAppOptions) {
         status: "mfa_required",
         methods: Array.isArray(e.extra.methods) ? (e.extra.methods as string[]) : ["totp"],
         complete: (code: string) => signedIn(() => http.call("POST", "/login/mfa", { body: { mfa_token: mfaToken, code } })),
+        completeWithPasskey: () => signedIn(() => mfaWithPasskey(http, ceremony, mfaToken)),
       };
     }
   }
@@ -209,6 +219,9 @@ export function createWardenApp(o: WardenAppOptions) {
       disableTotp: (password?: string): Promise<void> => authed("DELETE", "/mfa/totp", password === undefined ? {} : { password }),
       regenerateRecoveryCodes: (): Promise<{ codes: string[] }> => authed("POST", "/mfa/recovery-codes"),
     },
+
+    /** Passkeys: sign-in, sign-up, registration, step-up, management. */
+    passkeys: createPasskeys({ http, ceremony, firstFactor, authed, renewing }),
 
     /** Authorization code + PKCE through the hosted pages (needs the `oauth` option). */
     oauth: createOAuth({ http, store, storage, namespace, clock }, o.oauth),

@@ -19,6 +19,8 @@ import type { BroadcastChannelCtor, ChannelLike, LocksLike, StorageLike } from "
 export interface Notice {
   kind: "signed_in" | "refreshed" | "signed_out" | "pending";
   reason?: string;
+  /** The value just written to the session key: a channel message can arrive before another tab's storage shows the write. */
+  raw?: string;
 }
 
 export interface Coordination {

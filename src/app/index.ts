@@ -10,7 +10,9 @@ export { memoryStorage } from "./coordination.ts";
 export type { LiveStatus } from "./live.ts";
 export { pkceChallenge, type AuthorizeParams, type OAuthOptions } from "./oauth.ts";
 export type { RetryPolicy } from "./session.ts";
+export type { Passkeys } from "./passkeys.ts";
+export type { CeremonyOptions, CredentialsLike, PublicKeyCredentialStatics } from "./webauthn.ts";
 export type {
-  BroadcastChannelCtor, ChangeEvent, ChannelLike, Clock, FetchLike, LocksLike, PublicSession, PublicUser, ReauthInput, Session, SignInInput,
+  AuthenticationResponseJSON, BroadcastChannelCtor, ChangeEvent, ChannelLike, Clock, FetchLike, LocksLike, PasskeySignUpInput, PublicPasskey, PublicSession, PublicUser, ReauthInput, RegistrationResponseJSON, Session, SignInInput,
   SignInResult, SignOutReason, SignUpInput, StorageLike, TokenResponse, TotpEnrollment, UpdateUserInput, WebSocketCtor, WebSocketLike,
 } from "./types.ts";

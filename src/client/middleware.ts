@@ -26,7 +26,7 @@ const MESSAGES: Record<InactiveReason, string> = {
   unavailable: "The access token could not be verified right now.",
 };
 
-function deny(c: Context, code: "unauthorized" | "invalid_token", message: string): Response {
+function deny(c: Context<any>, code: "unauthorized" | "invalid_token", message: string): Response {
   const challenge = code === "unauthorized" ? 'Bearer realm="warden"' : `Bearer realm="warden", error="invalid_token", error_description="${message}"`;
   return c.json({ error: { code, message } }, 401, { "WWW-Authenticate": challenge, "Cache-Control": "no-store" });
 }
@@ -36,7 +36,8 @@ export interface WardenAuthOptions {
   retryAfterS?: number;
 }
 
-export function wardenAuth(verifier: Pick<Verifier, "verify">, o: WardenAuthOptions = {}): MiddlewareHandler<{ Variables: WardenVariables }> {
+/** Generic over the app's env, so an app with `Bindings` (a Worker) takes it as it is. */
+export function wardenAuth<E extends { Variables: WardenVariables } = { Variables: WardenVariables }>(verifier: Pick<Verifier, "verify">, o: WardenAuthOptions = {}): MiddlewareHandler<E> {
   const retryAfter = String(Math.max(1, Math.ceil(o.retryAfterS ?? 5)));
   return async function wardenAuth(c, next) {
     const header = c.req.header("authorization");

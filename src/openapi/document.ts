@@ -129,6 +129,9 @@ function headers(names: Record<string, string>): Json {
   return out;
 }
 
+/** An NDJSON body, request or answer: a string whose every line is a JSON value of `line`. */
+const ndjson = (line: Json): Json => ({ type: "string", description: "One JSON object per line, each:", contentSchema: line });
+
 /** Builds the document. `server`: the origin clients call (the deployment's PUBLIC_URL). */
 export function buildDocument(server = "http://localhost:8787"): Json {
   const components = new Components();
@@ -165,7 +168,7 @@ export function buildDocument(server = "http://localhost:8787"): Json {
       const schema = components.schema(op.body.schema, "input");
       const content: Json = {};
       for (const [i, m] of (op.body.media ?? ["application/json"]).entries()) {
-        content[m] = { schema: m === "application/x-ndjson" ? { type: "string", description: "One JSON object per line, each:", contentSchema: schema } : schema, ...(i === 0 && op.body.example !== undefined ? { example: op.body.example } : {}) };
+        content[m] = { schema: m === "application/x-ndjson" ? ndjson(schema) : schema, ...(i === 0 && op.body.example !== undefined ? { example: op.body.example } : {}) };
       }
       o.requestBody = { required: !op.body.optional, content };
     }
@@ -176,7 +179,8 @@ export function buildDocument(server = "http://localhost:8787"): Json {
       const hs: Record<string, string> = { ...(a.headers ?? {}) };
       if (a.schema) {
         const media = a.media ?? "application/json";
-        r.content = { [media]: { schema: media === "text/html" ? { type: "string" } : components.schema(a.schema, "output"), ...(a.example !== undefined ? { example: a.example } : {}) } };
+        const schema = media === "text/html" ? { type: "string" } : components.schema(a.schema, "output");
+        r.content = { [media]: { schema: media === "application/x-ndjson" ? ndjson(schema) : schema, ...(a.example !== undefined ? { example: a.example } : {}) } };
       }
       if (Object.keys(hs).length) r.headers = headers(hs);
       responses[status] = r;

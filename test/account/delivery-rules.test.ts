@@ -23,7 +23,7 @@ describe("webhook destinations", () => {
     const t = await newTenant(DELIVERY);
     const r = await admin("PATCH", `/tenants/${t}`, { settings: { delivery: { webhook_url: url } } });
     expectError(r, 400, "invalid_request");
-    expect(r.body.error.details).toEqual([{ path: "settings.delivery.webhook_url", message: expect.stringMatching(/address|internal/) }]);
+    expect(r.body.error.details).toEqual([{ path: "settings.delivery.webhook_url", code: "custom", message: expect.stringMatching(/address|internal/) }]);
     expect((await admin("GET", `/tenants/${t}`)).body.settings.delivery.webhook_url).toBe(HOOK_URL);
   });
 

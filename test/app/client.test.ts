@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createCoordination } from "../../src/app/coordination.ts";
 import { errorFrom } from "../../src/app/errors.ts";
-import { createWardenApp, memoryStorage, type WardenAppOptions } from "../../src/app/index.ts";
+import { createWardenApp, memoryStorage, type BroadcastChannelCtor, type StorageLike, type WardenAppOptions } from "../../src/app/index.ts";
 import { FakeWarden, TestClock } from "./fake-warden.ts";
 
 function setup(more: Partial<WardenAppOptions> = {}) {
@@ -143,4 +143,53 @@ test("the storage lease (no Web Locks): one holder at a time across instances th
   );
   assert.equal(most, 1);
   assert.equal(data.getItem("n:lock:refresh"), null, "released");
+});
+
+/** One origin's `localStorage` as two tabs see it: a write shows in the other tab's view only after `lagMs` (as in Chromium, across processes). */
+function laggingStorage(lagMs: number): [StorageLike, StorageLike] {
+  const views = [new Map<string, string>(), new Map<string, string>()];
+  const view = (mine: number): StorageLike => ({
+    getItem: (k) => views[mine].get(k) ?? null,
+    setItem: (k, v) => {
+      views[mine].set(k, v);
+      setTimeout(() => views[1 - mine].set(k, v), lagMs);
+    },
+    removeItem: (k) => {
+      views[mine].delete(k);
+      setTimeout(() => views[1 - mine].delete(k), lagMs);
+    },
+  });
+  return [view(0), view(1)];
+}
+
+test("the other tab hears of a sign-in and a sign-out even when its channel message outruns its storage", async () => {
+  const clock = new TestClock();
+  const warden = new FakeWarden(clock);
+  const [sa, sb] = laggingStorage(200);
+  const storageKey = `lag${Math.random()}`; // the channel's name: this test's two tabs only
+  const tab = (storage: StorageLike) =>
+    createWardenApp({ baseUrl: "https://auth.test", tenant: "t1", fetch: warden.fetch, clock, storage, storageKey, locks: null, BroadcastChannel: globalThis.BroadcastChannel as unknown as BroadcastChannelCtor });
+  const a = tab(sa);
+  const b = tab(sb);
+  const seen: string[] = [];
+  // Well before the storage lag is over, or "nothing".
+  const next = () =>
+    new Promise<string>((r) => {
+      const t = setTimeout(() => (off(), r("nothing")), 100);
+      const off = b.onChange((e) => (clearTimeout(t), off(), r(e.type === "signed_out" ? `signed_out:${e.reason}` : e.type)));
+    });
+  try {
+    let heard = next();
+    await a.signIn({ login: "a", password: "pw" });
+    seen.push(await heard);
+    assert.equal(await b.getAccessToken(), await a.getAccessToken(), "b has the pair before its storage shows it");
+    heard = next();
+    await a.signOut();
+    seen.push(await heard);
+    assert.equal(await b.getAccessToken(), null);
+    assert.deepEqual(seen, ["signed_in", "signed_out:local"]);
+  } finally {
+    a.close();
+    b.close();
+  }
 });

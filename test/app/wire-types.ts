@@ -6,7 +6,8 @@
  */
 import type { z } from "zod";
 import type * as app from "../../src/app/types.ts";
-import type { loginBody, patchMeBody, reauthBody, signupBody } from "../../schema/requests.ts";
+import type { loginBody, passkeySignupOptionsBody, patchMeBody, reauthBody, signupBody } from "../../schema/requests.ts";
+import type { PublicPasskey } from "../../objects/tenant/passkeys/store.ts";
 import type { TokenResponse } from "../../objects/tenant/runtime.ts";
 import type { PublicUser } from "../../objects/tenant/users.ts";
 import type { PublicSession } from "../../objects/tenant/sessions.ts";
@@ -28,4 +29,7 @@ export const wireTypes: [
   Alike<app.PublicUser, PublicUser>,
   Alike<app.PublicSession, PublicSession>,
   Alike<app.TotpEnrollment, TotpEnrollment>,
-] = [true, true, true, true, true, true, true, true];
+  Alike<app.PublicPasskey, PublicPasskey>,
+  // The schema's "email or username" is a refine over optional fields.
+  Alike<app.PasskeySignUpInput, z.input<typeof passkeySignupOptionsBody>>,
+] = [true, true, true, true, true, true, true, true, true, true];

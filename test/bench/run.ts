@@ -10,6 +10,7 @@
  *   npm run bench -- --json                the rows as JSON on stdout (progress on stderr)
  *   npm run bench -- --vs better-auth      also Better Auth (Node + SQLite), same hash cost
  *   npm run bench -- --only login,verify   a subset (names: see SCENARIOS)
+ *   npm run bench -- --only app-size,two-tabs   the app client's rows (chromium for two-tabs)
  */
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
@@ -19,6 +20,7 @@ import { delivery } from "./scenarios/events.ts";
 import { accessTokens, hashTimeMs, health, introspection, loginScenario, refresh, setup, signup, SLUG } from "./scenarios/http.ts";
 import { objectCapacity } from "./scenarios/object.ts";
 import { scale } from "./scenarios/scale.ts";
+import { appPage, appSize, twoTabSignOut } from "./scenarios/sdk.ts";
 import { storm } from "./scenarios/storm.ts";
 import { verify } from "./scenarios/verify.ts";
 import { versus } from "./scenarios/vs.ts";
@@ -27,7 +29,7 @@ import type { Row } from "./stats.ts";
 import { renderTable } from "./table.ts";
 import { Admin, startWarden } from "./warden.ts";
 
-const SCENARIOS = ["health", "signup", "login", "refresh", "introspection", "object", "verify", "events", "storm", "scale", "alarm"] as const;
+const SCENARIOS = ["health", "signup", "login", "refresh", "introspection", "object", "verify", "events", "storm", "scale", "alarm", "app-size", "two-tabs"] as const;
 
 const { values } = parseArgs({
   options: {
@@ -66,7 +68,9 @@ const machine = {
 async function main(): Promise<void> {
   log(`${values.quick ? "quick" : "full"} run on ${machine.cores} cores (${machine.cpu}), ${machine.memory_gib} GiB; load generator and server share the cores`);
   const foreign = foreignCpu();
-  const w = await startWarden();
+  // The two-tab page's origin must be in Warden's ALLOWED_ORIGINS before it starts.
+  const page = wants("two-tabs") ? await appPage() : null;
+  const w = await startWarden({ vars: page ? { ALLOWED_ORIGINS: page.origin } : {} });
   log(`warden up at ${w.url}`);
   // Ctrl-C: take wrangler (its own process group) down with us.
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void w.stop().finally(() => process.exit(130)));
@@ -121,10 +125,13 @@ async function main(): Promise<void> {
     if (values.vs) await run("vs better-auth", () => versus(c, key));
     if (wants("scale")) await run("scale", () => scale(c));
     if (wants("alarm")) await run("alarm", () => alarmExpiry(c));
+    if (wants("app-size")) await run("app-size", () => appSize());
+    if (wants("two-tabs")) await run("two-tabs", () => twoTabSignOut(c, page!.origin));
     // Last: one admin request carrying thousands of RPCs swells workerd's heap for a while.
     if (wants("object")) await run("object", () => objectCapacity(c, key, tokens));
   } finally {
     await w.stop();
+    page?.close();
   }
   const took = (performance.now() - began) / 1000;
   const others = foreign.stop();

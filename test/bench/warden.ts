@@ -26,8 +26,8 @@ export interface Warden {
   stop(): Promise<void>;
 }
 
-/** `split`: the tenant objects in a workerd process of their own (src/cli/local-server.ts). */
-export async function startWarden(opts: { split?: boolean } = {}): Promise<Warden> {
+/** `split`: the tenant objects in a workerd process of their own (src/cli/local-server.ts); `vars`: more vars. */
+export async function startWarden(opts: { split?: boolean; vars?: Record<string, string> } = {}): Promise<Warden> {
   const dir = await mkdtemp(join(tmpdir(), "warden-bench-"));
   const persistTo = join(dir, "state");
   const envFile = join(dir, "empty.env");
@@ -44,6 +44,7 @@ export async function startWarden(opts: { split?: boolean } = {}): Promise<Warde
       envFile,
       readyTimeoutMs: 120_000,
       vars: {
+        ...opts.vars,
         ADMIN_TOKEN: adminToken,
         MASTER_KEY: randomBytes(32).toString("base64"),
         PUBLIC_URL: `http://127.0.0.1:${port}`,

@@ -9,17 +9,11 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Page } from "playwright-core";
-import { buildSdk, DIST } from "../../src/cli/build-sdk.ts";
-import { findFreePort } from "../../src/cli/dev-server.ts";
 import { adminCall } from "../e2e/jar.ts";
 import { useServer } from "../e2e/server.ts";
-import { PASSWORD, launchChromium } from "./kit.ts";
+import { PASSWORD, launchChromium, serveAppPage } from "./kit.ts";
 
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>app</title>
@@ -34,26 +28,12 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>app</title>
   window.ready = true;
 </script>`;
 
-let pageServer: Server;
+// Started at once; Warden waits for the page's origin (node:test runs the top-level hooks side by side).
+const page = serveAppPage(PAGE);
 let pageOrigin = "";
-
-before(async () => {
-  await buildSdk();
-  const bundle = await readFile(join(DIST, "app", "index.js"));
-  const port = await findFreePort();
-  pageServer = createServer((req, res) => {
-    if (req.url === "/app.js") return res.writeHead(200, { "content-type": "text/javascript" }).end(bundle);
-    if (req.url?.startsWith("/?")) return res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => pageServer.listen(port, "127.0.0.1", r));
-  pageOrigin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
-}, { timeout: 120_000 });
-
-// Registered after the page server's hook, so the origin is known when Warden starts.
-const server = useServer({ vars: () => ({ ALLOWED_ORIGINS: pageOrigin }) });
-
-after(() => pageServer?.close());
+before(async () => void (pageOrigin = (await page).origin), { timeout: 120_000 });
+const server = useServer({ vars: async () => ({ ALLOWED_ORIGINS: (await page).origin }) });
+after(async () => (await page).close());
 
 async function post(url: string, body: unknown, token?: string): Promise<any> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { adminCall } from "../e2e/jar.ts";
 import { useServer } from "../e2e/server.ts";
-import { PASSWORD, launchChromium, postJson } from "./kit.ts";
+import { PASSWORD, consoleSignedIn, launchChromium, postJson } from "./kit.ts";
 
 const server = useServer();
 
@@ -26,15 +26,11 @@ test("console edit forms in chromium: identity provider, profile, role with revo
   const client = await adminCall(server, "POST", `/tenants/${slug}/clients`, { client_name: "Shop", redirect_uris: ["https://shop.example/cb"], token_endpoint_auth_method: "client_secret_basic" });
 
   const browser = await launchChromium();
-  const violations: string[] = [];
+  let violations: string[] = [];
   try {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await ctx.newPage();
-    page.on("console", (m) => m.type() === "error" && violations.push(m.text()));
-    await page.goto(`${server.url}/admin/`);
-    await page.getByLabel("Admin token or API key").fill(server.adminToken);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Tenants" }).waitFor();
+    const signedIn = await consoleSignedIn(browser, server.url, server.adminToken);
+    const page = signedIn.page;
+    violations = signedIn.violations;
     await page.goto(`${server.url}/admin/t/${slug}/users`);
 
     // Identity providers: an oidc provider without its issuer is refused next to the field.

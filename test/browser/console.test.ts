@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { adminCall } from "../e2e/jar.ts";
 import { useServer } from "../e2e/server.ts";
-import { PASSWORD, launchChromium } from "./kit.ts";
+import { PASSWORD, consoleSignedIn, launchChromium } from "./kit.ts";
 
 const server = useServer();
 
@@ -27,15 +27,11 @@ test("the console in chromium: tenant, settings, a user's session revoked and se
   await adminCall(server, "POST", "/tenants", { slug: other, name: "Other Co", settings: { password: { hash: "pbkdf2-sha256" } } });
 
   const browser = await launchChromium();
-  const violations: string[] = [];
+  let violations: string[] = [];
   try {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await ctx.newPage();
-    page.on("console", (m) => m.type() === "error" && violations.push(m.text()));
-    await page.goto(`${server.url}/admin/`);
-    await page.getByLabel("Admin token or API key").fill(server.adminToken);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Tenants" }).waitFor();
+    const signedIn = await consoleSignedIn(browser, server.url, server.adminToken);
+    const page = signedIn.page;
+    violations = signedIn.violations;
 
     await page.getByLabel("Slug").fill(slug);
     await page.getByLabel("Name").fill("Console Co");
@@ -69,7 +65,7 @@ test("the console in chromium: tenant, settings, a user's session revoked and se
     const sid = (await json("GET", `${issuer}/sessions`, undefined, second.access_token)).sessions.find((s: any) => s.current).id;
 
     // The live events page, in a second tab, connected.
-    const live = await ctx.newPage();
+    const live = await page.context().newPage();
     live.on("console", (m) => m.type() === "error" && violations.push(m.text()));
     await live.goto(`${server.url}/admin/t/${slug}/events`);
     await live.getByText(/open, seq \d+/).waitFor();

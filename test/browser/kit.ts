@@ -1,12 +1,18 @@
 /// <reference types="node" />
 /**
  * @module What every browser test shares: Debian's chromium (no browser download is possible
- * here; CI installs the package), launched headless through playwright-core, and a JSON POST.
+ * here; CI installs the package), launched headless through playwright-core, a JSON POST, and
+ * a page server for the built app client.
  * A missing chromium fails the test loudly, never skips it.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { buildSdk, DIST } from "../../src/cli/build-sdk.ts";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const PASSWORD = "correct horse battery staple";
@@ -21,4 +27,37 @@ export async function postJson(url: string, body: unknown, token?: string): Prom
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
   assert.ok(res.ok, `${url}: ${res.status} ${await res.clone().text()}`);
   return res.json();
+}
+
+/**
+ * The built app client (`dist/app/index.js`, built first) at `/app.js` and `page` at `/?…`, on
+ * a free port of 127.0.0.1, addressed as `host` (`localhost` for a page that runs WebAuthn: an
+ * IP address cannot be an RP ID).
+ */
+export async function serveAppPage(page: string, host = "127.0.0.1"): Promise<{ origin: string; close(): void }> {
+  await buildSdk();
+  const bundle = await readFile(join(DIST, "app", "index.js"));
+  const server = createServer((req, res) => {
+    if (req.url === "/app.js") return res.writeHead(200, { "content-type": "text/javascript" }).end(bundle);
+    if (req.url?.startsWith("/?")) return res.writeHead(200, { "content-type": "text/html" }).end(page);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { origin: `http://${host}:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+/**
+ * A laptop-sized page signed in to the console with `adminToken`, on its tenants list; console
+ * errors (CSP violations among them) are collected in `violations`.
+ */
+export async function consoleSignedIn(browser: Browser, url: string, adminToken: string): Promise<{ page: Page; violations: string[] }> {
+  const violations: string[] = [];
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  page.on("console", (m) => m.type() === "error" && violations.push(m.text()));
+  await page.goto(`${url}/admin/`);
+  await page.getByLabel("Admin token or API key").fill(adminToken);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Tenants" }).waitFor();
+  return { page, violations };
 }

@@ -47,7 +47,8 @@ describe("POST /v1/admin/tenants", () => {
     const slug = uniq("c");
     const r = await admin("POST", "/tenants", { slug, name: "n", settings: { access_ttl_s: 5 } });
     expectError(r, 400, "invalid_request");
-    expect(r.body.error.details[0].path).toBe("settings.access_ttl_s");
+    // The error model's detail shape: the field, the zod issue code, the message.
+    expect(r.body.error.details[0]).toEqual({ path: "settings.access_ttl_s", code: "too_small", message: expect.any(String) });
     expect(await rows(slug, "SELECT name FROM sqlite_master")).toEqual([]);
   });
 
@@ -126,6 +127,15 @@ describe("GET /v1/admin/tenants/{slug}", () => {
 
   it("an unknown tenant is 404 tenant_not_found", async () => {
     expectError(await admin("GET", `/tenants/${uniq("nx")}`), 404, "tenant_not_found");
+  });
+
+  it("shows the settings in force: a setting the stored row predates is shown with its default", async () => {
+    const slug = await newTenant();
+    // A row written before `branding` existed: the tenant runs with its defaults.
+    await rows(slug, "UPDATE settings SET settings = json_remove(settings, '$.branding') WHERE id = 1");
+    const r = await admin("GET", `/tenants/${slug}`);
+    expect(r.status).toBe(200);
+    expect(r.body.settings.branding).toEqual({ display_name: null, logo_url: null, primary_color: "#2f5bea" });
   });
 });
 

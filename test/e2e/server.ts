@@ -26,10 +26,11 @@ const START_TIMEOUT_MS = 180_000;
 
 /**
  * Registers `before`/`after` hooks; the returned object is filled in once the server is up.
- * `vars` adds vars (read when the server starts, so they may name things set up by an earlier
- * `before`, such as a test page's origin for ALLOWED_ORIGINS).
+ * `vars` adds vars, read when the server starts; it may be async, so that it can wait for
+ * something another hook sets up, such as a test page's origin for ALLOWED_ORIGINS (node:test
+ * runs a file's top-level `before` hooks side by side, not one after the other).
  */
-export function useServer(o: { vars?: () => Record<string, string> } = {}): TestServer {
+export function useServer(o: { vars?: () => Record<string, string> | Promise<Record<string, string>> } = {}): TestServer {
   let dir: string | undefined;
   let running: RunningServer | undefined;
   let unwatch: (() => void) | undefined;
@@ -52,7 +53,7 @@ export function useServer(o: { vars?: () => Record<string, string> } = {}): Test
       port,
       persistTo,
       envFile,
-      vars: { ...o.vars?.(), ADMIN_TOKEN: server.adminToken, MASTER_KEY: server.masterKey, PUBLIC_URL: `http://127.0.0.1:${port}` },
+      vars: { ...(await o.vars?.()), ADMIN_TOKEN: server.adminToken, MASTER_KEY: server.masterKey, PUBLIC_URL: `http://127.0.0.1:${port}` },
     });
     server.url = running.url;
     // Every answer this file's tests get is checked against the OpenAPI document.

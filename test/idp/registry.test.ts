@@ -32,6 +32,8 @@ describe("identity providers: the admin API", () => {
     const t = await newTenant();
     const manage = await apiKey(t, ["manage"]);
     expectError(await call("POST", `/v1/${t}/admin/identity-providers`, { token: manage, body: generic() }), 403, "forbidden");
+    // A key that is no key learns nothing but 401, whatever it sends.
+    expectError(await call("POST", `/v1/${t}/admin/identity-providers`, { token: "wk_not-a-key", body: generic() }), 401, "invalid_token");
     expect(await count(t, "identity_providers")).toBe(0);
     expect((await admin("POST", `/tenants/${t}/identity-providers`, generic())).status).toBe(201);
     const [before] = await rows<{ secret_sealed: string }>(t, "SELECT secret_sealed FROM identity_providers");

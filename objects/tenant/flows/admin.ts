@@ -37,19 +37,20 @@ interface SettingsRow {
   slug: string;
   name: string;
   status: string;
-  settings: string;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
 }
 
-function view(sql: SqlStorage): TenantView {
-  const r = one<SettingsRow>(sql, "SELECT * FROM settings WHERE id = 1")!;
-  return { slug: r.slug, name: r.name, status: r.status, settings: settingsView(sql) as Settings, created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)!, deleted_at: iso(r.deleted_at) };
+/** The row, with `settings` the ones in force (the parsed settings of the context or the change). */
+function view(sql: SqlStorage, settings: Settings): TenantView {
+  const r = one<SettingsRow>(sql, "SELECT slug, name, status, created_at, updated_at, deleted_at FROM settings WHERE id = 1")!;
+  return { slug: r.slug, name: r.name, status: r.status, settings: settingsView(settings), created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)!, deleted_at: iso(r.deleted_at) };
 }
 
-const invalidSettings = (issues: { path: PropertyKey[]; message: string }[]) =>
-  fail("invalid_request", "Invalid settings.", { details: issues.map((x) => ({ path: ["settings", ...x.path].join("."), message: x.message })) });
+/** Details in the error model's shape (`path`, `code`, `message`); a check of our own is `custom`, as zod names a refinement's issue. */
+const invalidSettings = (issues: { path: PropertyKey[]; code?: string; message: string }[]) =>
+  fail("invalid_request", "Invalid settings.", { details: issues.map((x) => ({ path: ["settings", ...x.path].join("."), code: x.code ?? "custom", message: x.message })) });
 
 /**
  * A new or changed `delivery.webhook_url` must be a destination Warden may call (see
@@ -135,7 +136,7 @@ export async function createTenant(o: TenantObject, i: CreateTenantInput): Promi
     for (const k of keys) ring.install(ctx, k);
     audit(ctx, { type: "tenant.created", actor: "admin", data: { name: i.name } });
     syncTenantRow(ctx, { status: "active", createdAt: ctx.now, deletedAt: null });
-    return ok(view(ctx.sql));
+    return ok(view(ctx.sql, settings));
   });
   if (!r.ok) return r;
   o.setRing(ring);
@@ -172,7 +173,7 @@ export async function getTenant(o: TenantObject): Promise<Result<TenantView & { 
     event_seq: latestSeq(ctx.sql),
     subscribers: subscriberCounts(o),
   };
-  return ok({ ...view(ctx.sql), stats });
+  return ok({ ...view(ctx.sql, ctx.settings), stats });
 }
 
 export interface UpdateTenantInput {
@@ -208,7 +209,7 @@ export async function updateTenant(o: TenantObject, i: UpdateTenantInput): Promi
   o.reloadSettings({ name, settings });
   await o.commit(ctx);
   await o.drain();
-  const out: TenantView & { signing_key?: ReturnType<typeof describeKey> } = view(ctx.sql);
+  const out: TenantView & { signing_key?: ReturnType<typeof describeKey> } = view(ctx.sql, settings);
   if (prepared) out.signing_key = describeKey(prepared.gen, ctx.now);
   return ok(out);
 }

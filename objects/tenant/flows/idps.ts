@@ -38,10 +38,25 @@ async function split(rt: Runtime, ctx: TenantCtx, input: IdpInput): Promise<Resu
   return ok({ config, sealed });
 }
 
+/**
+ * An upstream provider's secrets (its client secret, Apple's signing key) are the operator's
+ * alone: a tenant's `manage` key may look at and edit a provider, but not set what it signs in
+ * with, so a leaked manage key cannot point the tenant's sign-in at a provider it controls with
+ * credentials of its own. Checked after the caller is (a bad key is 401 whatever it sends).
+ */
+function operatorOnlySecrets(actor: string, body: Record<string, unknown>): Result<void> {
+  if (actor === "admin") return ok(undefined);
+  const apple = body.apple as { private_key?: unknown } | undefined;
+  if (body.client_secret === undefined && apple?.private_key === undefined) return ok(undefined);
+  return fail("forbidden", "Identity-provider secrets are set by the operator only (ADMIN_TOKEN).");
+}
+
 export async function createIdp(rt: Runtime, i: { by: Operator; body: Record<string, unknown>; meta: RequestMeta }): Promise<Result<PublicIdp>> {
   const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
   const { ctx, actor } = b.value;
+  const secrets = operatorOnlySecrets(actor, i.body);
+  if (!secrets.ok) return secrets;
   const v = validate(rt, i.body);
   if (!v.ok) return v;
   const s = await split(rt, ctx, v.value);
@@ -75,6 +90,8 @@ export async function updateIdp(rt: Runtime, i: { by: Operator; id: string; patc
   const b = await beginAs(rt, i.by);
   if (!b.ok) return b;
   const { ctx, actor } = b.value;
+  const secrets = operatorOnlySecrets(actor, i.patch);
+  if (!secrets.ok) return secrets;
   const before = getProvider(ctx.sql, i.id);
   if (!before) return noSuchProvider();
   if ("id" in i.patch && i.patch.id !== i.id) return fail("invalid_request", "The id of a provider cannot change (it is in the callback URL).");

@@ -1,70 +1,32 @@
 /**
- * @module The shapes of the admin API's answers as the CLI reads them.
- * Timestamps are ISO-8601 strings. Where the tenant object defines the answer, the type is
- * the object's own (type-only imports, erased when the CLI runs); the rest are the router's
- * or D1's shapes. `--json` prints whatever the server sent.
+ * @module The shapes of the admin API's answers as the CLI reads them: inferred from the zod
+ * schemas the OpenAPI document is generated from (schema/answers/), so the CLI and the document
+ * cannot drift apart. Type-only: the imports are erased when the CLI runs, and the CLI never
+ * loads zod. `--json` prints whatever the server sent.
  */
-import type { PublicApiKey } from "../../../objects/tenant/api-keys.ts";
-import type { PublicClient } from "../../../objects/tenant/clients.ts";
-import type { AuditEntry as ObjectAuditEntry, verifyAudit } from "../../../objects/tenant/audit.ts";
-import type { TenantStats as ObjectTenantStats, TenantView } from "../../../objects/tenant/flows/admin.ts";
-import type { ImportFailure } from "../../../objects/tenant/flows/transfer.ts";
-import type { PublicRole } from "../../../objects/tenant/flows/roles.ts";
-import type { AdminSession, UserDetail as ObjectUserDetail } from "../../../objects/tenant/flows/users-admin.ts";
-import type { PublicUser } from "../../../objects/tenant/users.ts";
+import type { z } from "zod";
+import type * as A from "../../../schema/answers/admin.ts";
+import type { User as UserSchema } from "../../../schema/answers/common.ts";
 
-export type Tenant = TenantView;
-export type TenantStats = ObjectTenantStats;
-export type User = PublicUser;
-export type Session = AdminSession;
-export type UserDetail = ObjectUserDetail;
-export type ApiKey = PublicApiKey;
-export type Role = PublicRole;
-export type Client = PublicClient;
-export type AuditEntry = ObjectAuditEntry;
-export type AuditVerify = ReturnType<typeof verifyAudit>;
-
-export interface Page {
-  next_cursor: string | null;
-}
-
-export interface TenantSummary {
-  slug: string;
-  name: string;
-  status: string;
-  created_at: string;
-  updated_at: string;
-  user_count: number;
-  session_count: number;
-}
-
-export interface TenantDeleted {
-  slug: string;
-  status: "deleted";
-  purge_at: string;
-}
-
-export interface DirectoryEntry {
-  tenant: string;
-  user_id: string;
-  status: string;
-}
-
-export interface CreatedApiKey {
-  id: string;
-  name: string;
-  scopes: string[];
-  key: string;
-  created_at: string;
-}
-
-export interface SigningKey {
-  kid: string;
-  alg: string;
-  created_at: string;
-}
-
-export interface ImportResult {
-  imported: number;
-  failed: ImportFailure[];
-}
+export type Tenant = z.output<typeof A.TenantChanged>;
+export type TenantStats = z.output<typeof A.TenantStats>;
+export type TenantSummary = z.output<typeof A.TenantSummary>;
+export type TenantList = z.output<typeof A.TenantList>;
+export type TenantDeleted = z.output<typeof A.TenantDeleted>;
+export type ApiKey = z.output<typeof A.ApiKey>;
+export type ApiKeyList = z.output<typeof A.ApiKeyList>;
+export type CreatedApiKey = z.output<typeof A.CreatedApiKey>;
+export type SigningKey = z.output<typeof A.SigningKey>;
+export type User = z.output<typeof UserSchema>;
+export type UserList = z.output<typeof A.UserList>;
+export type UserDetail = z.output<typeof A.UserDetail>;
+export type Session = z.output<typeof A.AdminSession>;
+export type Directory = z.output<typeof A.Directory>;
+export type Role = z.output<typeof A.Role>;
+export type RoleList = z.output<typeof A.RoleList>;
+export type Client = z.output<typeof A.Client>;
+export type ClientList = z.output<typeof A.ClientList>;
+export type AuditEntry = z.output<typeof A.AuditEntry>;
+export type AuditPage = z.output<typeof A.AuditPage>;
+export type AuditVerify = z.output<typeof A.AuditVerification>;
+export type ImportResult = z.output<typeof A.ImportResult>;

@@ -6,7 +6,7 @@
  * server's own normalisation (schema/identifiers.ts), so `alice` never picks `alice2`.
  */
 import { normalizeEmail, normalizeUsername } from "../../../schema/identifiers.ts";
-import type { Page, User } from "./api-types.ts";
+import type { User, UserList } from "./api-types.ts";
 import { expectFields, type Context } from "./command.ts";
 import { CliError, UsageError } from "./errors.ts";
 import { seg } from "./http.ts";
@@ -56,7 +56,7 @@ export async function resolveUserId(ctx: Context, tenant: string, ref: string): 
   for (let page = 0; ; page += 1) {
     if (page === MAX_PAGES) throw new CliError(`${ref}: too many users share that prefix to search; give the user id`);
     const result = expectFields(
-      await ctx.http.request<Page & { users: User[] }>("GET", `/tenants/${seg(tenant)}/users`, undefined, {
+      await ctx.http.request<UserList>("GET", `/tenants/${seg(tenant)}/users`, undefined, {
         query: { query: wanted.value, limit: PAGE, cursor },
       }),
       ["users"],

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /** @module `audit tail` and `audit verify`: a tenant's hash-chained audit log. */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AuditEntry, AuditVerify, Page } from "../api-types.ts";
+import type { AuditEntry, AuditPage, AuditVerify } from "../api-types.ts";
 import { emit, expectFields, intOption, stringOption, type Command, type Context } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { seg, type Query } from "../http.ts";
@@ -11,8 +11,6 @@ import { USER_REF, USER_REF_HELP, resolveUserId } from "../user-ref.ts";
 const FOLLOW_INTERVAL_MS = 2_000;
 /** Entries `audit tail` shows without --limit. */
 const DEFAULT_TAIL = 20;
-
-type AuditPage = Page & { entries: AuditEntry[] };
 
 function entryLine(entry: AuditEntry): string {
   const parts = [cell(entry.ts), entry.type];

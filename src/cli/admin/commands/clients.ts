@@ -1,5 +1,5 @@
 /** @module `clients create|list|show|update|delete|rotate-secret`: a tenant's OAuth / OpenID Connect clients. */
-import type { Client } from "../api-types.ts";
+import type { Client, ClientList } from "../api-types.ts";
 import { emit, expectFields, jsonObjectArg, listOption, stringOption, type Command, type OptionSpec, type OptionValues } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { seg } from "../http.ts";
@@ -85,7 +85,7 @@ export const clientCommands: Command[] = [
     details: "GET /v1/admin/tenants/{tenant}/clients",
     positionals: [1, 1],
     async run(ctx, { args: [tenant] }) {
-      const result = expectFields(await ctx.http.request<{ clients: Client[] }>("GET", `/tenants/${seg(tenant)}/clients`), ["clients"], "GET clients");
+      const result = expectFields(await ctx.http.request<ClientList>("GET", `/tenants/${seg(tenant)}/clients`), ["clients"], "GET clients");
       emit(ctx, result, () =>
         renderTable(result.clients, [
           { header: "client_id", value: "client_id" },

@@ -1,5 +1,5 @@
 /** @module `api-keys list|create|revoke` and `keys rotate`: a tenant's API keys and signing keys. */
-import type { ApiKey, CreatedApiKey, SigningKey } from "../api-types.ts";
+import type { ApiKeyList, CreatedApiKey, SigningKey } from "../api-types.ts";
 import { emit, expectFields, listOption, type Command } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { seg } from "../http.ts";
@@ -16,7 +16,7 @@ export const keyCommands: Command[] = [
     positionals: [1, 1],
     async run(ctx, { args: [tenant] }) {
       const result = expectFields(
-        await ctx.http.request<{ api_keys: ApiKey[] }>("GET", `/tenants/${seg(tenant)}/api-keys`),
+        await ctx.http.request<ApiKeyList>("GET", `/tenants/${seg(tenant)}/api-keys`),
         ["api_keys"],
         "GET api-keys",
       );

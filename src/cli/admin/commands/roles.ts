@@ -1,5 +1,5 @@
 /** @module `roles list|create|delete|grant|revoke`: RBAC within a tenant. */
-import type { Role } from "../api-types.ts";
+import type { Role, RoleList } from "../api-types.ts";
 import { emit, expectFields, listOption, stringOption, type Command } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { seg } from "../http.ts";
@@ -15,7 +15,7 @@ export const roleCommands: Command[] = [
     positionals: [1, 1],
     async run(ctx, { args: [tenant] }) {
       const result = expectFields(
-        await ctx.http.request<{ roles: Role[] }>("GET", `/tenants/${seg(tenant)}/roles`),
+        await ctx.http.request<RoleList>("GET", `/tenants/${seg(tenant)}/roles`),
         ["roles"],
         "GET roles",
       );

@@ -1,11 +1,9 @@
 /** @module `tenants list|create|show|settings|delete` over `/v1/admin/tenants`. */
-import type { Page, Tenant, TenantDeleted, TenantStats, TenantSummary } from "../api-types.ts";
+import type { Tenant, TenantDeleted, TenantList, TenantStats } from "../api-types.ts";
 import { emit, expectFields, intOption, jsonObjectArg, stringOption, type Command, type Context } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { seg } from "../http.ts";
 import { bytes, cell, renderFields, renderJsonBlock, renderTable } from "../table.ts";
-
-type TenantList = Page & { tenants: TenantSummary[] };
 
 /**
  * The tenant with `settings.delivery.webhook_secret` shown only as whether it is set. The
@@ -17,7 +15,8 @@ export function maskSecrets<T extends { settings?: unknown }>(tenant: T): T {
   if (secret === undefined || secret === null || secret === "set") return tenant;
   return { ...tenant, settings: { ...settings, delivery: { ...settings!.delivery, webhook_secret: "set" } } };
 }
-type TenantWithStats = Tenant & { stats?: TenantStats };
+/** Create and PATCH answer the tenant; GET adds its live stats. */
+type Shown = Tenant & { stats?: TenantStats };
 
 function tenantFields(tenant: Tenant): Record<string, unknown> {
   return {
@@ -29,7 +28,7 @@ function tenantFields(tenant: Tenant): Record<string, unknown> {
   };
 }
 
-function renderTenant(tenant: TenantWithStats): string {
+function renderTenant(tenant: Shown): string {
   const parts = [renderFields(tenantFields(tenant))];
   const stats = tenant.stats;
   if (stats) {
@@ -135,7 +134,7 @@ export const tenantCommands: Command[] = [
     positionals: [1, 1],
     async run(ctx, { args: [slug] }) {
       const tenant = expectFields(
-        await ctx.http.request<TenantWithStats>("GET", `/tenants/${seg(slug)}`),
+        await ctx.http.request<Shown>("GET", `/tenants/${seg(slug)}`),
         ["slug"],
         "GET tenants/{slug}",
       );

@@ -1,5 +1,5 @@
 /** @module `users …` and `sessions list`: user administration within a tenant, and the cross-tenant lookup. */
-import type { DirectoryEntry, Page, Session, User, UserDetail } from "../api-types.ts";
+import type { Directory, Session, User, UserDetail, UserList } from "../api-types.ts";
 import { emit, expectFields, intOption, stringOption, type Command, type Context } from "../command.ts";
 import { seg } from "../http.ts";
 import { renderFields, renderJsonBlock, renderTable, type Column } from "../table.ts";
@@ -33,7 +33,8 @@ async function getUser(ctx: Context, tenant: string, id: string): Promise<UserDe
   return expectFields(await ctx.http.request<UserDetail>("GET", userPath(tenant, id)), ["user"], "GET users/{id}");
 }
 
-function renderUser(user: User): string {
+/** A listed or edited user, or the one `users show` finds (which may be soft-deleted). */
+function renderUser(user: User | UserDetail["user"]): string {
   const { metadata, ...fields } = user;
   const parts = [renderFields(fields)];
   if (metadata && Object.keys(metadata).length > 0) parts.push(renderJsonBlock("metadata", metadata));
@@ -76,7 +77,7 @@ export const userCommands: Command[] = [
     positionals: [1, 2],
     async run(ctx, { args: [tenant, query], opts }) {
       const result = expectFields(
-        await ctx.http.request<Page & { users: User[] }>("GET", `/tenants/${seg(tenant)}/users`, undefined, {
+        await ctx.http.request<UserList>("GET", `/tenants/${seg(tenant)}/users`, undefined, {
           query: { query, limit: intOption(opts, "limit", 1, 1000), cursor: stringOption(opts, "cursor") },
         }),
         ["users"],
@@ -179,7 +180,7 @@ export const userCommands: Command[] = [
     positionals: [1, 1],
     async run(ctx, { args: [email] }) {
       const result = expectFields(
-        await ctx.http.request<{ users: DirectoryEntry[] }>("GET", "/users", undefined, { query: { email } }),
+        await ctx.http.request<Directory>("GET", "/users", undefined, { query: { email } }),
         ["users"],
         "GET /v1/admin/users",
       );
