@@ -59,8 +59,8 @@ for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
     targets.push({ id: op.operationId, method: method.toUpperCase(), path, op, smoke, re });
   }
 }
-/** Runs per operation: about 2,500 requests in all by default (three minutes on two cores), 15 to 60 each. */
-const RUNS = Number(process.env.WARDEN_FUZZ_RUNS ?? Math.min(60, Math.max(15, Math.round(2500 / targets.length))));
+/** Runs per operation: about 4,000 requests in all by default (two minutes on two cores), 15 to 60 each. */
+const RUNS = Number(process.env.WARDEN_FUZZ_RUNS ?? Math.min(60, Math.max(15, Math.round(4000 / targets.length))));
 /** Status counts per operation, printed at the end: an operation that never answers 2xx is fuzzed only at its door. */
 const statuses = new Map<string, Map<number, number>>();
 
