@@ -36,7 +36,7 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       // test/app and test/package are node:test files (npm run test:sdk), like test/browser, test/e2e and test/docs.
-      exclude: ["test/bench/**", "test/e2e/**", "test/browser/**", "test/examples/**", "test/app/**", "test/package/**", "test/docs/**", "node_modules/**"],
+      exclude: ["test/bench/**", "test/e2e/**", "test/browser/**", "test/examples/**", "test/app/**", "test/package/**", "test/docs/**", "test/fuzz/**", "node_modules/**"],
       setupFiles: ["test/setup.ts"],
       testTimeout: 30_000,
       hookTimeout: 30_000,

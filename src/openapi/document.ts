@@ -98,7 +98,7 @@ const kinds = (s: Security): Set<Security["kind"]> => (s.kind === "anyOf" ? new 
 /** The refusals every route of this kind can answer, beside the ones the operation names. */
 export function impliedErrors(op: Operation): ErrorCode[] {
   const codes = new Set<ErrorCode>(op.errors ?? []);
-  if (op.oauthErrors) return [...codes];
+  if (op.oauthErrors && !op.oauthErrorsToClientsOnly) return [...codes];
   const k = kinds(op.security);
   // A browser endpoint (its answers are pages and redirects) shows its own refusals as pages:
   // only the tenant middleware's and the router's refusals come as JSON.
@@ -192,8 +192,10 @@ export function buildDocument(server = "http://localhost:8787"): Json {
     const group = (s: number) => groups.get(s) ?? (groups.set(s, { oauth: [], warden: [] }), groups.get(s)!);
     for (const c of op.oauthErrors ?? []) group(OAUTH_STATUS[c]).oauth.push(c);
     // The body reader's refusals keep their HTTP status in RFC 6749's format (routes/oauth/respond.ts `onOAuthError`).
-    if (op.oauthErrors && op.method !== "get") group(413).oauth.push("invalid_request");
-    if (op.oauthErrors && op.body && (op.body.media ?? ["application/json"]).includes("application/json")) group(415).oauth.push("invalid_request");
+    // (Not where the OAuth errors go to clients only: there the body reader's refusals are Warden's.)
+    const oauthOnly = !!op.oauthErrors && !op.oauthErrorsToClientsOnly;
+    if (oauthOnly && op.method !== "get") group(413).oauth.push("invalid_request");
+    if (oauthOnly && op.body && (op.body.media ?? ["application/json"]).includes("application/json")) group(415).oauth.push("invalid_request");
     for (const c of impliedErrors(op)) group(ERROR_STATUS[c]).warden.push(c);
     for (const [status, g] of [...groups].sort((a, b) => a[0] - b[0])) {
       const hs: Record<string, string> = { "Cache-Control": HEADER_DOCS["Cache-Control"] };

@@ -97,6 +97,12 @@ export interface Operation {
   errors?: ErrorCode[];
   /** OAuth endpoints answer RFC 6749 section 5.2 errors instead of Warden's error model. */
   oauthErrors?: OAuthErrorCode[];
+  /**
+   * The `oauthErrors` go to OAuth clients only (a route that takes client authentication beside
+   * another credential, such as RFC 7009 revocation): every other caller gets Warden's errors,
+   * implied ones included, so a status may carry either model.
+   */
+  oauthErrorsToClientsOnly?: boolean;
   /** Only in development (the benchmark's seeding routes). */
   developmentOnly?: boolean;
   deprecated?: boolean;

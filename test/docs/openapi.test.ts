@@ -46,8 +46,11 @@ export function surface(doc: Json): string[] {
       for (const [status, r] of Object.entries(op.responses as Record<string, Json>)) {
         const schema = (Object.values(r.content ?? {})[0] as Json | undefined)?.schema;
         if (Number(status) >= 400) {
-          const narrowed = schema?.allOf?.[1]?.properties?.error;
-          for (const code of narrowed?.properties?.code?.enum ?? narrowed?.enum ?? []) out.push(`${id} error ${status} ${code}`);
+          // One error model, or either (`anyOf`) where OAuth clients and other callers share a status.
+          for (const model of schema?.anyOf ?? [schema]) {
+            const narrowed = model?.allOf?.[1]?.properties?.error;
+            for (const code of narrowed?.properties?.code?.enum ?? narrowed?.enum ?? []) out.push(`${id} error ${status} ${code}`);
+          }
         } else {
           out.push(`${id} ${status}`);
           fields(schema, `${id} ${status}`, 0, out);

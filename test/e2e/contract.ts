@@ -71,6 +71,23 @@ export function contractFor(origin: string): Contract {
         return;
       }
       if (!/json$/.test(type)) return;
+      if (type === "application/x-ndjson") {
+        // One JSON value per line, each against the line schema.
+        const lines = (await res.clone().text()).split("\n").filter((l) => l.trim());
+        const validate = validatorOf(media.schema.contentSchema ?? {});
+        contract.checked++;
+        for (const [i, line] of lines.entries()) {
+          let v: unknown;
+          try {
+            v = JSON.parse(line);
+          } catch {
+            contract.violations.push(`${where}: line ${i + 1} is not JSON: ${line.slice(0, 120)}`);
+            return;
+          }
+          if (!validate(v)) return void contract.violations.push(`${where}: line ${i + 1}: ${ajv.errorsText(validate.errors)} in ${line.slice(0, 300)}`);
+        }
+        return;
+      }
       const body = await res.clone().json();
       const validate = validatorOf(media.schema);
       contract.checked++;

@@ -75,6 +75,8 @@ export const authOperations: Operation[] = [
     summary: "End this session",
     security: { kind: "bearer" },
     answers: { 204: signedOut },
+    // An OAuth client's token without account access (objects/tenant/bearer.ts `accountAccess`).
+    errors: ["forbidden"],
   },
   {
     id: "logOutAll",
@@ -84,6 +86,8 @@ export const authOperations: Operation[] = [
     summary: "End every session of the user",
     security: { kind: "bearer" },
     answers: { 204: signedOut },
+    // An OAuth client's token without account access (objects/tenant/bearer.ts `accountAccess`).
+    errors: ["forbidden"],
   },
   {
     id: "revokeToken",
@@ -96,6 +100,8 @@ export const authOperations: Operation[] = [
     security: { kind: "anyOf", of: [{ kind: "public" }, { kind: "client" }] },
     body: { schema: tokenBody, media: ["application/json", "application/x-www-form-urlencoded"], example: { token: "rt_…", token_type_hint: "refresh_token" } },
     answers: { 200: { description: "Revoked, or was not valid.", schema: Empty, example: {} } },
+    oauthErrors: ["invalid_request", "invalid_client"],
+    oauthErrorsToClientsOnly: true,
   },
   {
     id: "introspectToken",
@@ -107,6 +113,8 @@ export const authOperations: Operation[] = [
     security: { kind: "anyOf", of: [{ kind: "apiKey", scopes: ["introspect"] }, { kind: "client" }] },
     body: { schema: tokenBody, media: ["application/json", "application/x-www-form-urlencoded"], example: { token: "eyJhbGciOiJFZERTQSJ9…" } },
     answers: { 200: { description: "The token's state now.", schema: Introspection, example: { active: false } } },
+    oauthErrors: ["invalid_request", "invalid_client"],
+    oauthErrorsToClientsOnly: true,
   },
   {
     id: "getJwks",
