@@ -2,7 +2,8 @@
  * @module Cloudflare Turnstile. The router verifies a `cf-turnstile-response`
  * header with siteverify before it calls the object; the object decides whether the route
  * needed one (`turnstile.required_for`, or `after_failures` for that account or IP). Fails
- * closed: siteverify unreachable is 503.
+ * closed: siteverify unreachable is 503, and a deployment without a secret verifies nothing,
+ * so a route that needs Turnstile there is refused (`turnstile_required`) whatever is sent.
  */
 import { AuthError } from "./errors.ts";
 
@@ -22,7 +23,7 @@ const TEST_SECRETS = new Map([
   ["3x0000000000000000000000000000000AA", false],
 ]);
 
-/** True when a token was presented and verified; false when none was presented. Throws otherwise. */
+/** True when a token was presented and verified; false when none was presented (or none can be checked here). Throws otherwise. */
 export function turnstile(req: Request, secret: string | undefined, ip: string | null, fetcher: typeof fetch = fetch): Promise<boolean> {
   return verifyTurnstile(req.headers.get("cf-turnstile-response"), secret, ip, fetcher);
 }
@@ -33,7 +34,10 @@ export function turnstile(req: Request, secret: string | undefined, ip: string |
  */
 export async function verifyTurnstile(token: string | null | undefined, secret: string | undefined, ip: string | null, fetcher: typeof fetch = fetch): Promise<boolean> {
   if (!token) return false;
-  if (!secret) throw new AuthError("unavailable", "Turnstile is not configured.");
+  // Without a secret nothing can be verified: the token counts as absent, so a tenant that does
+  // not ask for Turnstile is not refused for a header its clients send anyway, and one that does
+  // is refused by its own rule.
+  if (!secret) return false;
   if (token.length > 2048) throw new AuthError("turnstile_failed");
   if (token === DUMMY_TOKEN && TEST_SECRETS.has(secret)) {
     if (!TEST_SECRETS.get(secret)) throw new AuthError("turnstile_failed");
