@@ -57,7 +57,7 @@ interface Run {
  * script is stopped after that long and must not have ended by itself.
  */
 function sh(script: string, streamMs?: number): Promise<Run> {
-  const preamble = `npx() { if [ "$1" = warden ]; then shift; exec node "${join(PROJECT_ROOT, "bin", "warden.js")}" "$@"; fi; command npx "$@"; }\n`;
+  const preamble = `npx() { if [ "$1" = warden ]; then shift; exec node "${join(PROJECT_ROOT, "src", "cli", "warden.js")}" "$@"; fi; command npx "$@"; }\n`;
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("WARDEN_") && key !== "PORT"));
   const child = spawn("sh", ["-c", preamble + script.replaceAll("localhost:8787", new URL(server.url).host)], {
     cwd,
