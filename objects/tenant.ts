@@ -5,6 +5,7 @@
  * `fetch` for the WebSocket upgrade, `onAlarm`) live here and nowhere else.
  */
 import { Server } from "partyserver";
+import { logger } from "../src/log.ts";
 import { clock } from "../src/clock.ts";
 import { randomBytes } from "../src/crypto/random.ts";
 import { Sealer } from "../src/crypto/seal.ts";
@@ -201,7 +202,15 @@ export class TenantObject extends Server<Env> implements Runtime {
   // ------------------------------------------------------------------ Runtime
 
   async begin(opts: { allowDeleted?: boolean } = {}): Promise<Result<TenantCtx>> {
-    const l = await this.#load();
+    let l: Loaded | null;
+    try {
+      l = await this.#load();
+    } catch (e) {
+      // Unreadable state (a corrupt row, a failed migration): a logged `internal`, not an
+      // exception thrown across RPC, which workerd would also print with its stack.
+      logger(this.env.LOG_LEVEL).error("tenant state unreadable", { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+      return fail("internal");
+    }
     if (!l || (l.status !== "active" && !opts.allowDeleted)) return fail("tenant_not_found");
     return ok(this.context(l.slug, l.name, l.settings));
   }
