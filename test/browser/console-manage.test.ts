@@ -109,14 +109,7 @@ test("console edit forms in chromium: identity provider, profile, role with revo
 
     // A manage key: no identity providers in its navigation, 403 on the page.
     const key = (await adminCall(server, "POST", `/tenants/${slug}/api-keys`, { name: "support", scopes: ["manage"] })).key;
-    const kctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    const kp = await kctx.newPage();
-    kp.on("console", (m) => m.type() === "error" && violations.push(m.text()));
-    await kp.goto(`${server.url}/admin/`);
-    await kp.getByLabel("Admin token or API key").fill(key);
-    await kp.getByLabel("Tenant (only for an API key)").fill(slug);
-    await kp.getByRole("button", { name: "Sign in" }).click();
-    await kp.getByRole("heading", { name: "Users" }).waitFor();
+    const kp = (await consoleSignedIn(browser, server.url, key, { tenant: slug, violations })).page;
     assert.equal(await kp.getByRole("link", { name: "Identity providers" }).count(), 0);
     assert.equal((await kp.goto(`${server.url}/admin/t/${slug}/idps`))!.status(), 403);
     assert.equal((await kp.goto(`${server.url}/admin/t/${slug}/idps/corp`))!.status(), 403);

@@ -47,17 +47,19 @@ export async function serveAppPage(page: string, host = "127.0.0.1"): Promise<{ 
 }
 
 /**
- * A laptop-sized page signed in to the console with `adminToken`, on its tenants list; console
- * errors (CSP violations among them) are collected in `violations`.
+ * A page signed in to the console: with the admin token on a laptop-sized page (landing on the
+ * tenants list), or with a tenant's manage key on a phone-sized one (landing on its users).
+ * Console errors (CSP violations among them) are pushed to `violations`.
  */
-export async function consoleSignedIn(browser: Browser, url: string, adminToken: string): Promise<{ page: Page; violations: string[] }> {
-  const violations: string[] = [];
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+export async function consoleSignedIn(browser: Browser, url: string, token: string, o: { tenant?: string; violations?: string[] } = {}): Promise<{ page: Page; violations: string[] }> {
+  const violations = o.violations ?? [];
+  const ctx = await browser.newContext(o.tenant ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } : { viewport: { width: 1280, height: 900 } });
   const page = await ctx.newPage();
   page.on("console", (m) => m.type() === "error" && violations.push(m.text()));
   await page.goto(`${url}/admin/`);
-  await page.getByLabel("Admin token or API key").fill(adminToken);
+  await page.getByLabel("Admin token or API key").fill(token);
+  if (o.tenant) await page.getByLabel("Tenant (only for an API key)").fill(o.tenant);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Tenants" }).waitFor();
+  await page.getByRole("heading", { name: o.tenant ? "Users" : "Tenants" }).waitFor();
   return { page, violations };
 }
