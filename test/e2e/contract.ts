@@ -9,16 +9,11 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { buildDocument } from "../../src/openapi/document.ts";
+import { documentedMedia, documentRoutes, findRoute } from "../openapi-routes.ts";
 
 type Json = Record<string, any>;
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 const DOC_ID = "https://warden.invalid/openapi.json";
-
-interface Route {
-  method: string;
-  re: RegExp;
-  op: Json;
-}
 
 export interface Contract {
   /** Checks one answer; resolves once checked. */
@@ -33,13 +28,7 @@ export function contractFor(origin: string): Contract {
   const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true });
   addFormats(ajv);
   ajv.addSchema({ $id: DOC_ID, components: doc.components } as Json);
-  const routes: Route[] = [];
-  for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
-    const re = new RegExp(`^${path.replace(/[.]/g, "\\.").replace(/\{[^}]+\}/g, "[^/]+")}$`);
-    for (const [method, op] of Object.entries(item)) routes.push({ method: method.toUpperCase(), re, op });
-  }
-  // More specific templates first: `/users/export` before `/users/{id}`.
-  routes.sort((a, b) => b.re.source.replace(/\[\^\/\]\+/g, "").length - a.re.source.replace(/\[\^\/\]\+/g, "").length);
+  const routes = documentRoutes(doc);
   const validators = new Map<Json, ReturnType<Ajv2020["compile"]>>();
   const validatorOf = (schema: Json) => {
     let v = validators.get(schema);
@@ -51,29 +40,16 @@ export function contractFor(origin: string): Contract {
     violations: [],
     checked: 0,
     async check(method, url, res) {
-      const route = routes.find((r) => r.method === method && r.re.test(url.pathname));
+      const route = findRoute(routes, method, url.pathname);
       if (!route) return;
-      const where = `${method} ${url.pathname} → ${res.status} (${route.op.operationId})`;
-      const documented = route.op.responses[String(res.status)] ?? route.op.responses.default;
-      if (!documented) {
-        contract.violations.push(`${where}: status not documented (${Object.keys(route.op.responses).join(", ")})`);
-        return;
-      }
-      const type = (res.headers.get("content-type") ?? "").split(";")[0].trim();
-      const media = documented.content?.[type];
-      if (!documented.content) {
-        const text = await res.clone().text();
-        if (text && res.status !== 101) contract.violations.push(`${where}: documented without a body, answered ${type}: ${text.slice(0, 120)}`);
-        return;
-      }
-      if (!media) {
-        contract.violations.push(`${where}: content type ${type || "(none)"} not documented (${Object.keys(documented.content).join(", ")})`);
-        return;
-      }
-      if (!/json$/.test(type)) return;
+      const text = await res.clone().text();
+      const d = documentedMedia(route, url.pathname, res.status, res.headers.get("content-type"), !text);
+      if ("violation" in d) return void contract.violations.push(d.violation);
+      const { where, type, media } = d;
+      if (!media || !/json$/.test(type)) return;
       if (type === "application/x-ndjson") {
         // One JSON value per line, each against the line schema.
-        const lines = (await res.clone().text()).split("\n").filter((l) => l.trim());
+        const lines = text.split("\n").filter((l) => l.trim());
         const validate = validatorOf(media.schema.contentSchema ?? {});
         contract.checked++;
         for (const [i, line] of lines.entries()) {
@@ -88,7 +64,7 @@ export function contractFor(origin: string): Contract {
         }
         return;
       }
-      const body = await res.clone().json();
+      const body = JSON.parse(text);
       const validate = validatorOf(media.schema);
       contract.checked++;
       if (!validate(body)) contract.violations.push(`${where}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(body).slice(0, 300)}`);

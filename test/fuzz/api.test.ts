@@ -26,6 +26,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { buildDocument } from "../../src/openapi/document.ts";
 import { contractFor, type Contract } from "../e2e/contract.ts";
+import { pathPattern } from "../openapi-routes.ts";
 import { useServer } from "../e2e/server.ts";
 import { describe, requestArb, type Credentials, type FuzzRequest } from "./requests.ts";
 import { deref, type ArbContext, type Json } from "./schema-arb.ts";
@@ -55,7 +56,7 @@ for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
     if (path.includes("/bench/")) continue;
     const answers = Object.entries(op.responses as Record<string, Json>);
     const smoke = answers.some(([status, a]) => status === "101" || Object.keys(a.content ?? {}).includes("text/html"));
-    const re = new RegExp(`^${path.replace(/[.]/g, "\\.").replace(/\{[^}]+\}/g, "[^/]+")}$`);
+    const re = pathPattern(path);
     targets.push({ id: op.operationId, method: method.toUpperCase(), path, op, smoke, re });
   }
 }
