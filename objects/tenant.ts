@@ -18,7 +18,7 @@ import { KeyRing } from "./tenant/keys.ts";
 import type { Operator } from "./tenant/operator.ts";
 import { deleteDelivered, drainOutbox, liveDelivery, openMessage, type Delivery, type WebhookDelivery } from "./tenant/outbox.ts";
 import type { Issued, Runtime, TokenResponse } from "./tenant/runtime.ts";
-import { audienceOf, signAccessToken, verifyAccessToken, type AccessClaims } from "./tenant/tokens.ts";
+import { audienceOf, signAccessToken, verifyAccessToken, VerifiedTokens, type AccessClaims } from "./tenant/tokens.ts";
 import { getUser, type UserRow } from "./tenant/users.ts";
 import { one } from "./tenant/sql.ts";
 import { auditKeys } from "./tenant/audit.ts";
@@ -72,6 +72,8 @@ export class TenantObject extends Server<Env> implements Runtime {
   static override options = { hibernate: true };
 
   readonly #secrets = new Map<string, { version: number; bytes: Uint8Array }>();
+  /** Access tokens whose signature checked out (tokens.ts `VerifiedTokens`). */
+  readonly #verified = new VerifiedTokens();
   #loaded: Loaded | null = null;
   #loading: Promise<Loaded | null> | null = null;
   #sealer: Sealer | null = null;
@@ -185,6 +187,7 @@ export class TenantObject extends Server<Env> implements Runtime {
     this.#loaded = null;
     this.#ring = null;
     this.#secrets.clear();
+    this.#verified.clear();
     this.#alarmAt = undefined;
     this.#memo = newMemo();
     this.#sent = [];
@@ -404,6 +407,7 @@ export class TenantObject extends Server<Env> implements Runtime {
       slug: ctx.slug,
       issuer: ctx.issuer,
       now: ctx.now,
+      verified: this.#verified,
       userSecret: async (id) => {
         const u = getUser(this.ctx.storage.sql, id);
         return u ? { secret: await this.userSecret(u), version: u.secret_version } : null;

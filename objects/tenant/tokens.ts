@@ -4,6 +4,7 @@
  * claims (async, jose), then liveness against current state (sync, in the caller's
  * transaction): the session is live, the user active, and `ver` is the user's current version.
  */
+import type { JWTPayload } from "jose";
 import type { AccessTokenClaims } from "../../src/client/types.ts";
 import { fail, ok, type Result } from "../../src/errors.ts";
 import { jwsAlg, peekJwt, signJwt, verifyJwt } from "../../src/crypto/jwt.ts";
@@ -71,6 +72,39 @@ const IAT_LEEWAY_MS = 60_000;
 export type UserSecretLookup = (userId: string) => Promise<{ secret: Uint8Array; version: number } | null>;
 
 /**
+ * Access tokens whose signature a ring key has verified, by token, with the `iss` and `aud`
+ * they were verified against. A signature check is a function of the token and the key alone,
+ * and a resource server introspects the same token many times over its life: a token found
+ * here skips the signature (the ring key must still be there and still sign access tokens)
+ * but not one of the checks that can change: `iss` and `aud` against the tenant's current
+ * ones, `exp` and `nbf` against the clock, then everything below, and liveness after that.
+ * Never for `user-HS512`, whose key is the user's secret. Bounded; the oldest entry goes first.
+ */
+export class VerifiedTokens {
+  readonly #byToken = new Map<string, { kid: string; issuer: string; audience: string | undefined; payload: JWTPayload }>();
+  constructor(readonly max = 4_096) {}
+
+  get(token: string, kid: string, issuer: string, audience: string | undefined, nowMs: number): JWTPayload | null {
+    const v = this.#byToken.get(token);
+    if (!v || v.kid !== kid || v.issuer !== issuer || v.audience !== audience) return null;
+    const now = Math.floor(nowMs / 1000);
+    // jose's rules: expired once `exp <= now`, not yet valid while `nbf > now`.
+    if (typeof v.payload.exp !== "number" || v.payload.exp <= now) return null;
+    if (typeof v.payload.nbf === "number" && v.payload.nbf > now) return null;
+    return v.payload;
+  }
+
+  set(token: string, kid: string, issuer: string, audience: string | undefined, payload: JWTPayload): void {
+    if (this.#byToken.size >= this.max) this.#byToken.delete(this.#byToken.keys().next().value!);
+    this.#byToken.set(token, { kid, issuer, audience, payload });
+  }
+
+  clear(): void {
+    this.#byToken.clear();
+  }
+}
+
+/**
  * Step one: signature and registered claims. Refuses `alg: none`, any algorithm other than
  * the tenant's, keys that do not sign access tokens (the SET key), header-supplied keys
  * (`jku`, `jwk`, `x5u`, `x5c`), wrong `iss`/`aud`/`typ`, expired and not-yet-valid tokens,
@@ -78,7 +112,7 @@ export type UserSecretLookup = (userId: string) => Promise<{ secret: Uint8Array;
  */
 export async function verifyAccessToken(
   token: string,
-  o: { ring: KeyRing; settings: Settings; slug: string; issuer: string; now: number; userSecret: UserSecretLookup },
+  o: { ring: KeyRing; settings: Settings; slug: string; issuer: string; now: number; userSecret: UserSecretLookup; verified?: VerifiedTokens },
 ): Promise<AccessClaims | null> {
   const peek = peekJwt(token);
   if (!peek) return null;
@@ -86,21 +120,24 @@ export async function verifyAccessToken(
   const alg = jwsAlg(o.settings.token_alg);
   if (header.alg !== alg || header.typ !== "at+jwt") return null;
   if ("jku" in header || "jwk" in header || "x5u" in header || "x5c" in header || "crit" in header) return null;
-  let key: CryptoKey | Uint8Array;
+  // A client's token may carry an RFC 8707 resource as `aud`; `checkGrantLive` holds it to its grant's.
+  const audience = typeof payload.client_id === "string" ? undefined : audienceOf(o.slug, o.settings);
+  let claims: JWTPayload | null;
   if (o.settings.token_alg === "user-HS512") {
     if (typeof payload.sub !== "string") return null;
     const us = await o.userSecret(payload.sub);
     if (!us) return null;
-    key = us.secret;
+    claims = await verifyJwt(token, us.secret, { alg, issuer: o.issuer, audience, typ: "at+jwt", nowMs: o.now });
   } else {
     if (typeof header.kid !== "string") return null;
     const k = o.ring.get(header.kid);
     if (!k || k.purpose !== "access_token" || k.alg !== o.settings.token_alg) return null;
-    key = k.verify;
+    claims = o.verified?.get(token, header.kid, o.issuer, audience, o.now) ?? null;
+    if (!claims) {
+      claims = await verifyJwt(token, k.verify, { alg, issuer: o.issuer, audience, typ: "at+jwt", nowMs: o.now });
+      if (claims) o.verified?.set(token, header.kid, o.issuer, audience, claims);
+    }
   }
-  // A client's token may carry an RFC 8707 resource as `aud`; `checkGrantLive` holds it to its grant's.
-  const audience = typeof payload.client_id === "string" ? undefined : audienceOf(o.slug, o.settings);
-  const claims = await verifyJwt(token, key, { alg, issuer: o.issuer, audience, typ: "at+jwt", nowMs: o.now });
   if (!claims) return null;
   // jose checks `iat` only against a maxTokenAge; a token issued in the future is not valid yet.
   if (typeof claims.iat !== "number" || claims.iat * 1000 > o.now + IAT_LEEWAY_MS) return null;

@@ -15,8 +15,9 @@
  * Live reload stays available with `npm run dev` (plain `wrangler dev`).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { basename, join } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { CronSchedule } from "./cron-schedule.ts";
@@ -112,37 +113,65 @@ interface RateLimitConfig {
  * The rate-limiting bindings, locally. Miniflare implements each `limit()` call as a Durable
  * Object call that writes SQLite on disk, so locally the per-IP shield cost about half of an
  * introspection (measured: test/bench/README.md). The production binding is an in-memory
- * counter of the Cloudflare location (eventually consistent by design). Here each binding is
- * a service binding to a Worker in the same runtime with that in-memory behaviour: a fixed
- * window per key of the configured `period`, at most `limit` calls in it. The router's code is
- * the same in both places; only what stands behind the binding differs.
+ * counter of the Cloudflare location (eventually consistent by design), consulted without
+ * leaving the machine. Here each binding is an object in the Worker's own isolate with that
+ * behaviour: a fixed window per key of the configured `period`, at most `limit` calls in it.
+ * It is put in by a small entry module wrapped around the bundle (the Worker's code is the one
+ * `wrangler deploy` ships; only what stands behind `env.IP_LIMITER` differs): the `env` the
+ * bundle sees is the runtime's, with the limiter bindings on top. An earlier stand-in was a
+ * service binding to a second Worker; every call then crossed isolates, ~5 % of an
+ * introspection's time in the profile (test/bench/profile.ts).
  */
-export function rateLimitShim(ratelimits: Record<string, RateLimitConfig>): { worker: Record<string, unknown>; bindings: Record<string, { name: string; entrypoint: string }> } {
-  const classes = Object.entries(ratelimits).map(([name, c]) => `
-export class ${name} extends WorkerEntrypoint {
-  limit({ key }) { return count(${JSON.stringify(name)}, String(key), ${Number(c.simple.limit)}, ${Number(c.simple.period)}); }
-}`).join("\n");
-  const script = `import { WorkerEntrypoint } from "cloudflare:workers";
+export function localEntry(ratelimits: Record<string, RateLimitConfig>, bundle = "./index.js"): string {
+  const limiters = Object.entries(ratelimits)
+    .map(([name, c]) => `  ${JSON.stringify(name)}: { value: limiter(${JSON.stringify(name)}, ${Number(c.simple.limit)}, ${Number(c.simple.period)}) },`)
+    .join("\n");
+  return `import worker from ${JSON.stringify(bundle)};
+export * from ${JSON.stringify(bundle)};
 const windows = new Map();
-function count(binding, key, limit, period) {
-  const now = Math.floor(Date.now() / 1000 / period);
-  const id = binding + "\\0" + key;
-  let w = windows.get(id);
-  if (!w || w.window !== now) {
-    if (windows.size > 100000) windows.clear();
-    w = { window: now, n: 0 };
-    windows.set(id, w);
-  }
-  w.n += 1;
-  return { success: w.n <= limit };
-}
-export default { fetch() { return new Response("rate-limit shim", { status: 404 }); } };
-${classes}
-`;
+function limiter(binding, limit, period) {
   return {
-    worker: { name: "warden-local-ratelimit", modules: [{ type: "ESModule", path: "ratelimit.mjs", contents: script }], compatibilityDate: "2026-11-01" },
-    bindings: Object.fromEntries(Object.keys(ratelimits).map((name) => [name, { name: "warden-local-ratelimit", entrypoint: name }])),
+    async limit({ key }) {
+      const now = Math.floor(Date.now() / 1000 / period);
+      const id = binding + "\\0" + String(key);
+      let w = windows.get(id);
+      if (!w || w.window !== now) {
+        if (windows.size > 100000) windows.clear();
+        w = { window: now, n: 0 };
+        windows.set(id, w);
+      }
+      w.n += 1;
+      return { success: w.n <= limit };
+    },
   };
+}
+const bindings = {
+${limiters}
+};
+const envs = new WeakMap();
+function withLimiters(env) {
+  let e = envs.get(env);
+  if (!e) envs.set(env, (e = Object.create(env, bindings)));
+  return e;
+}
+// Served on a loopback socket with nothing in front (see startLocalServer), a request has no
+// CF-Connecting-IP unless its client sent one: name the one address it can come from, as
+// Miniflare's entry Worker did. A header the client set is kept, as before (tests set it).
+const LOOPBACK = "127.0.0.1";
+function withClientIp(request) {
+  if (request.headers.has("cf-connecting-ip")) return request;
+  const headers = new Headers(request.headers);
+  headers.set("cf-connecting-ip", LOOPBACK);
+  return new Request(request, { headers });
+}
+const handlers = {};
+for (const [k, f] of Object.entries(worker)) {
+  if (typeof f !== "function") handlers[k] = f;
+  else if (k === "fetch") handlers[k] = (request, env, ctx) => f.call(worker, withClientIp(request), withLimiters(env), ctx);
+  else handlers[k] = (event, env, ctx) => f.call(worker, event, withLimiters(env), ctx);
+}
+export default handlers;
+`;
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
@@ -158,12 +187,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   // WARDEN_LOCAL_RATELIMIT=miniflare keeps Miniflare's own binding, to measure what it costs.
   const miniflareLimiter = process.env.WARDEN_LOCAL_RATELIMIT === "miniflare";
   const { ratelimits, ...rest } = worker as typeof worker & { ratelimits?: Record<string, RateLimitConfig> };
-  const shim = rateLimitShim(miniflareLimiter ? {} : (ratelimits ?? {}));
   if (miniflareLimiter) Object.assign(rest, { ratelimits });
+  const localEntryPath = join(buildDir, "local-entry.mjs");
+  writeFileSync(localEntryPath, localEntry(miniflareLimiter ? {} : (ratelimits ?? {}), `./${basename(entry)}`));
   const script = {
-    modules: true,
+    // The wrapper first (the entry), then the bundle it imports.
+    modules: [{ type: "ESModule", path: localEntryPath }, { type: "ESModule", path: entry }],
     modulesRoot: buildDir,
-    scriptPath: entry,
     bindings: { ...(worker.bindings as Record<string, string>), ...secrets, ...options.vars },
   };
   const shared = (port: number, registry?: string) => ({
@@ -175,6 +205,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     unsafeDevRegistryPath: registry,
     logRequests: false,
     unsafeObservability: process.env.X_LOCAL_OBSERVABILITY === "true",
+    // WARDEN_INSPECT_PORT=N opens workerd's V8 inspector (CPU profiles: test/bench/profile.ts).
+    ...(process.env.WARDEN_INSPECT_PORT && registry === undefined ? { inspectorPort: Number(process.env.WARDEN_INSPECT_PORT) } : {}),
     // The Worker's log lines go straight from workerd's pipes to ours, with no relay.
     handleRuntimeStdio(out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) {
       out.pipe(stdout, { end: false });
@@ -189,22 +221,29 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   if (options.split) {
     registry = join(persistRoot, `registry-${options.port}`);
     mkdirSync(registry, { recursive: true });
-    objects = start({ ...shared(0, registry), workers: [{ ...rest, ...script, name: "warden-objects", serviceBindings: shim.bindings }, shim.worker] });
+    objects = start({ ...shared(0, registry), workers: [{ ...rest, ...script, name: "warden-objects" }] });
     await objects.ready;
     tenantBinding = { durableObjects: { TENANT: { className: "TenantObject", scriptName: "warden-objects", useSQLite: true } } };
   }
+  // The Worker answers on `port` itself (workerd's socket for it, `unsafeDirectSockets`), not
+  // through Miniflare's entry Worker, which would clone every request into a second isolate
+  // and back. The entry Worker still listens, on a free port, for Miniflare's own calls
+  // (the cron triggers below, `getWorker()`).
+  // WARDEN_LOCAL_ENTRY=miniflare serves through the entry Worker instead, to measure what it costs.
+  const viaEntry = process.env.WARDEN_LOCAL_ENTRY === "miniflare";
   const mf = start({
-    ...shared(options.port, registry),
+    ...shared(viaEntry ? options.port : await entryPort(options.port), registry),
     workers: [{
       ...rest,
       ...tenantBinding,
       ...script,
-      serviceBindings: { ...(rest.serviceBindings as Record<string, unknown> | undefined), ...shim.bindings },
       name: "warden",
-    }, { ...shim.worker }],
+      ...(viaEntry ? {} : { unsafeDirectSockets: [{ host: "127.0.0.1", port: options.port }] }),
+    }],
   });
   const ready = await mf.ready;
-  const url = `http://127.0.0.1:${ready.port}`;
+  const direct = viaEntry ? ready : await mf.unsafeGetDirectURL("warden");
+  const url = `http://127.0.0.1:${direct.port}`;
 
   // Cron triggers do not fire under `wrangler dev`; here they do, on their schedule.
   const schedules = options.crons === false ? [] : ((worker.cronTriggers as string[] | undefined) ?? []).map((c) => new CronSchedule(c));
@@ -213,7 +252,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   let stopping: Promise<void> | undefined;
   return {
     url,
-    port: Number(ready.port),
+    port: Number(direct.port),
     runtimePids: () => childPids(process.pid, /workerd/),
     stop: () =>
       (stopping ??= (async () => {
@@ -222,6 +261,22 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         await objects?.dispose();
       })()),
   };
+}
+
+/**
+ * A free port for Miniflare's entry Worker, never `port`. Left to choose one itself (port 0)
+ * while the Worker's own socket binds `port`, the kernel could hand it `port` when `port` had
+ * just been found free the same way (the end-to-end tests do), and the start failed.
+ */
+function entryPort(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const found = (probe.address() as { port: number }).port;
+      probe.close(() => (found === port ? entryPort(port).then(resolve, reject) : resolve(found)));
+    });
+  });
 }
 
 /** Fires each schedule at its next minute, then re-arms; a failing run is logged, not fatal. */

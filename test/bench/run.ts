@@ -11,11 +11,14 @@
  *   npm run bench -- --vs better-auth      also Better Auth (Node + SQLite), same hash cost
  *   npm run bench -- --only login,verify   a subset (names: see SCENARIOS)
  *   npm run bench -- --only app-size,two-tabs   the app client's rows (chromium for two-tabs)
+ *   npm run bench -- --split               every row with the tenant objects in a workerd
+ *                                          process of their own (npm start --split)
  */
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { FULL, QUICK, type Ctx } from "./context.ts";
 import { alarmExpiry } from "./scenarios/alarm.ts";
+import { closeHandshake } from "./scenarios/close.ts";
 import { delivery } from "./scenarios/events.ts";
 import { accessTokens, hashTimeMs, health, introspection, loginScenario, refresh, setup, signup, SLUG } from "./scenarios/http.ts";
 import { objectCapacity } from "./scenarios/object.ts";
@@ -29,7 +32,7 @@ import type { Row } from "./stats.ts";
 import { renderTable } from "./table.ts";
 import { Admin, startWarden } from "./warden.ts";
 
-const SCENARIOS = ["health", "signup", "login", "refresh", "introspection", "object", "verify", "events", "storm", "scale", "alarm", "app-size", "two-tabs"] as const;
+const SCENARIOS = ["health", "signup", "login", "refresh", "introspection", "object", "verify", "events", "close", "storm", "scale", "alarm", "app-size", "two-tabs"] as const;
 
 const { values } = parseArgs({
   options: {
@@ -37,6 +40,7 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
     vs: { type: "string" },
     only: { type: "string" },
+    split: { type: "boolean", default: false },
   },
 });
 if (values.vs !== undefined && values.vs !== "better-auth") {
@@ -70,7 +74,7 @@ async function main(): Promise<void> {
   const foreign = foreignCpu();
   // The two-tab page's origin must be in Warden's ALLOWED_ORIGINS before it starts.
   const page = wants("two-tabs") ? await appPage() : null;
-  const w = await startWarden({ vars: page ? { ALLOWED_ORIGINS: page.origin } : {} });
+  const w = await startWarden({ split: values.split, vars: page ? { ALLOWED_ORIGINS: page.origin } : {} });
   log(`warden up at ${w.url}`);
   // Ctrl-C: take wrangler (its own process group) down with us.
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void w.stop().finally(() => process.exit(130)));
@@ -122,6 +126,7 @@ async function main(): Promise<void> {
       });
     }
     if (wants("events")) await run("events", () => delivery(c, SLUG, key, Array.from({ length: 200 }, (_, i) => `user${500 + i}`)));
+    if (wants("close")) await run("close", () => closeHandshake(c, SLUG, Array.from({ length: values.quick ? 2 : 6 }, (_, i) => `user${900 + i}`)));
     if (values.vs) await run("vs better-auth", () => versus(c, key));
     if (wants("scale")) await run("scale", () => scale(c));
     if (wants("alarm")) await run("alarm", () => alarmExpiry(c));

@@ -329,9 +329,7 @@ export async function introspect(rt: Runtime, i: { apiKey: string; token: string
   const ctx = b.value;
   const key = checkApiKey(ctx.sql, i.apiKey, "introspect", ctx.now);
   if (!key.ok) return key.reason === "scope" ? fail("forbidden", "The API key lacks the introspect scope.") : fail("invalid_token", "Invalid API key.");
-  const t = await inspect(rt, ctx, i.token);
-  if (!t || !isActive(ctx, t)) return ok({ active: false });
-  return ok(introspection(ctx, t) as IntrospectResponse);
+  return ok(introspection(ctx, await inspect(rt, ctx, i.token)) as IntrospectResponse);
 }
 
 export async function jwksOf(rt: Runtime): Promise<Result<{ keys: Record<string, unknown>[] }>> {

@@ -69,12 +69,23 @@ function grantScopeNow(ctx: TenantCtx, claims: AccessClaims, g: GrantRow): strin
   return granted.filter((s) => issued.has(s)).join(" ");
 }
 
+const INACTIVE = { active: false } as const;
+
 /**
- * RFC 7662 section 2.2, for an active token, answered from live state: the session (or grant),
- * the user's status, `secret_version`, roles and scope as they are now; only `jti`, `iat` and
- * `exp` come from the token, so a validly signed token cannot widen what it grants.
+ * RFC 7662 section 2.2, answered from live state: the session (or grant), the user's status,
+ * `secret_version`, roles and scope as they are now; only `jti`, `iat` and `exp` come from the
+ * token, so a validly signed token cannot widen what it grants. `{active: false}` for anything
+ * not live. An access token with a user is checked once, by `checkLive`, whose rows the answer
+ * is built from; the other kinds by `isActive` first.
  */
-export function introspection(ctx: TenantCtx, i: NonNullable<Inspected>): Record<string, unknown> {
+export function introspection(ctx: TenantCtx, i: Inspected): Record<string, unknown> {
+  if (!i) return INACTIVE;
+  const userToken = i.kind === "access" && !(i.grant && i.grant.user_id === null);
+  if (!userToken && !isActive(ctx, i)) return INACTIVE;
+  return answer(ctx, i);
+}
+
+function answer(ctx: TenantCtx, i: NonNullable<Inspected>): Record<string, unknown> {
   if (i.kind === "refresh") {
     const s = getSession(ctx.sql, i.grant?.session_id ?? i.chainId)!;
     const out: Record<string, unknown> = {
@@ -96,9 +107,9 @@ export function introspection(ctx: TenantCtx, i: NonNullable<Inspected>): Record
     return { ...base, client_id: grant.client_id, aud: claims.aud, sub: grant.client_id, sid: grant.id, ver: 0, roles: [], scope: grantScopeNow(ctx, claims, grant), amr: [], auth_time: claims.auth_time, email: null, username: null };
   }
   const live = checkLive(ctx, claims);
-  if (!live.ok) return { active: false };
+  if (!live.ok) return INACTIVE;
   const { user, session } = live.value;
-  const roles = accessOf(ctx, user).roles;
+  const { roles, scope } = accessOf(ctx, user);
   if (grant) {
     const scope = grantScopeNow(ctx, claims, grant);
     const has = new Set(scope.split(" "));
@@ -125,7 +136,7 @@ export function introspection(ctx: TenantCtx, i: NonNullable<Inspected>): Record
     sid: session.id,
     ver: user.secret_version,
     roles,
-    scope: accessOf(ctx, user).scope,
+    scope,
     amr: JSON.parse(session.amr),
     auth_time: Math.floor(authTimeOf(claims, session) / 1000),
     email: user.email,

@@ -5,7 +5,7 @@
  */
 import { hashPassword } from "../../../src/crypto/password.ts";
 import type { Ctx } from "../context.ts";
-import { load, loop } from "../load.ts";
+import { jsonPoster, load, loop } from "../load.ts";
 import { sampler } from "../proc.ts";
 import { median, type Row } from "../stats.ts";
 import { http, login, PASSWORD, pool } from "../warden.ts";
@@ -62,13 +62,15 @@ export async function loginScenario(c: Ctx, hashMs: number): Promise<Row> {
 export async function refresh(c: Ctx): Promise<Row> {
   const conns = c.sizes.connections;
   const chain: string[] = await pool(Array.from({ length: conns }, (_, i) => i), 2, async (i) => (await login(c.w.url, SLUG, `user${i}`)).refresh_token);
+  const client = jsonPoster(c.w.url, conns);
   const mem = sampler(c.w.rss);
   const r = await loop(conns, c.sizes.durationS, async (w) => {
-    const res = await http(c.w.url, "POST", `/v1/${SLUG}/refresh`, { body: { refresh_token: chain[w] } });
+    const res = await client.post(`/v1/${SLUG}/refresh`, { refresh_token: chain[w] });
     if (res.status !== 200) return false;
-    chain[w] = res.body.refresh_token;
+    chain[w] = JSON.parse(res.body).refresh_token;
     return true;
   });
+  client.close();
   return { scenario: "refresh", system: "warden", ...r, rss: mem.stop(), target: "≥ 2,000/s", met: r.rps >= 2000, note: failures(r.failures, `${conns} clients, each on its own token chain`) };
 }
 

@@ -7,7 +7,7 @@
 import type { IntrospectResponse } from "../auth.ts";
 import { authenticateClient, type PresentedClient } from "../../oauth/client-auth.ts";
 import { badClient, oauthOk, type OAuthResult } from "../../oauth/errors.ts";
-import { clientOf, inspect, introspection, isActive } from "../../oauth/inspect.ts";
+import { clientOf, inspect, introspection } from "../../oauth/inspect.ts";
 import type { Runtime } from "../../runtime.ts";
 
 export async function clientIntrospect(rt: Runtime, i: { client: PresentedClient; token: string }): Promise<OAuthResult<IntrospectResponse>> {
@@ -17,6 +17,6 @@ export async function clientIntrospect(rt: Runtime, i: { client: PresentedClient
   const auth = authenticateClient(ctx.sql, i.client);
   if (!auth.ok) return auth;
   const t = await inspect(rt, ctx, i.token);
-  if (!t || clientOf(t) !== auth.value.client_id || !isActive(ctx, t)) return oauthOk({ active: false });
+  if (!t || clientOf(t) !== auth.value.client_id) return oauthOk({ active: false });
   return oauthOk(introspection(ctx, t) as IntrospectResponse);
 }
