@@ -18,7 +18,11 @@ export async function verify(c: Ctx, slug: string, key: string, tokens: string[]
 
 async function verifyWith(c: Ctx, slug: string, key: string, tokens: string[], cacheSize: number | undefined): Promise<Row> {
   // The `ws` package, like the other subscribers of the harness.
-  const v = createVerifier({ baseUrl: c.w.url, tenant: slug, apiKey: key, cacheSize, WebSocket: WebSocket as unknown as VerifierOptions["WebSocket"] });
+  // One retry of a request that failed on the network: Node's fetch can reuse a keep-alive
+  // connection the server has just closed after the previous scenario's load, and the run of
+  // 2026-12-01 lost both rows to one such "fetch failed".
+  const fetchOnce: typeof fetch = (input, init) => fetch(input, init).catch(() => fetch(input, init));
+  const v = createVerifier({ baseUrl: c.w.url, tenant: slug, apiKey: key, cacheSize, fetch: fetchOnce as VerifierOptions["fetch"], WebSocket: WebSocket as unknown as VerifierOptions["WebSocket"] });
   try {
     await v.ready;
     for (const t of tokens) {
