@@ -72,8 +72,10 @@ try {
       ? await load({ url: w.url, connections: Number(values.connections), durationS: seconds, method: "POST", path: `/v1/${slug}/introspect`, headers: { authorization: `Bearer ${key}` }, body: () => JSON.stringify({ token: tokens[i++ % tokens.length] }) })
       : await load({
           url: w.url, connections: Number(values.connections), durationS: seconds, method: "POST", path: `/v1/${slug}/refresh`,
-          body: (conn) => JSON.stringify({ refresh_token: (conn.rt ??= refresh[i++ % refresh.length]) as string }),
-          onResponse: (status, body, conn) => { if (status === 200) conn.rt = JSON.parse(body).refresh_token; },
+          body: (conn) => JSON.stringify({ refresh_token: refresh[(conn.k ??= i++ % refresh.length) as number] }),
+          onResponse: (status, body, conn) => {
+            if (status === 200) refresh[conn.k as number] = JSON.parse(body).refresh_token;
+          },
         });
   const { profile } = await send("Profiler.stop");
   ws.close();

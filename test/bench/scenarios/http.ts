@@ -5,7 +5,7 @@
  */
 import { hashPassword } from "../../../src/crypto/password.ts";
 import type { Ctx } from "../context.ts";
-import { jsonPoster, load, loop } from "../load.ts";
+import { load } from "../load.ts";
 import { sampler } from "../proc.ts";
 import { median, type Row } from "../stats.ts";
 import { http, login, PASSWORD, pool } from "../warden.ts";
@@ -61,17 +61,21 @@ export async function loginScenario(c: Ctx, hashMs: number): Promise<Row> {
 /** Each client walks its own refresh chain: every response's token is the next request's. */
 export async function refresh(c: Ctx): Promise<Row> {
   const conns = c.sizes.connections;
-  const chain: string[] = await pool(Array.from({ length: conns }, (_, i) => i), 2, async (i) => (await login(c.w.url, SLUG, `user${i}`)).refresh_token);
-  const client = jsonPoster(c.w.url, conns);
+  const chains: string[] = await pool(Array.from({ length: conns }, (_, i) => i), 2, async (i) => (await login(c.w.url, SLUG, `user${i}`)).refresh_token);
+  let next = 0;
   const mem = sampler(c.w.rss);
-  const r = await loop(conns, c.sizes.durationS, async (w) => {
-    const res = await client.post(`/v1/${SLUG}/refresh`, { refresh_token: chain[w] });
-    if (res.status !== 200) return false;
-    chain[w] = JSON.parse(res.body).refresh_token;
-    return true;
+  // autocannon, like the other HTTP rows. Each connection takes a chain and sends that chain's
+  // newest refresh token, kept here rather than in the connection's context: autocannon
+  // starts a fresh context when it reconnects, and a context that began again from the chain's
+  // first token sent a superseded one, which is reuse and revoked the chain (as it should).
+  const r = await load({
+    url: c.w.url, connections: conns, durationS: c.sizes.durationS, method: "POST", path: `/v1/${SLUG}/refresh`,
+    body: (conn) => JSON.stringify({ refresh_token: chains[(conn.chain ??= next++ % conns) as number] }),
+    onResponse: (status, body, conn) => {
+      if (status === 200) chains[conn.chain as number] = JSON.parse(body).refresh_token;
+    },
   });
-  client.close();
-  return { scenario: "refresh", system: "warden", ...r, rss: mem.stop(), target: "≥ 2,000/s", met: r.rps >= 2000, note: failures(r.failures, `${conns} clients, each on its own token chain`) };
+  return { scenario: "refresh", system: "warden", ...r, rss: mem.stop(), target: "≥ 2,000/s", met: r.rps >= 2000, note: failures(r.failures, `${conns} connections, each on its own token chain`) };
 }
 
 /** The ceiling of the local HTTP stack: a route that never reaches a tenant object. */
