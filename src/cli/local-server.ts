@@ -16,11 +16,11 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { basename, join } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { CronSchedule } from "./cron-schedule.ts";
+import { findFreePort } from "./dev-server.ts";
 import { readEnvFile } from "./dev-vars.ts";
 import { PROJECT_ROOT } from "./project.ts";
 
@@ -268,15 +268,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
  * while the Worker's own socket binds `port`, the kernel could hand it `port` when `port` had
  * just been found free the same way (the end-to-end tests do), and the start failed.
  */
-function entryPort(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const found = (probe.address() as { port: number }).port;
-      probe.close(() => (found === port ? entryPort(port).then(resolve, reject) : resolve(found)));
-    });
-  });
+async function entryPort(port: number): Promise<number> {
+  for (;;) {
+    const found = await findFreePort();
+    if (found !== port) return found;
+  }
 }
 
 /** Fires each schedule at its next minute, then re-arms; a failing run is logged, not fatal. */
