@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { findFreePort } from "../../src/cli/dev-server.ts";
 import { load } from "./load.ts";
+import { refreshLoad } from "./scenarios/http.ts";
 import { Admin, http, must, startWarden } from "./warden.ts";
 
 interface ProfileNode {
@@ -70,13 +71,7 @@ try {
     ? await load({ url: w.url, connections: Number(values.connections), durationS: seconds, method: "GET", path: "/health" })
     : scenario === "introspection"
       ? await load({ url: w.url, connections: Number(values.connections), durationS: seconds, method: "POST", path: `/v1/${slug}/introspect`, headers: { authorization: `Bearer ${key}` }, body: () => JSON.stringify({ token: tokens[i++ % tokens.length] }) })
-      : await load({
-          url: w.url, connections: Number(values.connections), durationS: seconds, method: "POST", path: `/v1/${slug}/refresh`,
-          body: (conn) => JSON.stringify({ refresh_token: refresh[(conn.k ??= i++ % refresh.length) as number] }),
-          onResponse: (status, body, conn) => {
-            if (status === 200) refresh[conn.k as number] = JSON.parse(body).refresh_token;
-          },
-        });
+      : await load(refreshLoad(w.url, slug, refresh, Number(values.connections), seconds));
   const { profile } = await send("Profiler.stop");
   ws.close();
   if (values.out) await writeFile(values.out, JSON.stringify(profile));

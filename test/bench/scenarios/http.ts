@@ -5,7 +5,7 @@
  */
 import { hashPassword } from "../../../src/crypto/password.ts";
 import type { Ctx } from "../context.ts";
-import { load } from "../load.ts";
+import { load, type LoadSpec } from "../load.ts";
 import { sampler } from "../proc.ts";
 import { median, type Row } from "../stats.ts";
 import { http, login, PASSWORD, pool } from "../warden.ts";
@@ -58,23 +58,30 @@ export async function loginScenario(c: Ctx, hashMs: number): Promise<Row> {
   return { ...r, target: `p50 ≤ hash ${hashMs.toFixed(0)} + 5 ms`, met: r.p50! <= hashMs + 5 };
 }
 
+/**
+ * autocannon over refresh chains, like the other HTTP rows. Each connection takes a chain and
+ * sends that chain's newest refresh token, kept in `chains` rather than in the connection's
+ * context: autocannon starts a fresh context when it reconnects, and a context that began
+ * again from the chain's first token sent a superseded one, which is reuse and revoked the
+ * chain (as it should).
+ */
+export function refreshLoad(url: string, slug: string, chains: string[], connections: number, durationS: number): LoadSpec {
+  let next = 0;
+  return {
+    url, connections, durationS, method: "POST", path: `/v1/${slug}/refresh`,
+    body: (conn) => JSON.stringify({ refresh_token: chains[(conn.chain ??= next++ % chains.length) as number] }),
+    onResponse: (status, body, conn) => {
+      if (status === 200) chains[conn.chain as number] = JSON.parse(body).refresh_token;
+    },
+  };
+}
+
 /** Each client walks its own refresh chain: every response's token is the next request's. */
 export async function refresh(c: Ctx): Promise<Row> {
   const conns = c.sizes.connections;
   const chains: string[] = await pool(Array.from({ length: conns }, (_, i) => i), 2, async (i) => (await login(c.w.url, SLUG, `user${i}`)).refresh_token);
-  let next = 0;
   const mem = sampler(c.w.rss);
-  // autocannon, like the other HTTP rows. Each connection takes a chain and sends that chain's
-  // newest refresh token, kept here rather than in the connection's context: autocannon
-  // starts a fresh context when it reconnects, and a context that began again from the chain's
-  // first token sent a superseded one, which is reuse and revoked the chain (as it should).
-  const r = await load({
-    url: c.w.url, connections: conns, durationS: c.sizes.durationS, method: "POST", path: `/v1/${SLUG}/refresh`,
-    body: (conn) => JSON.stringify({ refresh_token: chains[(conn.chain ??= next++ % conns) as number] }),
-    onResponse: (status, body, conn) => {
-      if (status === 200) chains[conn.chain as number] = JSON.parse(body).refresh_token;
-    },
-  });
+  const r = await load(refreshLoad(c.w.url, SLUG, chains, conns, c.sizes.durationS));
   return { scenario: "refresh", system: "warden", ...r, rss: mem.stop(), target: "≥ 2,000/s", met: r.rps >= 2000, note: failures(r.failures, `${conns} connections, each on its own token chain`) };
 }
 
