@@ -12,7 +12,7 @@ export const STANDARD_SCOPES = ["openid", "profile", "email", "offline_access", 
 /** Claims released in ID tokens and at userinfo (OIDC Core section 5.4), by scope. */
 export const CLAIMS_SUPPORTED = ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid", "at_hash", "azp", "email", "email_verified", "preferred_username", "updated_at"];
 
-export function providerMetadata(ctx: TenantCtx): Record<string, unknown> {
+export function providerMetadata(ctx: Pick<TenantCtx, "issuer" | "settings">): Record<string, unknown> {
   const iss = ctx.issuer;
   const clientAuth = TOKEN_ENDPOINT_AUTH_METHODS.filter((m) => m !== "none");
   const doc: Record<string, unknown> = {

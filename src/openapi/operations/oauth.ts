@@ -4,39 +4,15 @@ import { clientMetadataSchema } from "../../../schema/clients.ts";
 import { ClientInformation, OAuthTokenResponse, ProviderMetadata, UserInfo } from "../../../schema/answers/oauth.ts";
 import { authorizeParams, endSessionForm, endSessionParams, flowQuery, idpCallbackParams, idpStartQuery, tokenParams } from "../../../schema/oauth-params.ts";
 import type { Answer, Operation } from "../operation.ts";
+import { providerMetadata } from "../../../objects/tenant/oauth/metadata.ts";
+import { settingsSchema } from "../../../schema/settings.ts";
 
 const noStore = { "Cache-Control": "no-store", Pragma: "no-cache" };
 /** The Warden refusals in front of every OAuth endpoint: the tenant middleware and the per-IP shield. */
 const middleware = ["tenant_not_found", "rate_limited"] as const;
 
-const METADATA_EXAMPLE = {
-  issuer: "https://auth.example.com/v1/acme",
-  authorization_endpoint: "https://auth.example.com/v1/acme/oauth/authorize",
-  token_endpoint: "https://auth.example.com/v1/acme/oauth/token",
-  userinfo_endpoint: "https://auth.example.com/v1/acme/oauth/userinfo",
-  jwks_uri: "https://auth.example.com/v1/acme/.well-known/jwks.json",
-  end_session_endpoint: "https://auth.example.com/v1/acme/oauth/logout",
-  revocation_endpoint: "https://auth.example.com/v1/acme/revoke",
-  introspection_endpoint: "https://auth.example.com/v1/acme/introspect",
-  scopes_supported: ["openid", "profile", "email", "offline_access", "warden:account"],
-  response_types_supported: ["code"],
-  response_modes_supported: ["query", "form_post"],
-  grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
-  subject_types_supported: ["public"],
-  id_token_signing_alg_values_supported: ["RS256", "EdDSA", "ES256"],
-  token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
-  revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
-  introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-  code_challenge_methods_supported: ["S256"],
-  claims_supported: ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid", "at_hash", "azp", "email", "email_verified", "preferred_username", "updated_at"],
-  prompt_values_supported: ["none", "login", "consent"],
-  claims_parameter_supported: false,
-  request_parameter_supported: false,
-  request_uri_parameter_supported: false,
-  authorization_response_iss_parameter_supported: true,
-  backchannel_logout_supported: true,
-  backchannel_logout_session_supported: true,
-};
+/** What `providerMetadata` answers for a tenant with the default settings, at an example issuer. */
+const METADATA_EXAMPLE = providerMetadata({ issuer: "https://auth.example.com/v1/acme", settings: settingsSchema().parse({}) });
 
 const metadata: Answer = {
   description: "The provider metadata. Cached for 300 s, readable from any origin.",
