@@ -11,15 +11,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { adminCall } from "../e2e/jar.ts";
 import { useServer } from "../e2e/server.ts";
-import { PASSWORD, consoleSignedIn, launchChromium } from "./kit.ts";
+import { PASSWORD, consoleSignedIn, json, launchChromium } from "./kit.ts";
 
 const server = useServer();
 
-async function json(method: string, url: string, body?: unknown, token?: string): Promise<any> {
-  const res = await fetch(url, { method, headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
-  assert.ok(res.ok, `${url}: ${res.status} ${await res.clone().text()}`);
-  return res.json();
-}
 
 test("the console in chromium: tenant, settings, a user's session revoked and seen live; a manage key sees its tenant only", { timeout: 240_000 }, async () => {
   const slug = `con${Date.now().toString(36)}`;

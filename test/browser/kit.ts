@@ -23,11 +23,14 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** POSTs JSON (with a bearer token if given) and answers the JSON body; anything but 2xx fails the test. */
-export async function postJson(url: string, body: unknown, token?: string): Promise<any> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+/** A JSON request that must succeed; its answer's body. */
+export async function json(method: string, url: string, body?: unknown, token?: string): Promise<any> {
+  const res = await fetch(url, { method, headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
   assert.ok(res.ok, `${url}: ${res.status} ${await res.clone().text()}`);
   return res.json();
 }
+
+export const postJson = (url: string, body: unknown, token?: string): Promise<any> => json("POST", url, body, token);
 
 /**
  * The built app client (`dist/app/index.js`, built first) at `/app.js` and `page` at `/?…`, on
