@@ -426,6 +426,11 @@ export class TenantObject extends Server<Env> implements Runtime {
     };
   }
 
+  /** The hibernatable sockets with this tag (open or not), straight from the runtime. */
+  sockets(tag: string): WebSocket[] {
+    return this.ctx.getWebSockets(tag);
+  }
+
   isOnline(sessionId: string): boolean {
     return subscribers.isOnline(this, sessionId);
   }

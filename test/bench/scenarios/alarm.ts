@@ -46,8 +46,8 @@ export async function alarmExpiry(c: Ctx): Promise<Row[]> {
   let expired = 0;
   let first = 0;
   let last = 0;
-  const subs = await openSubscribers(c.w.url, slug, key, 1, (e, at) => {
-    if (e.type !== "session.expired") return;
+  const subs = await openSubscribers(c.w.url, slug, key, 1, (payload, at) => {
+    if (JSON.parse(String(payload)).type !== "session.expired") return;
     if (!expired++) first = performance.timeOrigin + at;
     last = performance.timeOrigin + at;
   });

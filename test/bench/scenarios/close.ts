@@ -14,76 +14,31 @@
  * WebSocket closed from a fetch, RPC or alarm handler, and not when it is closed from its
  * own `webSocketMessage` handler: workerd's hibernation layer, not partyserver or Warden.
  */
-import { connect, type Socket } from "node:net";
-import { randomBytes } from "node:crypto";
 import type { Ctx } from "../context.ts";
+import { OP, rawWebSocket, type Frame, type RawSocket } from "../raw-ws.ts";
 import { percentile, type Row } from "../stats.ts";
 import { http, login, must } from "../warden.ts";
 
-interface Frame {
-  op: number;
-  payload: Buffer;
-}
-
-/** A WebSocket client in a few lines: the upgrade, unmasked server frames, masked client frames. */
-function rawSubscriber(url: string, path: string): Promise<{ frames: AsyncGenerator<Frame>; send(op: number, payload: Buffer): void; fin: Promise<number>; socket: Socket }> {
-  const u = new URL(url);
-  const socket = connect(Number(u.port), u.hostname);
-  socket.setNoDelay(true);
-  let buf = Buffer.alloc(0);
-  let upgraded = false;
+/** A raw subscriber whose frames are read in order from an async generator. */
+async function rawSubscriber(url: string, path: string): Promise<RawSocket & { frames: AsyncGenerator<Frame> }> {
   const queue: Frame[] = [];
   let wake: (() => void) | null = null;
-  const fin = new Promise<number>((resolve) => socket.once("end", () => resolve(performance.now())));
-  socket.on("error", () => {});
-  return new Promise((resolve, reject) => {
-    socket.once("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`));
-    socket.on("data", (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      if (!upgraded) {
-        const end = buf.indexOf("\r\n\r\n");
-        if (end < 0) return;
-        const status = buf.subarray(0, end).toString().split("\r\n")[0];
-        if (!status.includes(" 101 ")) return reject(new Error(`subscriber refused: ${status}`));
-        buf = buf.subarray(end + 4);
-        upgraded = true;
-        resolve({
-          socket,
-          fin,
-          frames: (async function* () {
-            for (;;) {
-              while (queue.length) yield queue.shift()!;
-              await new Promise<void>((r) => (wake = r));
-            }
-          })(),
-          send(op, payload) {
-            const mask = randomBytes(4);
-            const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]));
-            socket.write(Buffer.concat([Buffer.from([0x80 | op, 0x80 | masked.length]), mask, masked]));
-          },
-        });
+  const s = await rawWebSocket(url, path, {}, (f) => (queue.push(f), wake?.()));
+  return {
+    ...s,
+    frames: (async function* () {
+      for (;;) {
+        while (queue.length) yield queue.shift()!;
+        await new Promise<void>((r) => (wake = r));
       }
-      while (buf.length >= 2) {
-        let len = buf[1] & 0x7f;
-        let head = 2;
-        if (len === 126) {
-          if (buf.length < 4) return;
-          len = buf.readUInt16BE(2);
-          head = 4;
-        }
-        if (buf.length < head + len) return;
-        queue.push({ op: buf[0] & 0x0f, payload: Buffer.from(buf.subarray(head, head + len)) });
-        buf = buf.subarray(head + len);
-        wake?.();
-      }
-    });
-  });
+    })(),
+  };
 }
 
 async function nextClose(frames: AsyncGenerator<Frame>, timeoutMs: number): Promise<{ frame: Frame; at: number } | null> {
   const timer = new Promise<null>((r) => setTimeout(() => r(null), timeoutMs).unref());
   const read = (async () => {
-    for await (const f of frames) if (f.op === 0x8) return { frame: f, at: performance.now() };
+    for await (const f of frames) if (f.op === OP.close) return { frame: f, at: performance.now() };
     return null;
   })();
   return Promise.race([read, timer]);
@@ -103,7 +58,7 @@ export async function closeHandshake(c: Ctx, slug: string, usernames: string[]):
     if (i % 2 === 1) {
       // Client-initiated: the client closes first and times the server's FIN after its Close.
       const sent = performance.now();
-      sub.send(0x8, Buffer.from([0x03, 0xe8]));
+      sub.send(OP.close, Buffer.from([0x03, 0xe8]));
       const fin = await Promise.race([sub.fin, new Promise<null>((r) => setTimeout(() => r(null), WAIT_MS).unref())]);
       if (fin === null) open++;
       else clientFirst.push(fin - sent);
@@ -117,7 +72,7 @@ export async function closeHandshake(c: Ctx, slug: string, usernames: string[]):
     revokeToClose.push(close.at - sent);
     codes.add(close.frame.payload.readUInt16BE(0));
     // RFC 6455 section 5.5.1: answer with a Close frame (the same code), then wait for the FIN.
-    sub.send(0x8, close.frame.payload.subarray(0, 2));
+    sub.send(OP.close, close.frame.payload.subarray(0, 2));
     const echoed = performance.now();
     const fin = await Promise.race([sub.fin, new Promise<null>((r) => setTimeout(() => r(null), WAIT_MS).unref())]);
     if (fin === null) open++;
