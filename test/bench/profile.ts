@@ -7,7 +7,10 @@
  * that took the most self time. A tool for finding costs, not a benchmark: sampling slows the
  * isolate, so its request rate is not comparable with `npm run bench`'s.
  *
- *   node test/bench/profile.ts [introspection|refresh|health] [--seconds N] [--out FILE.cpuprofile]
+ *   node test/bench/profile.ts [introspection|refresh|health|events] [--seconds N] [--out FILE.cpuprofile]
+ *
+ * `events` runs the bench's fan-out instead (1,000 subscribers, 50 logouts one at a time;
+ * `--seconds` does not apply) and also prints the longest garbage collections.
  *
  * A `.cpuprofile` opens in Chromium's DevTools (Performance panel) for the whole tree.
  */
@@ -16,7 +19,9 @@ import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { findFreePort } from "../../src/cli/dev-server.ts";
 import { load } from "./load.ts";
-import { refreshLoad } from "./scenarios/http.ts";
+import { FULL, type Ctx } from "./context.ts";
+import { fanOut } from "./scenarios/events.ts";
+import { accessTokens, refreshLoad, setup, SLUG } from "./scenarios/http.ts";
 import { Admin, http, must, startWarden } from "./warden.ts";
 
 interface ProfileNode {
@@ -31,7 +36,7 @@ const { values, positionals } = parseArgs({
   options: { seconds: { type: "string", default: "8" }, out: { type: "string" }, connections: { type: "string", default: "16" } },
 });
 const scenario = positionals[0] ?? "introspection";
-if (!["introspection", "refresh", "health"].includes(scenario)) throw new Error(`unknown scenario ${scenario}`);
+if (!["introspection", "refresh", "health", "events"].includes(scenario)) throw new Error(`unknown scenario ${scenario}`);
 const seconds = Number(values.seconds);
 
 const inspectPort = await findFreePort();
@@ -61,13 +66,26 @@ try {
     ws.send(JSON.stringify({ id, method, params }));
   });
 
+  // The fan-out's sessions are logged in before the profiler starts (argon2id would fill it).
+  const c: Ctx = { w, admin, sizes: FULL, log: () => {} };
+  const fanOutSetup = scenario === "events" ? await (async () => {
+    const { key: subscribeKey } = await setup(c);
+    return { key: subscribeKey, tokens: await accessTokens(c, SLUG, Array.from({ length: FULL.revocations }, (_, i) => `user${500 + i}`)) };
+  })() : null;
+  const fanOutRow = async () => {
+    const row = await fanOut(c, SLUG, fanOutSetup!.key, fanOutSetup!.tokens);
+    const [, got, expected] = /(\d+)\/(\d+) deliveries/.exec(row.note ?? "") ?? [];
+    return { rps: row.rps ?? 0, failures: Number(expected) - Number(got), note: `p99 ${row.p99?.toFixed(1)} ms; ${row.note}` };
+  };
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 100 });
   await send("Profiler.start");
   const tokens = users.map((u) => u.access_token as string);
   const refresh = users.map((u) => u.refresh_token as string);
   let i = 0;
-  const r = scenario === "health"
+  const r = scenario === "events"
+    ? await fanOutRow()
+    : scenario === "health"
     ? await load({ url: w.url, connections: Number(values.connections), durationS: seconds, method: "GET", path: "/health" })
     : scenario === "introspection"
       ? await load({ url: w.url, connections: Number(values.connections), durationS: seconds, method: "POST", path: `/v1/${slug}/introspect`, headers: { authorization: `Bearer ${key}` }, body: () => JSON.stringify({ token: tokens[i++ % tokens.length] }) })
@@ -89,8 +107,21 @@ try {
     byFile.set(file, (byFile.get(file) ?? 0) + hits);
   }
   const top = (m: Map<string, number>, k: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, h]) => `${((100 * h) / total).toFixed(1).padStart(5)} %  ${name}`).join("\n");
-  console.log(`${scenario}: ${r.rps.toFixed(0)}/s under the profiler (${r.failures} failures), ${total} samples`);
+  console.log(`${scenario}: ${r.rps.toFixed(0)}/s under the profiler (${r.failures} failures), ${total} samples${"note" in r ? `\n${r.note}` : ""}`);
+  if (scenario === "events") console.log(`longest garbage collections (ms): ${longestGc(profile, nodes).join(", ")}`);
   console.log(`\nself time by function:\n${top(byFn, 40)}\n\nself time by file:\n${top(byFile, 15)}`);
 } finally {
   await w.stop();
+}
+
+/** The longest runs of consecutive garbage-collector samples, in ms. */
+function longestGc(profile: { samples: number[]; timeDeltas: number[] }, nodes: ProfileNode[]): string[] {
+  const gc = new Set(nodes.filter((n) => n.callFrame.functionName === "(garbage collector)").map((n) => n.id));
+  const runs: number[] = [];
+  let run = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    if (gc.has(profile.samples[i])) run += profile.timeDeltas[i + 1] ?? 0;
+    else if (run) (runs.push(run / 1000), (run = 0));
+  }
+  return runs.sort((a, b) => b - a).slice(0, 5).map((ms) => ms.toFixed(1));
 }

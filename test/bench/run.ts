@@ -148,7 +148,7 @@ async function main(): Promise<void> {
   console.log(renderTable(rows));
   console.log("");
   console.log(`Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memory_gib} GiB, ${machine.platform}, Node ${machine.node}. The load generator`);
-  console.log("(autocannon and ws, in this process) and the server (npm start's Miniflare → workerd) share these cores.");
+  console.log("(autocannon and the WebSocket clients, in this process) and the server (npm start's Miniflare → workerd) share these cores.");
   console.log(`Mode: ${values.quick ? "quick" : "full"}; took ${Math.round(took)} s. RSS: peak of the workerd processes (Better Auth: its Node process).`);
   console.log(`Other processes on the machine used ${others.toFixed(2)} cores on average during the run.`);
 }

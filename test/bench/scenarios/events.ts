@@ -35,7 +35,11 @@ export async function openSubscribers(url: string, slug: string, key: string, n:
 export const closeAll = (sockets: RawSocket[]): Promise<unknown> => Promise.all(sockets.map((s) => closeRaw(s)));
 
 export async function delivery(c: Ctx, slug: string, key: string, usernames: string[]): Promise<Row> {
-  const sessions = await pool(usernames.slice(0, c.sizes.revocations), 2, async (u) => (await login(c.w.url, slug, u)).access_token as string);
+  return fanOut(c, slug, key, await pool(usernames.slice(0, c.sizes.revocations), 2, async (u) => (await login(c.w.url, slug, u)).access_token as string));
+}
+
+/** The measured part: subscribers open, then each session's logout, one at a time. */
+export async function fanOut(c: Ctx, slug: string, key: string, sessions: string[]): Promise<Row> {
   const lat: number[] = [];
   /** Per logout: when the first and the last subscriber got its event (the fan-out's spread). */
   const firsts: number[] = [];
