@@ -18,7 +18,7 @@ import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { findFreePort } from "../../src/cli/dev-server.ts";
-import { load } from "./load.ts";
+import { load, type LoadSpec } from "./load.ts";
 import { FULL, type Ctx } from "./context.ts";
 import { fanOut } from "./scenarios/events.ts";
 import { accessTokens, refreshLoad, setup, SLUG } from "./scenarios/http.ts";
@@ -72,24 +72,23 @@ try {
     const { key: subscribeKey } = await setup(c);
     return { key: subscribeKey, tokens: await accessTokens(c, SLUG, Array.from({ length: FULL.revocations }, (_, i) => `user${500 + i}`)) };
   })() : null;
-  const fanOutRow = async () => {
-    const row = await fanOut(c, SLUG, fanOutSetup!.key, fanOutSetup!.tokens);
-    const [, got, expected] = /(\d+)\/(\d+) deliveries/.exec(row.note ?? "") ?? [];
-    return { rps: row.rps ?? 0, failures: Number(expected) - Number(got), note: `p99 ${row.p99?.toFixed(1)} ms; ${row.note}` };
-  };
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 100 });
   await send("Profiler.start");
   const tokens = users.map((u) => u.access_token as string);
   const refresh = users.map((u) => u.refresh_token as string);
   let i = 0;
+  const loadRun = async (spec: LoadSpec) => {
+    const l = await load(spec);
+    return { rps: l.rps, detail: `${l.failures} failures` };
+  };
   const r = scenario === "events"
-    ? await fanOutRow()
+    ? await fanOut(c, SLUG, fanOutSetup!.key, fanOutSetup!.tokens).then((row) => ({ rps: row.rps ?? 0, detail: `p99 ${row.p99?.toFixed(1)} ms; ${row.note}` }))
     : scenario === "health"
-    ? await load({ url: w.url, connections: Number(values.connections), durationS: seconds, method: "GET", path: "/health" })
-    : scenario === "introspection"
-      ? await load({ url: w.url, connections: Number(values.connections), durationS: seconds, method: "POST", path: `/v1/${slug}/introspect`, headers: { authorization: `Bearer ${key}` }, body: () => JSON.stringify({ token: tokens[i++ % tokens.length] }) })
-      : await load(refreshLoad(w.url, slug, refresh, Number(values.connections), seconds));
+      ? await loadRun({ url: w.url, connections: Number(values.connections), durationS: seconds, method: "GET", path: "/health" })
+      : scenario === "introspection"
+        ? await loadRun({ url: w.url, connections: Number(values.connections), durationS: seconds, method: "POST", path: `/v1/${slug}/introspect`, headers: { authorization: `Bearer ${key}` }, body: () => JSON.stringify({ token: tokens[i++ % tokens.length] }) })
+        : await loadRun(refreshLoad(w.url, slug, refresh, Number(values.connections), seconds));
   const { profile } = await send("Profiler.stop");
   ws.close();
   if (values.out) await writeFile(values.out, JSON.stringify(profile));
@@ -107,7 +106,7 @@ try {
     byFile.set(file, (byFile.get(file) ?? 0) + hits);
   }
   const top = (m: Map<string, number>, k: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, h]) => `${((100 * h) / total).toFixed(1).padStart(5)} %  ${name}`).join("\n");
-  console.log(`${scenario}: ${r.rps.toFixed(0)}/s under the profiler (${r.failures} failures), ${total} samples${"note" in r ? `\n${r.note}` : ""}`);
+  console.log(`${scenario}: ${r.rps.toFixed(0)}/s under the profiler (${r.detail}), ${total} samples`);
   if (scenario === "events") console.log(`longest garbage collections (ms): ${longestGc(profile, nodes).join(", ")}`);
   console.log(`\nself time by function:\n${top(byFn, 40)}\n\nself time by file:\n${top(byFile, 15)}`);
 } finally {

@@ -308,10 +308,16 @@ describe("verification refuses", () => {
 // The tenant object remembers tokens whose signature it verified (tokens.ts VerifiedTokens):
 // what can change since is checked again on every use.
 describe("a token verified before", () => {
-  it("is refused once it expires", async () => {
+  /** A tenant and a token the object has verified once (and so remembers). */
+  async function verifiedOnce() {
     const t = await newTenant();
     const s = await signup(t);
     expect((await me(t, s.access_token)).status).toBe(200);
+    return { t, s };
+  }
+
+  it("is refused once it expires", async () => {
+    const { t, s } = await verifiedOnce();
     clock.advance(3599_000);
     expect((await me(t, s.access_token)).status).toBe(200);
     clock.advance(1_000);
@@ -320,9 +326,7 @@ describe("a token verified before", () => {
   });
 
   it("is refused once the tenant's audience changes, and again accepted when it changes back", async () => {
-    const t = await newTenant();
-    const s = await signup(t);
-    expect((await me(t, s.access_token)).status).toBe(200);
+    const { t, s } = await verifiedOnce();
     expect((await admin("PATCH", `/tenants/${t}`, { settings: { audience: "https://api.example" } })).status).toBe(200);
     expectError(await me(t, s.access_token), 401, "invalid_token");
     expect((await admin("PATCH", `/tenants/${t}`, { settings: { audience: t } })).status).toBe(200);
@@ -330,17 +334,13 @@ describe("a token verified before", () => {
   });
 
   it("is refused once the tenant signs with another algorithm", async () => {
-    const t = await newTenant();
-    const s = await signup(t);
-    expect((await me(t, s.access_token)).status).toBe(200);
+    const { t, s } = await verifiedOnce();
     expect((await admin("PATCH", `/tenants/${t}`, { settings: { token_alg: "ES256" } })).status).toBe(200);
     expectError(await me(t, s.access_token), 401, "invalid_token");
   });
 
   it("a tampered copy of it is still refused", async () => {
-    const t = await newTenant();
-    const s = await signup(t);
-    expect((await me(t, s.access_token)).status).toBe(200);
+    const { t, s } = await verifiedOnce();
     const [h, p, sig] = s.access_token.split(".");
     const flipped = sig.slice(0, -2) + (sig.at(-2) === "A" ? "B" : "A") + sig.at(-1);
     expectError(await me(t, [h, p, flipped].join(".")), 401, "invalid_token");

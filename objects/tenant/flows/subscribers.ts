@@ -208,8 +208,7 @@ export async function broadcast(o: TenantObject, events: EventRecord[], issuer: 
   const forSet: { c: Connection<ConnState>; s: ConnState; i: number }[] = [];
   events.forEach((e, i) => {
     const json = JSON.stringify(e);
-    for (const { ws, s } of [...targetsOf(o, "service"), ...targetsOf(o, `user:${e.sub}`)]) {
-      const c = ws as unknown as Connection<ConnState>;
+    for (const { c, s } of [...targetsOf(o, "service"), ...targetsOf(o, `user:${e.sub}`)]) {
       const parked = buffers?.size ? buffers.get(c.id) : undefined;
       if (parked) parked.push(e);
       else if (s.format === "set") forSet.push({ c, s, i });
@@ -234,18 +233,18 @@ export async function broadcast(o: TenantObject, events: EventRecord[], issuer: 
  * from hibernation brings new objects): its iterator deserializes every socket's attachment
  * on every pass, which at 1,000 subscribers was a third of a broadcast.
  */
-const known = new WeakMap<WebSocket, ConnState>();
+const known = new WeakMap<WebSocket, { c: Connection<ConnState>; s: ConnState }>();
 
-function targetsOf(o: TenantObject, tag: string): { ws: WebSocket; s: ConnState }[] {
+function targetsOf(o: TenantObject, tag: string): { c: Connection<ConnState>; s: ConnState }[] {
   const sockets = o.sockets(tag);
   if (sockets.some((ws) => !known.has(ws))) {
     // A partyserver connection is the socket itself, with accessors added.
-    for (const c of o.getConnections<ConnState>(tag)) if (c.state) known.set(c as unknown as WebSocket, c.state);
+    for (const c of o.getConnections<ConnState>(tag)) if (c.state) known.set(c as unknown as WebSocket, { c, s: c.state });
   }
-  const out: { ws: WebSocket; s: ConnState }[] = [];
+  const out: { c: Connection<ConnState>; s: ConnState }[] = [];
   for (const ws of sockets) {
-    const s = known.get(ws);
-    if (s && ws.readyState === WebSocket.READY_STATE_OPEN) out.push({ ws, s });
+    const k = known.get(ws);
+    if (k && ws.readyState === WebSocket.READY_STATE_OPEN) out.push(k);
   }
   return out;
 }

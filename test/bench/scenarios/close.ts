@@ -35,6 +35,9 @@ async function rawSubscriber(url: string, path: string): Promise<RawSocket & { f
   };
 }
 
+/** When the server closed TCP, or null if it has not within `ms`. */
+const finWithin = (s: RawSocket, ms: number): Promise<number | null> => Promise.race([s.fin, new Promise<null>((r) => setTimeout(() => r(null), ms).unref())]);
+
 async function nextClose(frames: AsyncGenerator<Frame>, timeoutMs: number): Promise<{ frame: Frame; at: number } | null> {
   const timer = new Promise<null>((r) => setTimeout(() => r(null), timeoutMs).unref());
   const read = (async () => {
@@ -59,7 +62,7 @@ export async function closeHandshake(c: Ctx, slug: string, usernames: string[]):
       // Client-initiated: the client closes first and times the server's FIN after its Close.
       const sent = performance.now();
       sub.send(OP.close, Buffer.from([0x03, 0xe8]));
-      const fin = await Promise.race([sub.fin, new Promise<null>((r) => setTimeout(() => r(null), WAIT_MS).unref())]);
+      const fin = await finWithin(sub, WAIT_MS);
       if (fin === null) open++;
       else clientFirst.push(fin - sent);
       sub.socket.destroy();
@@ -74,7 +77,7 @@ export async function closeHandshake(c: Ctx, slug: string, usernames: string[]):
     // RFC 6455 section 5.5.1: answer with a Close frame (the same code), then wait for the FIN.
     sub.send(OP.close, close.frame.payload.subarray(0, 2));
     const echoed = performance.now();
-    const fin = await Promise.race([sub.fin, new Promise<null>((r) => setTimeout(() => r(null), WAIT_MS).unref())]);
+    const fin = await finWithin(sub, WAIT_MS);
     if (fin === null) open++;
     else echoToFin.push(fin - echoed);
     sub.socket.destroy();

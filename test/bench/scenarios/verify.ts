@@ -17,7 +17,7 @@ export async function verify(c: Ctx, slug: string, key: string, tokens: string[]
 }
 
 async function verifyWith(c: Ctx, slug: string, key: string, tokens: string[], cacheSize: number | undefined): Promise<Row> {
-  // The `ws` package, like the other subscribers of the harness.
+  // The `ws` package as the library's WebSocket (the fan-out's subscribers are raw clients: raw-ws.ts).
   // One retry of a request that failed on the network: Node's fetch can reuse a keep-alive
   // connection the server has just closed after the previous scenario's load, and the run of
   // 2026-12-01 lost both rows to one such "fetch failed".
