@@ -1,7 +1,8 @@
 /// <reference types="node" />
 /**
- * @module Memory of a server under test, from /proc (Linux): the summed RSS of a process tree,
- * sampled while a scenario runs so the table can show its peak.
+ * @module Memory and CPU of a server under test, from /proc (Linux): the summed RSS of a
+ * process tree, sampled while a scenario runs so the table can show its peak, and the CPU
+ * time the tree spent per operation.
  */
 import { readdirSync, readFileSync } from "node:fs";
 
@@ -80,6 +81,22 @@ function cpuTicks(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** CPU time (user and system) spent so far by the processes under `root`, in ms. */
+export function treeCpuMs(root: number): number {
+  return tree(root).reduce((s, p) => s + cpuTicks(p.pid), 0) * TICK_MS;
+}
+
+/**
+ * The server's CPU time per operation from now on: `done(ops)` gives µs per operation. It is
+ * what an operation costs the server rather than how fast it answers, so a comparison does not
+ * depend on how the cores were shared with the load generator; it still moves with the
+ * machine's own speed, as ops/s does.
+ */
+export function cpuMeter(measure: () => number): { done(ops: number): number | null } {
+  const start = measure();
+  return { done: (ops) => (ops > 0 ? ((measure() - start) * 1000) / ops : null) };
 }
 
 function machineBusyTicks(): number {

@@ -10,6 +10,8 @@ export interface Row {
   p99: number | null;
   /** Peak RSS of the server process tree during the scenario, bytes. */
   rss: number | null;
+  /** CPU time of the server's processes per operation, µs (HTTP rows; from /proc). */
+  cpu?: number | null;
   /** The performance target, in words, and whether it was met (null: no target). */
   target?: string;
   met?: boolean | null;

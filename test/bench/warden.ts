@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyLocalMigrations, findFreePort, startServer, type RunningServer } from "../../src/cli/dev-server.ts";
-import { treeRss } from "./proc.ts";
+import { treeCpuMs, treeRss } from "./proc.ts";
 
 export const PASSWORD = "bench correct horse battery staple";
 
@@ -21,6 +21,8 @@ export interface Warden {
   adminToken: string;
   /** Summed RSS of the workerd processes under wrangler. */
   rss(): number;
+  /** CPU time spent so far by the server's processes (the local server and its workerd), ms. */
+  cpu(): number;
   /** wrangler's recent output (for failures). */
   output(): string;
   stop(): Promise<void>;
@@ -60,6 +62,7 @@ export async function startWarden(opts: { split?: boolean; vars?: Record<string,
     url: server.url,
     adminToken,
     rss: () => treeRss(pid, /^workerd/),
+    cpu: () => treeCpuMs(pid),
     output: () => server.output(),
     async stop() {
       await server.stop();

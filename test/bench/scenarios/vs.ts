@@ -15,7 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { findFreePort } from "../../../src/cli/dev-server.ts";
 import type { Ctx } from "../context.ts";
 import { load } from "../load.ts";
-import { sampler, treeRss } from "../proc.ts";
+import { cpuMeter, sampler, treeCpuMs, treeRss } from "../proc.ts";
 import { median, percentile, type Row } from "../stats.ts";
 import { http, PASSWORD } from "../warden.ts";
 import { failures, SLUG } from "./http.ts";
@@ -25,6 +25,7 @@ const SERVER = new URL("../better-auth/server.ts", import.meta.url).pathname;
 interface BetterAuth {
   url: string;
   rss(): number;
+  cpu(): number;
   stop(): Promise<void>;
 }
 
@@ -44,6 +45,7 @@ async function startBetterAuth(): Promise<BetterAuth> {
   return {
     url: `http://127.0.0.1:${port}`,
     rss: () => treeRss(proc.pid!),
+    cpu: () => treeCpuMs(proc.pid!),
     async stop() {
       proc.kill("SIGTERM");
       await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once("exit", r)));
@@ -76,6 +78,7 @@ interface Sample {
   p99: number;
   failures: number;
   rss: number | null;
+  cpu: number | null;
 }
 
 /** One row from the rounds of one system: the medians, with the spread in the note. */
@@ -91,6 +94,7 @@ function summarise(scenario: string, system: Row["system"], samples: Sample[], w
     p50: median(samples.map((x) => x.p50)),
     p99: median(samples.map((x) => x.p99)),
     rss: Math.max(0, ...samples.map((x) => x.rss ?? 0)) || null,
+    cpu: median(samples.flatMap((x) => (x.cpu === null ? [] : [x.cpu]))),
     note: failures(fails, `${what}; median of ${samples.length} rounds, spread ${spread}${ratioNote}`),
   };
 }
@@ -101,8 +105,8 @@ export async function versus(c: Ctx, key: string): Promise<Row[]> {
     const d = c.sizes.durationS;
     const emails: Record<string, string[]> = { warden: [], "better-auth": [] };
     const sys = {
-      warden: { url: c.w.url, rss: c.w.rss, signup: `/v1/${SLUG}/signup`, signin: `/v1/${SLUG}/login` },
-      "better-auth": { url: ba.url, rss: ba.rss, signup: "/api/auth/sign-up/email", signin: "/api/auth/sign-in/email" },
+      warden: { url: c.w.url, rss: c.w.rss, cpu: c.w.cpu, signup: `/v1/${SLUG}/signup`, signin: `/v1/${SLUG}/login` },
+      "better-auth": { url: ba.url, rss: ba.rss, cpu: ba.cpu, signup: "/api/auth/sign-up/email", signin: "/api/auth/sign-in/email" },
     } as const;
     type Name = keyof typeof sys;
     const samples = new Map<string, Sample[]>();
@@ -110,8 +114,9 @@ export async function versus(c: Ctx, key: string): Promise<Row[]> {
     let n = 0;
     const measure = async (name: Name, spec: Omit<Parameters<typeof load>[0], "url" | "durationS">): Promise<Sample> => {
       const mem = sampler(sys[name].rss);
+      const cpu = cpuMeter(sys[name].cpu);
       const r = await load({ url: sys[name].url, durationS: d, ...spec });
-      return { ...r, rss: mem.stop() };
+      return { ...r, rss: mem.stop(), cpu: cpu.done(r.requests) };
     };
     const signUp = (name: Name) =>
       measure(name, {
