@@ -7,16 +7,17 @@
 import { Server } from "partyserver";
 import { logger } from "../src/log.ts";
 import { clock } from "../src/clock.ts";
-import { randomBytes } from "../src/crypto/random.ts";
 import { Sealer } from "../src/crypto/seal.ts";
 import { fail, ok, type Result } from "../src/errors.ts";
 import type { Env } from "../src/env.ts";
 import { defaultAccessTtl, settingsSchema, type Settings } from "../schema/settings.ts";
-import { TENANT_MIGRATIONS } from "../schema/tenant-migrations.ts";
-import { newEffects, newMemo, type Queued, type RequestMeta, type TenantCtx } from "./tenant/context.ts";
+import { newEffects, newMemo, type RequestMeta, type TenantCtx } from "./tenant/context.ts";
 import { KeyRing } from "./tenant/keys.ts";
 import type { Operator } from "./tenant/operator.ts";
-import { deleteDelivered, drainOutbox, liveDelivery, openMessage, type Delivery, type WebhookDelivery } from "./tenant/outbox.ts";
+import { Deliveries } from "./tenant/deliveries.ts";
+import { migrate, schemaVersion, tenantExists } from "./tenant/tenant-schema.ts";
+import { UserSecrets } from "./tenant/user-secrets.ts";
+import { liveDelivery, openMessage, type Delivery, type WebhookDelivery } from "./tenant/outbox.ts";
 import type { Issued, Runtime, TokenResponse } from "./tenant/runtime.ts";
 import { audienceOf, signAccessToken, verifyAccessToken, VerifiedTokens, type AccessClaims } from "./tenant/tokens.ts";
 import { getUser, type UserRow } from "./tenant/users.ts";
@@ -55,11 +56,7 @@ import * as oauthRevocation from "./tenant/flows/oauth/revocation.ts";
 import * as oauthUserinfo from "./tenant/flows/oauth/userinfo.ts";
 import * as oauthRegistration from "./tenant/flows/oauth/registration.ts";
 import type { PresentedClient } from "./tenant/oauth/client-auth.ts";
-import { drainBackchannel } from "./tenant/oauth/backchannel.ts";
 
-const SECRET_CACHE_MAX = 10_000;
-/** Outbox rows delivered from memory are deleted this many at a time. */
-const SENT_BATCH = 64;
 
 interface Loaded {
   slug: string;
@@ -71,29 +68,34 @@ interface Loaded {
 export class TenantObject extends Server<Env> implements Runtime {
   static override options = { hibernate: true };
 
-  readonly #secrets = new Map<string, { version: number; bytes: Uint8Array }>();
+  readonly #secrets = new UserSecrets(() => ({ sealer: this.sealer, slug: this.#loaded!.slug }));
   /** Access tokens whose signature checked out (tokens.ts `VerifiedTokens`). */
   readonly #verified = new VerifiedTokens();
   #loaded: Loaded | null = null;
   #loading: Promise<Loaded | null> | null = null;
   #sealer: Sealer | null = null;
   #ring: KeyRing | null = null;
-  #draining: Promise<void> | null = null;
-  #pendingDrain: Promise<void> | null = null;
-  #drainAgain = false;
   #alarmAt: number | null | undefined = undefined;
   #memo = newMemo();
   #turn: Promise<void> | null = null;
-  /** Outbox rows delivered straight after their commit and not deleted yet (see `#send`). */
-  #sent: number[] = [];
-  /** Webhook attempts under way; each settles on its own (see drainOutbox). */
-  readonly #attempts = new Set<Promise<void>>();
+  /** What leaves the object after a commit (objects/tenant/deliveries.ts). */
+  readonly #out: Deliveries;
   /** Outside services; tests swap in failing ones. */
   delivery: Delivery;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.delivery = liveDelivery(env);
+    const object = this;
+    this.#out = new Deliveries({
+      sql: ctx.storage.sql,
+      env,
+      get delivery() {
+        return object.delivery;
+      },
+      openWebhook: (payload) => this.#openWebhook(payload),
+      backchannel: () => (this.#ring && this.#loaded ? { ring: this.#ring, issuer: this.context(this.#loaded.slug, this.#loaded.name, this.#loaded.settings).issuer } : null),
+    });
     // `ping` is answered by the runtime without waking a hibernating object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     // Migrations run only for a tenant that exists, so a request for an unknown slug writes nothing.
@@ -118,26 +120,16 @@ export class TenantObject extends Server<Env> implements Runtime {
   }
 
   exists(): boolean {
-    return one(this.ctx.storage.sql, "SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'settings'") !== null
-      && one(this.ctx.storage.sql, "SELECT 1 AS x FROM settings WHERE id = 1") !== null;
+    return tenantExists(this.ctx.storage.sql);
   }
 
-  /** Applies the migrations not yet applied, in one transaction; returns the schema version. */
+  /** Applies the migrations not yet applied (objects/tenant/tenant-schema.ts); returns the schema version. */
   migrate(): number {
-    const sql = this.ctx.storage.sql;
-    sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-    const current = one<{ version: number }>(sql, "SELECT version FROM schema_version")?.version ?? 0;
-    if (current >= TENANT_MIGRATIONS.length) return current;
-    this.ctx.storage.transactionSync(() => {
-      for (let v = current; v < TENANT_MIGRATIONS.length; v++) sql.exec(TENANT_MIGRATIONS[v]);
-      sql.exec("DELETE FROM schema_version");
-      sql.exec("INSERT INTO schema_version (version) VALUES (?)", TENANT_MIGRATIONS.length);
-    });
-    return TENANT_MIGRATIONS.length;
+    return migrate(this.ctx.storage);
   }
 
   schemaVersion(): number {
-    return one<{ version: number }>(this.ctx.storage.sql, "SELECT version FROM schema_version")?.version ?? 0;
+    return schemaVersion(this.ctx.storage.sql);
   }
 
   settingsSchema() {
@@ -190,7 +182,7 @@ export class TenantObject extends Server<Env> implements Runtime {
     this.#verified.clear();
     this.#alarmAt = undefined;
     this.#memo = newMemo();
-    this.#sent = [];
+    this.#out.forget();
   }
 
   async prepareSealer(): Promise<Sealer> {
@@ -247,48 +239,9 @@ export class TenantObject extends Server<Env> implements Runtime {
     const fx = ctx.effects;
     ctx.effects = newEffects();
     // First, before any await, so no drain can read these rows in between and send them twice.
-    if (fx.outbox.length) this.#send(fx.outbox);
+    if (fx.outbox.length) this.#out.send(fx.outbox);
     if (fx.events.length) await subscribers.broadcast(this, fx.events, ctx.issuer, audienceOf(ctx.slug, ctx.settings));
     if (fx.dueAt !== null) await this.armAlarm(fx.dueAt);
-  }
-
-  /**
-   * Analytics Engine points go out at once from memory (`writeDataPoint` is synchronous) and
-   * their rows are deleted SENT_BATCH at a time, instead of a read and a delete per request.
-   * D1 rows, webhooks and any point that failed go through the drain, which reads the due rows
-   * and records failures for the alarm to retry. Rows sent but not yet deleted when the object
-   * goes away are sent again by the alarm: at least once, as the outbox promises.
-   */
-  #send(queued: Queued[]): void {
-    let drain = false;
-    for (const q of queued) {
-      if (q.kind !== "analytics") {
-        drain = true;
-        continue;
-      }
-      try {
-        this.delivery.analytics(q.payload as AnalyticsEngineDataPoint);
-        this.#sent.push(q.id);
-      } catch {
-        drain = true;
-      }
-    }
-    if (drain) this.#drainSoon();
-    else if (this.#sent.length >= SENT_BATCH) this.flushSent();
-  }
-
-  /**
-   * Starts a drain on the next turn, after this request has been answered: the answer of a
-   * request that queued a message then costs what the answer of one that did not costs (an
-   * unknown address at /password/forgot must not answer faster than a known one).
-   */
-  #drainSoon(): void {
-    this.#pendingDrain ??= new Promise<void>((resolve) =>
-      setTimeout(() => {
-        this.#pendingDrain = null;
-        void this.drain().finally(resolve);
-      }, 0),
-    );
   }
 
   /** Opens a webhook row for sending, addressed and signed with the settings of now. */
@@ -300,19 +253,18 @@ export class TenantObject extends Server<Env> implements Runtime {
   }
 
   /** Resolves once every webhook and back-channel attempt started so far has settled (tests, and anything that must see their outcome). */
-  async deliveriesSettled(): Promise<void> {
-    while (this.#pendingDrain || this.#draining || this.#attempts.size) {
-      await this.#pendingDrain;
-      await this.#draining;
-      await Promise.all([...this.#attempts]);
-    }
+  deliveriesSettled(): Promise<void> {
+    return this.#out.settled();
   }
 
-  /** Deletes the rows already sent from memory; called before anything reads the outbox. */
+  /** Deletes the outbox rows already sent from memory; called before anything reads the outbox. */
   flushSent(): void {
-    const ids = this.#sent;
-    this.#sent = [];
-    deleteDelivered(this.ctx.storage.sql, ids);
+    this.#out.flushSent();
+  }
+
+  /** Delivers due outbox rows now (objects/tenant/deliveries.ts). */
+  drain(): Promise<void> {
+    return this.#out.drain();
   }
 
   /** Moves the alarm earlier when a new job falls due before it; never later (the alarm re-plans itself). */
@@ -328,77 +280,11 @@ export class TenantObject extends Server<Env> implements Runtime {
     this.#alarmAt = at;
   }
 
-  /**
-   * Delivers due outbox rows now, one drain at a time. A commit that lands while a drain is
-   * running asks for another pass, so its rows go out right after instead of waiting for the
-   * alarm. The alarm retries whatever fails.
-   */
-  drain(): Promise<void> {
-    if (this.#draining) {
-      this.#drainAgain = true;
-      return this.#draining;
-    }
-    this.#draining = (async () => {
-      try {
-        do {
-          this.#drainAgain = false;
-          this.flushSent();
-          await drainOutbox({
-            sql: this.ctx.storage.sql,
-            deliver: this.delivery,
-            now: clock.now(),
-            openWebhook: (p) => this.#openWebhook(p),
-            started: (attempt) => {
-              const p = attempt.catch((e) => console.error(JSON.stringify({ level: "error", msg: "webhook attempt failed", error: String(e) }))).finally(() => this.#attempts.delete(p));
-              this.#attempts.add(p);
-            },
-          });
-          if (this.#ring && this.#loaded) {
-            drainBackchannel({
-              sql: this.ctx.storage.sql,
-              ring: this.#ring,
-              issuer: this.context(this.#loaded.slug, this.#loaded.name, this.#loaded.settings).issuer,
-              env: this.env,
-              now: () => clock.now(),
-              started: (attempt) => {
-                const p = attempt.catch((e) => console.error(JSON.stringify({ level: "error", msg: "back-channel logout attempt failed", error: String(e) }))).finally(() => this.#attempts.delete(p));
-                this.#attempts.add(p);
-              },
-            });
-          }
-        } while (this.#drainAgain);
-      } catch (e) {
-        console.error(JSON.stringify({ level: "error", msg: "outbox drain failed", error: String(e) }));
-      } finally {
-        this.#draining = null;
-      }
-    })();
-    return this.#draining;
-  }
-
-  knownSecret(user: Pick<UserRow, "id" | "secret_version">): Uint8Array | null {
-    const c = this.#secrets.get(user.id);
-    return c && c.version === user.secret_version ? c.bytes : null;
-  }
-
-  async userSecret(user: Pick<UserRow, "id" | "secret" | "secret_version">): Promise<Uint8Array> {
-    const known = this.knownSecret(user);
-    if (known) return known;
-    const bytes = await this.sealer.open(user.secret, "user-secret", this.#loaded!.slug, user.id);
-    this.rememberSecret(user.id, user.secret_version, bytes);
-    return bytes;
-  }
-
-  async newSecret(userId: string): Promise<{ bytes: Uint8Array; sealed: string }> {
-    const bytes = randomBytes(64);
-    return { bytes, sealed: await this.sealer.seal(bytes, "user-secret", this.#loaded!.slug, userId) };
-  }
-
-  rememberSecret(userId: string, version: number, bytes: Uint8Array): void {
-    this.#secrets.delete(userId);
-    if (this.#secrets.size >= SECRET_CACHE_MAX) this.#secrets.delete(this.#secrets.keys().next().value!);
-    this.#secrets.set(userId, { version, bytes });
-  }
+  // User secrets (objects/tenant/user-secrets.ts).
+  knownSecret(user: Pick<UserRow, "id" | "secret_version">): Uint8Array | null { return this.#secrets.known(user); }
+  userSecret(user: Pick<UserRow, "id" | "secret" | "secret_version">): Promise<Uint8Array> { return this.#secrets.open(user); }
+  newSecret(userId: string): Promise<{ bytes: Uint8Array; sealed: string }> { return this.#secrets.fresh(userId); }
+  rememberSecret(userId: string, version: number, bytes: Uint8Array): void { this.#secrets.remember(userId, version, bytes); }
 
   verifyAccess(ctx: TenantCtx, token: string): Promise<AccessClaims | null> {
     return verifyAccessToken(token, {
