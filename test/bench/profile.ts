@@ -10,7 +10,8 @@
  *   node test/bench/profile.ts [introspection|refresh|health|events] [--seconds N] [--out FILE.cpuprofile]
  *
  * `events` runs the bench's fan-out instead (1,000 subscribers, 50 logouts one at a time;
- * `--seconds` does not apply) and also prints the longest garbage collections.
+ * `--seconds` does not apply) and also prints the longest garbage collections. Every
+ * scenario prints the isolate's heap before and after: used, and live after a full collection.
  *
  * A `.cpuprofile` opens in Chromium's DevTools (Performance panel) for the whole tree.
  */
@@ -74,6 +75,14 @@ try {
   })() : null;
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 100 });
+  // The isolate's heap, and what of it is live (after a full collection), before and after.
+  const heap = async (): Promise<string> => {
+    const used = async () => (((await send("Runtime.getHeapUsage")).usedSize as number) / 2 ** 20).toFixed(1);
+    const before = await used();
+    await send("HeapProfiler.collectGarbage");
+    return `${before} MiB used, ${await used()} MiB live`;
+  };
+  const heapBefore = await heap();
   await send("Profiler.start");
   const tokens = users.map((u) => u.access_token as string);
   const refresh = users.map((u) => u.refresh_token as string);
@@ -90,6 +99,7 @@ try {
         ? await loadRun({ url: w.url, connections: Number(values.connections), durationS: seconds, method: "POST", path: `/v1/${slug}/introspect`, headers: { authorization: `Bearer ${key}` }, body: () => JSON.stringify({ token: tokens[i++ % tokens.length] }) })
         : await loadRun(refreshLoad(w.url, slug, refresh, Number(values.connections), seconds));
   const { profile } = await send("Profiler.stop");
+  const heapAfter = await heap();
   ws.close();
   if (values.out) await writeFile(values.out, JSON.stringify(profile));
 
@@ -107,6 +117,7 @@ try {
   }
   const top = (m: Map<string, number>, k: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, h]) => `${((100 * h) / total).toFixed(1).padStart(5)} %  ${name}`).join("\n");
   console.log(`${scenario}: ${r.rps.toFixed(0)}/s under the profiler (${r.detail}), ${total} samples`);
+  console.log(`heap before: ${heapBefore}; after: ${heapAfter}`);
   if (scenario === "events") console.log(`longest garbage collections (ms): ${longestGc(profile, nodes).join(", ")}`);
   console.log(`\nself time by function:\n${top(byFn, 40)}\n\nself time by file:\n${top(byFile, 15)}`);
 } finally {
