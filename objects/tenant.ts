@@ -57,7 +57,6 @@ import * as oauthUserinfo from "./tenant/flows/oauth/userinfo.ts";
 import * as oauthRegistration from "./tenant/flows/oauth/registration.ts";
 import type { PresentedClient } from "./tenant/oauth/client-auth.ts";
 
-
 interface Loaded {
   slug: string;
   name: string;

@@ -3,7 +3,7 @@
  * `secret_version` moves whenever it is replaced (a password change, "sign out everywhere"),
  * which kills every token keyed to the old one. A secret is unsealed on first use and kept
  * under its version, so a kept secret of an older version is never used. At most MAX users'
- * secrets are kept; the one used least recently goes first.
+ * secrets are kept; the one remembered longest ago goes first.
  */
 import { randomBytes } from "../../src/crypto/random.ts";
 import type { Sealer } from "../../src/crypto/seal.ts";

@@ -89,14 +89,20 @@ export function treeCpuMs(root: number): number {
 }
 
 /**
- * The server's CPU time per operation from now on: `done(ops)` gives µs per operation. It is
- * what an operation costs the server rather than how fast it answers, so a comparison does not
- * depend on how the cores were shared with the load generator; it still moves with the
- * machine's own speed, as ops/s does.
+ * A server's peak RSS and its CPU time per operation over one scenario, from now until
+ * `stop(ops)`. CPU per operation is what an operation costs the server rather than how fast it
+ * answers, so a comparison does not depend on how the cores were shared with the load
+ * generator; it still moves with the machine's own speed, as ops/s does.
  */
-export function cpuMeter(measure: () => number): { done(ops: number): number | null } {
-  const start = measure();
-  return { done: (ops) => (ops > 0 ? ((measure() - start) * 1000) / ops : null) };
+export function serverMeter(server: { rss(): number; cpu(): number }): { stop(ops: number): { rss: number; cpu: number | null } } {
+  const mem = sampler(server.rss);
+  const start = server.cpu();
+  return {
+    stop(ops) {
+      const cpu = ops > 0 ? ((server.cpu() - start) * 1000) / ops : null;
+      return { rss: mem.stop(), cpu };
+    },
+  };
 }
 
 function machineBusyTicks(): number {

@@ -6,7 +6,7 @@
 import { hashPassword } from "../../../src/crypto/password.ts";
 import type { Ctx } from "../context.ts";
 import { load, type LoadSpec } from "../load.ts";
-import { cpuMeter, sampler } from "../proc.ts";
+import { serverMeter } from "../proc.ts";
 import { median, type Row } from "../stats.ts";
 import { http, login, PASSWORD, pool } from "../warden.ts";
 
@@ -33,26 +33,24 @@ export async function hashTimeMs(): Promise<number> {
 
 export async function signup(c: Ctx): Promise<Row> {
   let n = 0;
-  const mem = sampler(c.w.rss);
-  const cpu = cpuMeter(c.w.cpu);
+  const meter = serverMeter(c.w);
   const r = await load({
     url: c.w.url, connections: 2, durationS: c.sizes.durationS, method: "POST", path: `/v1/${SLUG}/signup`,
     body: () => JSON.stringify({ email: `s${process.pid}-${n++}@bench.invalid`, password: PASSWORD }),
   });
-  return { scenario: "signup", system: "warden", ...r, rss: mem.stop(), cpu: cpu.done(r.requests), note: failures(r.failures, "2 connections (one argon2id hash each)") };
+  return { scenario: "signup", system: "warden", ...r, ...meter.stop(r.requests), note: failures(r.failures, "2 connections (one argon2id hash each)") };
 }
 
 /** Logins of distinct users, one at a time (latency without queueing behind other hashes). */
 export async function loginScenarioOn(c: Ctx, slug: string, users: number, scenario: string): Promise<Row> {
   let n = 0;
-  const mem = sampler(c.w.rss);
-  const cpu = cpuMeter(c.w.cpu);
+  const meter = serverMeter(c.w);
   const r = await load({
     url: c.w.url, connections: 1, durationS: c.sizes.durationS, method: "POST", path: `/v1/${slug}/login`,
     // A stride through the whole range, so successive logins touch different index pages.
     body: () => JSON.stringify({ login: `user${(n++ * 7919) % users}`, password: PASSWORD }),
   });
-  return { scenario, system: "warden", ...r, rss: mem.stop(), cpu: cpu.done(r.requests), note: failures(r.failures, "1 connection") };
+  return { scenario, system: "warden", ...r, ...meter.stop(r.requests), note: failures(r.failures, "1 connection") };
 }
 
 export async function loginScenario(c: Ctx, hashMs: number): Promise<Row> {
@@ -82,18 +80,16 @@ export function refreshLoad(url: string, slug: string, chains: string[], connect
 export async function refresh(c: Ctx): Promise<Row> {
   const conns = c.sizes.connections;
   const chains: string[] = await pool(Array.from({ length: conns }, (_, i) => i), 2, async (i) => (await login(c.w.url, SLUG, `user${i}`)).refresh_token);
-  const mem = sampler(c.w.rss);
-  const cpu = cpuMeter(c.w.cpu);
+  const meter = serverMeter(c.w);
   const r = await load(refreshLoad(c.w.url, SLUG, chains, conns, c.sizes.durationS));
-  return { scenario: "refresh", system: "warden", ...r, rss: mem.stop(), cpu: cpu.done(r.requests), target: "≥ 2,000/s", met: r.rps >= 2000, note: failures(r.failures, `${conns} connections, each on its own token chain`) };
+  return { scenario: "refresh", system: "warden", ...r, ...meter.stop(r.requests), target: "≥ 2,000/s", met: r.rps >= 2000, note: failures(r.failures, `${conns} connections, each on its own token chain`) };
 }
 
 /** The ceiling of the local HTTP stack: a route that never reaches a tenant object. */
 export async function health(c: Ctx): Promise<Row> {
-  const mem = sampler(c.w.rss);
-  const cpu = cpuMeter(c.w.cpu);
+  const meter = serverMeter(c.w);
   const r = await load({ url: c.w.url, connections: c.sizes.connections, durationS: c.sizes.durationS, method: "GET", path: "/health" });
-  return { scenario: "baseline: GET /health (no object)", system: "warden", ...r, rss: mem.stop(), cpu: cpu.done(r.requests), note: failures(r.failures, `${c.sizes.connections} connections; the local HTTP ceiling`) };
+  return { scenario: "baseline: GET /health (no object)", system: "warden", ...r, ...meter.stop(r.requests), note: failures(r.failures, `${c.sizes.connections} connections; the local HTTP ceiling`) };
 }
 
 export async function accessTokens(c: Ctx, slug: string, users: string[]): Promise<string[]> {
@@ -103,8 +99,7 @@ export async function accessTokens(c: Ctx, slug: string, users: string[]): Promi
 export async function introspection(c: Ctx, key: string, tokens: string[], o: { slug?: string; scenario?: string; durationS?: number; rate?: number; connections?: number } = {}): Promise<Row> {
   let n = 0;
   let inactive = 0;
-  const mem = sampler(c.w.rss);
-  const cpu = cpuMeter(c.w.cpu);
+  const meter = serverMeter(c.w);
   const conns = o.connections ?? c.sizes.connections;
   const r = await load({
     url: c.w.url, connections: conns, durationS: o.durationS ?? c.sizes.durationS, rate: o.rate,
@@ -115,7 +110,7 @@ export async function introspection(c: Ctx, key: string, tokens: string[], o: { 
       if (status === 200 && !body.includes('"active":true')) inactive++;
     },
   });
-  return { scenario: o.scenario ?? "introspection", system: "warden", ...r, rss: mem.stop(), cpu: cpu.done(r.requests), target: "≥ 2,000/s", met: r.rps >= 2000, note: failures(r.failures + inactive, `${conns} connections${o.rate ? `, ${o.rate}/s offered` : ""}`) };
+  return { scenario: o.scenario ?? "introspection", system: "warden", ...r, ...meter.stop(r.requests), target: "≥ 2,000/s", met: r.rps >= 2000, note: failures(r.failures + inactive, `${conns} connections${o.rate ? `, ${o.rate}/s offered` : ""}`) };
 }
 
 export function failures(n: number, note: string): string {

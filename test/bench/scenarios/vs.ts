@@ -15,7 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { findFreePort } from "../../../src/cli/dev-server.ts";
 import type { Ctx } from "../context.ts";
 import { load } from "../load.ts";
-import { cpuMeter, sampler, treeCpuMs, treeRss } from "../proc.ts";
+import { serverMeter, treeCpuMs, treeRss } from "../proc.ts";
 import { median, percentile, type Row } from "../stats.ts";
 import { http, PASSWORD } from "../warden.ts";
 import { failures, SLUG } from "./http.ts";
@@ -113,10 +113,9 @@ export async function versus(c: Ctx, key: string): Promise<Row[]> {
     const keep = (k: string, x: Sample) => samples.set(k, [...(samples.get(k) ?? []), x]);
     let n = 0;
     const measure = async (name: Name, spec: Omit<Parameters<typeof load>[0], "url" | "durationS">): Promise<Sample> => {
-      const mem = sampler(sys[name].rss);
-      const cpu = cpuMeter(sys[name].cpu);
+      const meter = serverMeter(sys[name]);
       const r = await load({ url: sys[name].url, durationS: d, ...spec });
-      return { ...r, rss: mem.stop(), cpu: cpu.done(r.requests) };
+      return { ...r, ...meter.stop(r.requests) };
     };
     const signUp = (name: Name) =>
       measure(name, {
