@@ -3,6 +3,7 @@
  * an unknown key is refused, and a deep merge so that a PATCH changes only what it names.
  */
 import { z } from "zod";
+import { CONTEXT_WORD_MIN, contextWord } from "../src/crypto/password-policy.ts";
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -48,8 +49,17 @@ export function settingsSchema(defaultAccessTtl = 3600) {
       .strictObject({
         min_length: int(8, 128).default(12),
         hash: z.enum(["argon2id", "pbkdf2-sha256"]).default("argon2id"),
+        /**
+         * Words a new password may not lean on, besides the tenant's slug and names and the
+         * account's own identifiers, which always count: product names, the company, the city.
+         * Stored as compared (NFKC, lower case); each 4-64 characters.
+         */
+        context_words: z
+          .array(z.string().transform(contextWord).pipe(z.string().min(CONTEXT_WORD_MIN).max(64)))
+          .max(100)
+          .default([]),
       })
-      .default({ min_length: 12, hash: "argon2id" }),
+      .default({ min_length: 12, hash: "argon2id", context_words: [] }),
     signup: z
       .strictObject({
         enabled: z.boolean().default(true),

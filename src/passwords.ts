@@ -5,42 +5,35 @@
  * A hash is ~170 ms of CPU, so it is never computed for a request the object would refuse
  * anyway: sign-up and reset first make a cheap call that checks the tenant, the route's
  * gates and the token, reserves the rate-limit budget, and answers the tenant's policy; only
- * then does the router hash (with that policy, its `min_length` checked first) and send it.
- * The object still enforces `password.min_length` with the code-point length sent along, and
- * when the settings changed in between it answers `stale_policy` with the real policy: the
- * router remembers it, rehashes and retries once.
+ * then does the router hash (with that policy: its `min_length` and its context words checked
+ * first) and send it. The object still enforces `password.min_length` with the code-point
+ * length sent along, and when the settings changed in between (the hash algorithm or the
+ * context words) it answers `stale_policy` with the real policy: the router checks and
+ * hashes again under it and retries once.
  */
 import { AuthError, type Failure } from "./errors.ts";
 import { hashPassword, type HashAlgorithm } from "./crypto/password.ts";
-import { checkPasswordPolicy } from "./crypto/password-policy.ts";
+import { checkPasswordPolicy, contextWordsLeave } from "./crypto/password-policy.ts";
 import { tooShort } from "../objects/tenant/password-rules.ts";
 
 export interface PasswordPolicy {
   min_length: number;
   hash: HashAlgorithm;
+  /** The tenant's context words (its slug and names included: `passwordPolicy` in objects/tenant/password-rules.ts). */
+  context_words: string[];
 }
 
-export const DEFAULT_POLICY: PasswordPolicy = { min_length: 12, hash: "argon2id" };
+export const DEFAULT_POLICY: PasswordPolicy = { min_length: 12, hash: "argon2id", context_words: [] };
 /** The lowest `password.min_length` a tenant may set; the object applies the tenant's own. */
 const FLOOR = 8;
-const TTL_MS = 60_000;
-const cache = new Map<string, { policy: PasswordPolicy; at: number }>();
-
-export function policyFor(slug: string): PasswordPolicy {
-  const c = cache.get(slug);
-  return c && Date.now() - c.at < TTL_MS ? c.policy : DEFAULT_POLICY;
-}
-
-export function rememberPolicy(slug: string, policy: PasswordPolicy): void {
-  if (cache.size > 10_000) cache.clear();
-  cache.set(slug, { policy, at: Date.now() });
-}
 
 export interface NewPassword {
   hash: string;
   algorithm: HashAlgorithm;
   /** Code points after NFKC: the object checks it against the tenant's min_length. */
   length: number;
+  /** The tenant's context words it was checked against: the object refuses a stale list. */
+  context_words: string[];
 }
 
 /** The checks that need the plaintext (floor length, too long, too common); throws `password_policy` with the reason. */
@@ -51,21 +44,29 @@ export function assertPasswordPolicy(raw: string): string {
 }
 
 /**
- * Checks what needs the plaintext and hashes it; throws `password_policy` with the reason.
- * `minLength` is the tenant's own only when the object has just answered it (a cached one may be stale).
+ * Checks what needs the plaintext under the tenant's policy (its `min_length`, and its context
+ * words together with the account's own `identifiers`: none of them counts toward the length)
+ * and hashes it; throws `password_policy` with the reason. The policy is the tenant's own only
+ * when the object has just answered it (a cached one may be stale: the object then answers
+ * `stale_policy`).
  */
-export async function newPassword(raw: string, alg: HashAlgorithm, minLength = FLOOR): Promise<NewPassword> {
+export async function newPassword(raw: string, policy: PasswordPolicy, identifiers: readonly string[] = []): Promise<NewPassword> {
   const normalized = assertPasswordPolicy(raw);
   const length = [...normalized].length;
-  const short = tooShort(minLength, length);
+  const short = tooShort(policy.min_length, length);
   if (short) throw AuthError.from(short);
-  return { hash: await hashPassword(normalized, alg), algorithm: alg, length };
+  const words = policy.context_words ?? [];
+  if (!contextWordsLeave(normalized, [...words, ...identifiers], policy.min_length)) {
+    throw new AuthError("password_policy", POLICY_MESSAGE.context_word, { details: [{ reason: "context_word", min_length: policy.min_length }] });
+  }
+  return { hash: await hashPassword(normalized, policy.hash), algorithm: policy.hash, length, context_words: words };
 }
 
 const POLICY_MESSAGE: Record<string, string> = {
   too_short: `The password is too short.`,
   too_long: "The password is too long (at most 256 characters and 1,024 bytes).",
   too_common: "The password is too common.",
+  context_word: "The password leans on a name this service or this account is known by: without it, it is too short.",
   invalid: "The password contains characters that are not allowed.",
 };
 
@@ -75,17 +76,15 @@ const POLICY_MESSAGE: Record<string, string> = {
  * rehashes and tries once more.
  */
 export async function withPolicy<T>(
-  slug: string,
   raw: string,
   policy: PasswordPolicy,
+  identifiers: readonly string[],
   attempt: (p: NewPassword) => Promise<{ ok: true; value: T } | { ok: false; error: Failure }>,
 ): Promise<{ ok: true; value: T } | { ok: false; error: Failure }> {
-  rememberPolicy(slug, policy);
-  let r = await attempt(await newPassword(raw, policy.hash, policy.min_length));
+  let r = await attempt(await newPassword(raw, policy, identifiers));
   if (!r.ok && r.error.code === "stale_policy") {
     const fresh = r.error.extra!.policy as PasswordPolicy;
-    rememberPolicy(slug, fresh);
-    r = await attempt(await newPassword(raw, fresh.hash, fresh.min_length));
+    r = await attempt(await newPassword(raw, fresh, identifiers));
   }
   return r;
 }

@@ -1,7 +1,6 @@
 /** @module Test helpers: HTTP against the Worker in workerd, tenants, users, keys. */
 import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
-import { rememberPolicy } from "../src/passwords.ts";
 import { verifyAudit, type AuditVerification } from "../objects/tenant/audit.ts";
 import { contractViolation } from "./contract.ts";
 
@@ -65,9 +64,6 @@ export async function newTenant(settings: Record<string, unknown> = {}, slug = u
   const r = await admin("POST", "/tenants", { slug, name: `Tenant ${slug}`, settings: { password: { hash: "pbkdf2-sha256" }, ...settings } });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   created.push(slug);
-  // A warm router knows the tenant's hash policy; a cold one hashes with the default (argon2id)
-  // first and learns it from `stale_policy`, which costs an argon2id hash. That path has its own test.
-  rememberPolicy(slug, r.body.settings.password);
   return slug;
 }
 

@@ -103,3 +103,65 @@ export function checkPasswordPolicy(password: string, minLength: number): Passwo
   if (isCommonPassword(normalized)) return { ok: false, reason: "too_common" };
   return { ok: true, normalized };
 }
+
+/**
+ * Context-specific words (NIST SP 800-63B section 5.1.1.2, ASVS 6.1.2 and 6.2.11): what the
+ * service and the account are known by, so the first guesses an attacker makes. A word counts
+ * from 4 code points; shorter ones would strike common fragments of unrelated passwords.
+ */
+export const CONTEXT_WORD_MIN = 4;
+
+/** A word as it is compared: NFKC, lower case, trimmed. */
+export function contextWord(word: string): string {
+  return word.normalize("NFKC").toLowerCase().trim();
+}
+
+/**
+ * The words a name yields: the whole of it, and each run of letters and digits in it
+ * ("Acme Corp" → acme corp, acme, corp; "jane.doe" → jane.doe, jane), each at least
+ * CONTEXT_WORD_MIN code points, without repeats.
+ */
+export function wordsOf(...names: (string | null | undefined)[]): string[] {
+  const out = new Set<string>();
+  const add = (w: string) => {
+    if ([...w].length >= CONTEXT_WORD_MIN) out.add(w);
+  };
+  for (const name of names) {
+    if (!name) continue;
+    const whole = contextWord(name);
+    add(whole);
+    for (const part of whole.split(/[^\p{L}\p{N}]+/u)) add(part);
+  }
+  return [...out];
+}
+
+/**
+ * An account's own identifiers as context words: the username, the email's local part and
+ * the labels of its domain but the last (jane.doe@mail.example.com → jane.doe, jane, mail,
+ * example; the top-level label is never a guess worth refusing).
+ */
+export function identifierWords(email: string | null | undefined, username: string | null | undefined): string[] {
+  const names: string[] = [];
+  if (username) names.push(username);
+  if (email) {
+    const at = email.lastIndexOf("@");
+    const local = at < 0 ? email : email.slice(0, at);
+    names.push(local);
+    if (at >= 0) names.push(...email.slice(at + 1).split(".").slice(0, -1));
+  }
+  return wordsOf(...names);
+}
+
+/**
+ * The rule: the context words do not count toward the length. Every occurrence of each word
+ * (longest first, ignoring case) is taken out of the normalized password, and what is left
+ * must still have `minLength` code points. So "acme2024!" is refused for the tenant acme at
+ * any minimum above 5, while a long passphrase that happens to contain the word is not.
+ */
+export function contextWordsLeave(normalized: string, words: readonly string[], minLength: number): boolean {
+  let rest = normalized.toLowerCase();
+  for (const w of [...words].sort((a, b) => b.length - a.length)) if (w) rest = rest.split(w).join("");
+  let codePoints = 0;
+  for (const _ of rest) codePoints++;
+  return codePoints >= minLength;
+}

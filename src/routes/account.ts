@@ -61,9 +61,9 @@ accountRoutes.post("/password/reset", async (c) => {
 export async function resetWithToken(c: Context<AppEnv>, token: string, newPassword: string): Promise<Result<null>> {
   assertPasswordPolicy(newPassword);
   const stub = c.get("tenant");
-  const started = (await stub.resetStart({ token })) as Result<{ policy: PasswordPolicy }>;
+  const started = (await stub.resetStart({ token })) as Result<{ policy: PasswordPolicy; identifiers: string[] }>;
   if (!started.ok) return { ok: false, error: started.error };
-  return withPolicy(c.get("slug"), newPassword, started.value.policy, (password) => stub.resetPassword({ token, password, meta: meta(c) }));
+  return withPolicy(newPassword, started.value.policy, started.value.identifiers, (password) => stub.resetPassword({ token, password, meta: meta(c) }));
 }
 
 accountRoutes.post("/email/verify/request", async (c) => {

@@ -9,7 +9,7 @@ import { AuthError, unwrap, type Result } from "../errors.ts";
 import type { TokenResponse } from "../../objects/tenant/runtime.ts";
 import type { LoginChallenge } from "../../objects/tenant/flows/auth.ts";
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from "../crypto/password.ts";
-import { normalizePassword } from "../crypto/password-policy.ts";
+import { identifierWords, normalizePassword } from "../crypto/password-policy.ts";
 import { normalizeEmail, normalizeLogin, normalizeUsername } from "../../schema/identifiers.ts";
 import { loginBody, refreshBody, signupBody, tokenBody } from "../../schema/requests.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -18,7 +18,7 @@ import type { PresentedClient } from "../../objects/tenant/oauth/client-auth.ts"
 import { OAuthError, oauthAnswer, oauthError, oauthErrorResponse, presentedClient, readForm } from "./oauth/respond.ts";
 import { accessToken, answer, meta, noContent, noStore } from "../http/helpers.ts";
 import { bearer } from "../middleware/admin-auth.ts";
-import { assertPasswordPolicy, rememberPolicy, withPolicy, type PasswordPolicy } from "../passwords.ts";
+import { assertPasswordPolicy, withPolicy, type PasswordPolicy } from "../passwords.ts";
 import { turnstile } from "../turnstile.ts";
 
 export const authRoutes = new Hono<AppEnv>();
@@ -56,7 +56,9 @@ export async function createAccount(c: Context<AppEnv>, b: z.infer<typeof signup
   const gate = { email_norm: ids.email, username_norm: ids.username, meta: meta(c), turnstileVerified };
   const started = (await stub.signupStart(gate)) as Result<{ policy: PasswordPolicy }>;
   if (!started.ok) return { ok: false, error: started.error };
-  return withPolicy(c.get("slug"), b.password, started.value.policy, (password) =>
+  // The account's own identifiers are context words: the password may not lean on them.
+  const own = identifierWords(b.email?.normalize("NFKC"), b.username?.normalize("NFKC"));
+  return withPolicy(b.password, started.value.policy, own, (password) =>
     stub.signup({
       ...gate,
       email: b.email?.normalize("NFKC") ?? null,
@@ -86,7 +88,6 @@ export async function passwordLogin(c: Context<AppEnv>, b: { login: string; pass
   const begun: Result<LoginChallenge> = await stub.loginStart({ login, meta: meta(c), turnstileVerified, turnstileAvailable: !!c.env.TURNSTILE_SECRET_KEY });
   if (!begun.ok) return begun;
   const start = begun.value;
-  rememberPolicy(c.get("slug"), start.policy);
   const password = normalizePassword(b.password);
   const ok = (await verifyPassword(password, start.hash ?? dummyHash(start.policy.hash))) && start.hash !== null;
   const rehash = ok && needsRehash(start.hash!, start.policy.hash) ? { hash: await hashPassword(password, start.policy.hash), algorithm: start.policy.hash } : null;

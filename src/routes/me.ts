@@ -12,7 +12,8 @@ import { optionalPasswordBody, patchMeBody } from "../../schema/requests.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readBody, readOptionalBody } from "../http/body.ts";
 import { accessToken, answer, meta, noContent, noStore } from "../http/helpers.ts";
-import { assertPasswordPolicy, newPassword, policyFor, rememberPolicy, type NewPassword, type PasswordPolicy } from "../passwords.ts";
+import { assertPasswordPolicy, newPassword, type NewPassword, type PasswordPolicy } from "../passwords.ts";
+import { identifierWords } from "../crypto/password-policy.ts";
 import { CURRENT_PASSWORD_NEEDED } from "../../objects/tenant/step-up.ts";
 import { passwordProof } from "./reauth.ts";
 
@@ -31,11 +32,13 @@ meRoutes.patch("/me", async (c) => {
   const stub = c.get("tenant");
   const slug = c.get("slug");
   const proof = b.current_password === undefined ? null : await passwordProof(stub, token, b.current_password);
-  // A new password without the current one is only for an account that has none: ask before
-  // hashing, so a refusal costs no hash (the object checks again in its transaction).
-  if (b.new_password !== undefined && !proof && unwrap(await stub.credentialStart({ accessToken: token, reserve: false })).hash !== null) {
-    throw new AuthError("invalid_request", CURRENT_PASSWORD_NEEDED);
-  }
+  // A new password: the tenant's policy and the account's identifiers (context words), asked
+  // before hashing. Without the current password it is only for an account that has none, so
+  // that refusal costs no hash either (the object checks again in its transaction).
+  const cred = b.new_password === undefined ? null : unwrap(await stub.credentialStart({ accessToken: token, reserve: false }));
+  if (cred && !proof && cred.hash !== null) throw new AuthError("invalid_request", CURRENT_PASSWORD_NEEDED);
+  // A new email or username in the same request counts as the account's too.
+  const own = cred ? [...cred.identifiers, ...identifierWords(b.new_email?.normalize("NFKC"), b.new_username?.normalize("NFKC"))] : [];
   const attempt = async (pw: NewPassword | null): Promise<Result<unknown>> =>
     stub.updateMe({
       accessToken: token,
@@ -47,11 +50,10 @@ meRoutes.patch("/me", async (c) => {
       meta: meta(c),
       via: "patch_me",
     }) as Promise<Result<unknown>>;
-  let r = await attempt(b.new_password !== undefined && (proof?.ok ?? true) ? await newPassword(b.new_password, policyFor(slug).hash) : null);
+  let r = await attempt(cred && (proof?.ok ?? true) ? await newPassword(b.new_password!, cred.policy, own) : null);
   if (!r.ok && r.error.code === "stale_policy") {
     const policy = r.error.extra!.policy as PasswordPolicy;
-    rememberPolicy(slug, policy);
-    r = await attempt(await newPassword(b.new_password!, policy.hash));
+    r = await attempt(await newPassword(b.new_password!, policy, own));
   }
   return noStore(c, unwrap(r));
 });

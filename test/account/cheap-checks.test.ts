@@ -8,8 +8,9 @@
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { passwordWork } from "../../src/crypto/password.ts";
-import { DEFAULT_POLICY, rememberPolicy } from "../../src/passwords.ts";
-import { admin, call, expectError, newTenant, PASSWORD, rows, signup, uniq, type Call } from "../helpers.ts";
+import type { Result } from "../../src/errors.ts";
+import { DEFAULT_POLICY, withPolicy, type NewPassword } from "../../src/passwords.ts";
+import { admin, call, expectError, newTenant, PASSWORD, rows, signup, stub, uniq, type Call } from "../helpers.ts";
 import { client, lastMessage, useMockOutbound, tenantWithUser } from "./kit.ts";
 
 const out = useMockOutbound();
@@ -86,13 +87,39 @@ describe("sign-up hashes only what the object will accept", () => {
     expect(await rows(t, "SELECT id FROM users")).toHaveLength(5);
   });
 
-  it("a router with a stale policy for the tenant hashes once, with the tenant's algorithm", async () => {
-    const t = await newTenant();
-    rememberPolicy(t, DEFAULT_POLICY); // argon2id, while the tenant uses pbkdf2
-    const w = await work(() => call("POST", `/v1/${t}/signup`, { body: signupBody() }));
-    expect(w.value.status, JSON.stringify(w.value.body)).toBe(201);
-    expect(w.hashed).toBe(1);
+  it("a password made under an outdated policy is answered stale_policy with the current one, and the router hashes once more under it", async () => {
+    const t = await newTenant({ password: { hash: "pbkdf2-sha256", context_words: ["Zebracorn"] } });
+    const email = `${uniq("u")}@example.com`;
+    const gate = { email_norm: email, username_norm: null, meta: { ip: "203.0.113.9", userAgent: null }, turnstileVerified: false };
+    const sent: NewPassword[] = [];
+    // What a router that still had the defaults would do: argon2id, and none of the tenant's words.
+    const w = await work(() =>
+      withPolicy(PASSWORD, DEFAULT_POLICY, [], (password) => {
+        sent.push(password);
+        return stub(t).signup({ ...gate, email, username: null, password, metadata: {} }) as Promise<Result<unknown>>;
+      }),
+    );
+    expect(w.value.ok, JSON.stringify(w.value)).toBe(true);
+    expect(sent.map((p) => p.algorithm)).toEqual(["argon2id", "pbkdf2-sha256"]);
+    // The tenant's own word, stored as compared, and what the tenant is known by (slug, name "Tenant {slug}").
+    expect(sent[1].context_words).toContain("zebracorn");
+    expect(sent[1].context_words).toContain(t);
+    expect(sent[1].context_words).toContain("tenant");
+    expect(w.hashed).toBe(2);
     expect(await rows(t, "SELECT algorithm FROM credentials")).toEqual([{ algorithm: "pbkdf2-sha256" }]);
+  });
+
+  it("the object refuses a password checked against an outdated list of context words, whatever its hash", async () => {
+    const t = await newTenant({ password: { hash: "pbkdf2-sha256", context_words: ["zebracorn"] } });
+    const email = `${uniq("u")}@example.com`;
+    const gate = { email_norm: email, username_norm: null, meta: { ip: "203.0.113.9", userAgent: null }, turnstileVerified: false };
+    const password = { hash: "not checked: refused before", algorithm: "pbkdf2-sha256", length: 40, context_words: [t] };
+    const r = (await stub(t).signup({ ...gate, email, username: null, password, metadata: {} })) as Result<unknown>;
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe("stale_policy");
+    expect((r.error.extra!.policy as { context_words: string[] }).context_words).toContain("zebracorn");
+    expect(await rows(t, "SELECT id FROM users")).toHaveLength(0);
   });
 });
 

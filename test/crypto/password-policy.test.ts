@@ -1,13 +1,16 @@
 /**
  * @module The password policy: NFKC, lengths in code points, limits, the
- * common-password list and malformed input.
+ * common-password list, context-specific words and malformed input.
  */
 import { describe, expect, it } from "vitest";
 import {
   checkPasswordPolicy,
   commonPasswordCount,
+  contextWordsLeave,
+  identifierWords,
   isCommonPassword,
   normalizePassword,
+  wordsOf,
 } from "../../src/crypto/password-policy.ts";
 
 const GOOD = "violet-ferry-umbrella";
@@ -110,5 +113,38 @@ describe("common password list", () => {
     expect(isCommonPassword("123456")).toBe(true);
     expect(isCommonPassword("password")).toBe(true);
     expect(isCommonPassword(GOOD)).toBe(false);
+  });
+});
+
+// ASVS 6.1.2, 6.2.11
+describe("context-specific words", () => {
+  it("6.1.2 a name yields itself and each run of letters and digits of 4 or more, NFKC and lower case", () => {
+    expect(wordsOf("Acme Corp")).toEqual(["acme corp", "acme", "corp"]);
+    expect(wordsOf("ＡＣＭＥ")).toEqual(["acme"]);
+    expect(wordsOf("bob", null, undefined, "")).toEqual([]);
+    expect(wordsOf("acme", "ACME")).toEqual(["acme"]);
+  });
+
+  it("6.1.2 an account's identifiers: username, the email's local part and its domain's labels but the last", () => {
+    expect(identifierWords("Jane.Doe@mail.example.com", "jdoe42")).toEqual(["jdoe42", "jane.doe", "jane", "mail", "example"]);
+    expect(identifierWords(null, null)).toEqual([]);
+  });
+
+  it("6.2.11 the words do not count toward the length: a derivative is refused, a long passphrase holding one is not", () => {
+    const words = wordsOf("acme", "Zebracorn");
+    expect(contextWordsLeave("acme2024!", words, 8)).toBe(false);
+    expect(contextWordsLeave("ACMEacmeAcme12", words, 8)).toBe(false);
+    expect(contextWordsLeave("zebracorn-acme-2025", words, 12)).toBe(false);
+    expect(contextWordsLeave("violet ferry acme umbrella", words, 12)).toBe(true);
+    // Exactly the minimum left over is enough.
+    expect(contextWordsLeave("acme" + "qzvbnmtk", words, 8)).toBe(true);
+    expect(contextWordsLeave("acme" + "qzvbnmt", words, 8)).toBe(false);
+    // No words: only the length counts.
+    expect(contextWordsLeave("acme2024!", [], 8)).toBe(true);
+  });
+
+  it("takes the longest word out first", () => {
+    // Taking "acme" out first would leave "corporation" and hide the longer word.
+    expect(contextWordsLeave("acmecorporation", wordsOf("acme", "acmecorporation"), 1)).toBe(false);
   });
 });

@@ -16,7 +16,8 @@ import type { RequestMeta, TenantCtx } from "../context.ts";
 import { logMessage, queueEmailVerification, sendMessage, type Message } from "../messages.ts";
 import { mfaChallenge } from "../mfa.ts";
 import { consumeOneTimeToken, createOneTimeToken, peekOneTimeToken, TTL_S, type OneTimeRow } from "../one-time.ts";
-import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
+import { checkNewPassword, passwordPolicy, type HashedPassword, type PasswordPolicy } from "../password-rules.ts";
+import { identifierWords } from "../../../src/crypto/password-policy.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
 import type { Settings } from "../../../schema/settings.ts";
 import { checkLive } from "../tokens.ts";
@@ -211,18 +212,20 @@ const HASHES_PER_RESET = 3;
  * The cheap first call of `POST /password/reset`, before the router hashes the new password:
  * the token must be live and its user still resettable, and each token has a budget of
  * HASHES_PER_RESET hashes, reserved here, so one leaked token cannot buy 50 parallel hashes.
- * Answers the tenant's password policy; the token is not spent.
+ * Answers the tenant's password policy and the account's identifiers (context words the new
+ * password may not lean on); the token is not spent.
  */
-export async function resetStart(rt: Runtime, i: { token: string }): Promise<Result<{ policy: Settings["password"] }>> {
+export async function resetStart(rt: Runtime, i: { token: string }): Promise<Result<{ policy: PasswordPolicy; identifiers: string[] }>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
-  const r = rt.tx(ctx, (): Result<{ policy: Settings["password"] }> => {
+  const r = rt.tx(ctx, (): Result<{ policy: PasswordPolicy; identifiers: string[] }> => {
     const t = peekOneTimeToken(ctx.sql, "password_reset", i.token, ctx.now);
-    if (!t || !resetTarget(ctx, t)) return fail("invalid_token", RESET_INVALID);
+    const user = t ? resetTarget(ctx, t) : null;
+    if (!t || !user) return fail("invalid_token", RESET_INVALID);
     const g = rateLimit(ctx, `rl:reset:${t.hash}`, HASHES_PER_RESET, TTL_S.password_reset);
     if (!g.ok) return fail("rate_limited", undefined, { retryAfter: g.retryAfter ?? TTL_S.password_reset });
-    return ok({ policy: ctx.settings.password });
+    return ok({ policy: passwordPolicy(ctx), identifiers: identifierWords(user.email, user.username) });
   });
   await rt.commit(ctx);
   return r;

@@ -7,7 +7,7 @@ import { userId } from "../../../src/crypto/random.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import type { Settings, TURNSTILE_ROUTES } from "../../../schema/settings.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
-import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
+import { checkNewPassword, passwordPolicy, type HashedPassword, type PasswordPolicy } from "../password-rules.ts";
 import { accountKey, clearAttempts, failureCount, ipKey, lockedOut, lockOf, loginKey, rateLimit, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
 import { checkApiKey } from "../api-keys.ts";
@@ -69,7 +69,7 @@ function signupGate(ctx: TenantCtx, i: SignupStartInput): Result<void> {
  * the tenant's password policy, so the router hashes once, with the right algorithm. `signup`
  * does not count the request again.
  */
-export async function signupStart(rt: Runtime, i: SignupStartInput): Promise<Result<{ policy: Settings["password"] }>> {
+export async function signupStart(rt: Runtime, i: SignupStartInput): Promise<Result<{ policy: PasswordPolicy }>> {
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
@@ -77,7 +77,7 @@ export async function signupStart(rt: Runtime, i: SignupStartInput): Promise<Res
   if (!g.ok) return g;
   const r = rt.tx(ctx, () => limited(ctx, "signup", i.meta.ip));
   await rt.commit(ctx);
-  return r.ok ? ok({ policy: ctx.settings.password }) : r;
+  return r.ok ? ok({ policy: passwordPolicy(ctx) }) : r;
 }
 
 /** The second call, with the hash: the gates again (settings may have changed in between), then the account. */
@@ -133,7 +133,7 @@ export interface LoginChallenge {
   secretVersion: number;
   attemptKey: string;
   /** The tenant's password policy, so the Worker verifies against a dummy of the same cost and knows when to rehash. */
-  policy: Settings["password"];
+  policy: PasswordPolicy;
 }
 
 /**
@@ -164,7 +164,7 @@ export async function loginStart(rt: Runtime, i: LoginStartInput): Promise<Resul
       return lockedOut(lock);
     }
     const cred = user ? getCredential(ctx.sql, user.id) : null;
-    return ok({ userId: user?.id ?? null, hash: cred?.hash ?? null, secretVersion: user?.secret_version ?? 0, attemptKey, policy: ctx.settings.password });
+    return ok({ userId: user?.id ?? null, hash: cred?.hash ?? null, secretVersion: user?.secret_version ?? 0, attemptKey, policy: passwordPolicy(ctx) });
   });
   await rt.commit(ctx);
   return r;

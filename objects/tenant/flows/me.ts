@@ -8,7 +8,8 @@ import { beginWithToken } from "../bearer.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { accountKey, clearAttempts, lockedOut, reserveAttempt } from "../attempts.ts";
 import { audit } from "../audit.ts";
-import { checkNewPassword, type HashedPassword } from "../password-rules.ts";
+import { checkNewPassword, passwordPolicy, type HashedPassword, type PasswordPolicy } from "../password-rules.ts";
+import { identifierWords } from "../../../src/crypto/password-policy.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
 import { getSession, listLiveSessions, replaceRefreshToken, revokeSession, toPublicSession, type PublicSession } from "../sessions.ts";
 import { CURRENT_PASSWORD_NEEDED, requireRecentAuth, type StepUpInput } from "../step-up.ts";
@@ -33,19 +34,35 @@ export async function getMe(rt: Runtime, i: { accessToken: string }): Promise<Re
  * on success), so a stolen access token cannot guess the password past the lockout.
  * `reserve: false` only asks whether the account has a password (nothing is verified).
  */
-export async function credentialStart(rt: Runtime, i: { accessToken: string; reserve?: boolean }): Promise<Result<{ userId: string; hash: string | null; secretVersion: number }>> {
+export async function credentialStart(rt: Runtime, i: { accessToken: string; reserve?: boolean }): Promise<Result<CredentialStart>> {
   const a = await beginWithToken(rt, i.accessToken);
   if (!a.ok) return a;
   const { ctx, claims } = a.value;
-  const r = rt.tx(ctx, (): Result<{ userId: string; hash: string | null; secretVersion: number }> => {
+  const r = rt.tx(ctx, (): Result<CredentialStart> => {
     const p = checkLive(ctx, claims);
     if (!p.ok) return p;
     const lock = i.reserve === false ? { ok: true as const } : reserveAttempt(ctx, accountKey(p.value.user.id));
     if (!lock.ok) return lockedOut(lock);
-    return ok({ userId: p.value.user.id, hash: getCredential(ctx.sql, p.value.user.id)?.hash ?? null, secretVersion: p.value.user.secret_version });
+    const user = p.value.user;
+    return ok({
+      userId: user.id,
+      hash: getCredential(ctx.sql, user.id)?.hash ?? null,
+      secretVersion: user.secret_version,
+      policy: passwordPolicy(ctx),
+      identifiers: identifierWords(user.email, user.username),
+    });
   });
   await rt.commit(ctx);
   return r;
+}
+
+export interface CredentialStart {
+  userId: string;
+  hash: string | null;
+  secretVersion: number;
+  /** For a new password: the tenant's policy, and the account's identifiers as context words. */
+  policy: PasswordPolicy;
+  identifiers: string[];
 }
 
 export interface UpdateMeInput extends StepUpInput {
