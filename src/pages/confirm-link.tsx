@@ -21,7 +21,7 @@ export function ConfirmLinkPage(props: { page: Page; kind: LinkKind; token: stri
       <ErrorBox message={props.error} />
       <form method="post" action={`${page.base}${ACTION[kind]}`}>
         <Hidden page={page} fields={{ token: props.token }} />
-        {kind === "reset" ? <Field name="new_password" label={texts.reset.password} type="password" autocomplete="new-password" hint={texts.signUp.passwordHint} minlength={8} autofocus /> : null}
+        {kind === "reset" ? <Field name="new_password" label={texts.reset.password} type="password" autocomplete="new-password" hint={texts.signUp.passwordHint(page.brand.passwordMinLength)} minlength={page.brand.passwordMinLength} autofocus /> : null}
         <button type="submit">{t.submit}</button>
       </form>
     </Layout>

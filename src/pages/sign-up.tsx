@@ -15,7 +15,7 @@ export function SignUpPage(props: { page: Page; email?: string | null; username?
         <Hidden page={page} />
         {ids.includes("email") ? <Field name="email" label={t.email} type="email" autocomplete="email" value={props.email} autofocus /> : null}
         {ids.includes("username") && !ids.includes("email") ? <Field name="username" label={t.username} autocomplete="username" value={props.username} autofocus /> : null}
-        <Field name="password" label={t.password} type="password" autocomplete="new-password" hint={t.passwordHint} minlength={8} />
+        <Field name="password" label={t.password} type="password" autocomplete="new-password" hint={t.passwordHint(page.brand.passwordMinLength)} minlength={page.brand.passwordMinLength} />
         <Turnstile siteKey={props.turnstile} />
         <button type="submit">{t.submit}</button>
       </form>

@@ -61,7 +61,9 @@ export const texts = {
     email: "Email",
     username: "Username",
     password: "Password",
-    passwordHint: "At least 12 characters. A long phrase is easiest to remember.",
+    /** The tenant's `password.min_length`; its name and the account's own identifiers do not count toward it. */
+    passwordHint: (min: number) => `At least ${min} characters, not counting this service's name or your own email or username. A long phrase is easiest to remember.`,
+    passwordRefused: "That password cannot be used. Choose another.",
     submit: "Create account",
     haveAccount: "Already have an account?",
     signIn: "Sign in",

@@ -50,11 +50,14 @@ describe("sign-up", () => {
   });
 
   it("6.2.11 the hosted sign-up page says why, keeps the address, and creates nothing", async () => {
-    const t = await newTenant({ password: { hash: "pbkdf2-sha256", context_words: ["zebracorn"] } });
+    const t = await newTenant({ password: { hash: "pbkdf2-sha256", min_length: 14, context_words: ["zebracorn"] } });
     const b = new Browser();
     const page = await b.get(`/v1/${t}/pages/sign-up`);
+    // The hint says the tenant's own minimum, and that names do not count.
+    expect(page.html).toContain("At least 14 characters, not counting this service&#39;s name or your own email or username.");
+    expect(page.html).toMatch(/name="password"[^>]*minlength="14"/);
     const email = `${uniq("u")}@example.com`;
-    const r = await b.submit(page, `/v1/${t}/pages/sign-up`, { email, password: "zebracorn2026!!" });
+    const r = await b.submit(page, `/v1/${t}/pages/sign-up`, { email, password: "zebracorn2026!!!!!" });
     expect(r.status).toBe(400);
     expect(r.html).toContain("leans on a name this service or this account is known by");
     expect(field(r.html, "email")).toBe(email);

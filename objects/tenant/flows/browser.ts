@@ -19,6 +19,8 @@ export interface PageContext {
   logoUrl: string | null;
   primaryColor: string;
   signup: { enabled: boolean; identifiers: ("email" | "username")[] };
+  /** `password.min_length`, for the new-password fields' hint and `minlength`. */
+  passwordMinLength: number;
   /** Email sign-in links are offered when the tenant can deliver them. */
   magicLink: boolean;
   turnstile: { siteKey: string | null; requiredFor: string[]; afterFailures: number | null };
@@ -35,6 +37,7 @@ export async function pageContext(rt: Runtime): Promise<Result<PageContext>> {
     logoUrl: s.branding.logo_url,
     primaryColor: s.branding.primary_color,
     signup: { enabled: s.signup.enabled, identifiers: s.signup.identifiers },
+    passwordMinLength: s.password.min_length,
     magicLink: !!(s.delivery.webhook_url && s.delivery.webhook_secret) || rt.bindings.ENVIRONMENT === "development",
     turnstile: { siteKey: s.turnstile.site_key, requiredFor: s.turnstile.required_for, afterFailures: s.turnstile.after_failures },
     providers: listProviders(b.value.sql).filter((p) => p.enabled).map((p) => ({ id: p.id, name: displayNameOf(p), iconUrl: p.icon_url ?? null })),

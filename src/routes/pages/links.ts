@@ -111,7 +111,7 @@ linkPages.post("/pages/password/reset", async (c) => {
     throw e;
   }
   if (r.ok) return message(c, texts.reset.doneTitle, texts.reset.done, { href: `/v1/${c.get("slug")}/pages/sign-in`, label: texts.signIn.submit });
-  if (r.error.code === "password_policy") return confirmPage(c, "reset", b.token, r.error.message ?? texts.signUp.passwordHint);
+  if (r.error.code === "password_policy") return confirmPage(c, "reset", b.token, r.error.message ?? texts.signUp.passwordRefused);
   throw new PageRefusal(texts.reset.invalid, 400, r.error.code);
 });
 

@@ -133,5 +133,5 @@ signInPages.post("/pages/sign-up", async (c) => {
   if (r.ok) return completeSignIn(c, r.value, f);
   if (r.error.code === "conflict") return again(texts.signUp.taken, 409);
   if (r.error.code === "forbidden") return again(texts.signUp.disabled, 400);
-  return again(r.error.code === "password_policy" ? (r.error.message ?? texts.signUp.passwordHint) : signInMessage(r.error), statusOf(r.error));
+  return again(r.error.code === "password_policy" ? (r.error.message ?? texts.signUp.passwordRefused) : signInMessage(r.error), statusOf(r.error));
 });
