@@ -51,15 +51,19 @@ export function assertPasswordPolicy(raw: string): string {
  * `stale_policy`).
  */
 export async function newPassword(raw: string, policy: PasswordPolicy, identifiers: readonly string[] = []): Promise<NewPassword> {
+  const normalized = assertNewPassword(raw, policy, identifiers);
+  return { hash: await hashPassword(normalized, policy.hash), algorithm: policy.hash, length: [...normalized].length, context_words: policy.context_words ?? [] };
+}
+
+/** `newPassword`'s checks without the hash: throws `password_policy`, or answers the normalized password. */
+export function assertNewPassword(raw: string, policy: PasswordPolicy, identifiers: readonly string[] = []): string {
   const normalized = assertPasswordPolicy(raw);
-  const length = [...normalized].length;
-  const short = tooShort(policy.min_length, length);
+  const short = tooShort(policy.min_length, [...normalized].length);
   if (short) throw AuthError.from(short);
-  const words = policy.context_words ?? [];
-  if (!contextWordsLeave(normalized, [...words, ...identifiers], policy.min_length)) {
+  if (!contextWordsLeave(normalized, [...(policy.context_words ?? []), ...identifiers], policy.min_length)) {
     throw new AuthError("password_policy", POLICY_MESSAGE.context_word, { details: [{ reason: "context_word", min_length: policy.min_length }] });
   }
-  return { hash: await hashPassword(normalized, policy.hash), algorithm: policy.hash, length, context_words: words };
+  return normalized;
 }
 
 const POLICY_MESSAGE: Record<string, string> = {

@@ -12,7 +12,7 @@ import { optionalPasswordBody, patchMeBody } from "../../schema/requests.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readBody, readOptionalBody } from "../http/body.ts";
 import { accessToken, answer, meta, noContent, noStore } from "../http/helpers.ts";
-import { assertPasswordPolicy, newPassword, type NewPassword, type PasswordPolicy } from "../passwords.ts";
+import { assertNewPassword, assertPasswordPolicy, newPassword, type NewPassword, type PasswordPolicy } from "../passwords.ts";
 import { identifierWords } from "../crypto/password-policy.ts";
 import { CURRENT_PASSWORD_NEEDED } from "../../objects/tenant/step-up.ts";
 import { passwordProof } from "./reauth.ts";
@@ -27,18 +27,19 @@ meRoutes.patch("/me", async (c) => {
   const email = b.new_email === undefined ? null : normalizeEmail(b.new_email);
   const username = b.new_username === undefined ? null : normalizeUsername(b.new_username);
   if ((b.new_email !== undefined && !email) || (b.new_username !== undefined && !username)) throw new AuthError("invalid_request", "Invalid new email or username.");
-  // Before the password re-check, which counts as an attempt on the account.
-  if (b.new_password !== undefined) assertPasswordPolicy(b.new_password);
   const stub = c.get("tenant");
-  const slug = c.get("slug");
-  const proof = b.current_password === undefined ? null : await passwordProof(stub, token, b.current_password);
-  // A new password: the tenant's policy and the account's identifiers (context words), asked
-  // before hashing. Without the current password it is only for an account that has none, so
-  // that refusal costs no hash either (the object checks again in its transaction).
+  // A new password is checked whole before the password re-check, which counts as an attempt
+  // on the account (a refusal after it would leave the attempt counted): the tenant's policy
+  // and the account's identifiers (context words) come from a call that counts nothing. A new
+  // email or username in the same request counts as the account's too.
+  if (b.new_password !== undefined) assertPasswordPolicy(b.new_password);
   const cred = b.new_password === undefined ? null : unwrap(await stub.credentialStart({ accessToken: token, reserve: false }));
-  if (cred && !proof && cred.hash !== null) throw new AuthError("invalid_request", CURRENT_PASSWORD_NEEDED);
-  // A new email or username in the same request counts as the account's too.
   const own = cred ? [...cred.identifiers, ...identifierWords(b.new_email?.normalize("NFKC"), b.new_username?.normalize("NFKC"))] : [];
+  if (cred) assertNewPassword(b.new_password!, cred.policy, own);
+  const proof = b.current_password === undefined ? null : await passwordProof(stub, token, b.current_password);
+  // Without the current password a new one is only for an account that has none: refused
+  // before hashing (the object checks again in its transaction).
+  if (cred && !proof && cred.hash !== null) throw new AuthError("invalid_request", CURRENT_PASSWORD_NEEDED);
   const attempt = async (pw: NewPassword | null): Promise<Result<unknown>> =>
     stub.updateMe({
       accessToken: token,

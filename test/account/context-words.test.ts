@@ -86,6 +86,19 @@ describe("reset and change", () => {
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
   });
 
+  it("a refused new password does not count as an attempt on the account: it is refused before the current one is checked", async () => {
+    const t = await newTenant({ password: { hash: "pbkdf2-sha256", context_words: ["zebracorn"] }, lockout: { threshold: 2, base_s: 60, max_s: 900, hard_limit: 100 } });
+    const s = await signup(t);
+    const before = passwordWork().verified;
+    for (let i = 0; i < 4; i++) {
+      await refusedAsContextWord(() => call("PATCH", `/v1/${t}/me`, { token: s.access_token, body: { current_password: PASSWORD, new_password: `zebracorn${i}!!` } }));
+    }
+    // Not one verification of the current password was spent on them, so no lockout either.
+    expect(passwordWork().verified).toBe(before);
+    const ok = await call("PATCH", `/v1/${t}/me`, { token: s.access_token, body: { current_password: PASSWORD, new_password: "violet ferry umbrella tide" } });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+  });
+
   it("a word added to the settings counts at once, for the next password set", async () => {
     const t = await newTenant();
     const email = `${uniq("u")}@example.com`;
