@@ -58,8 +58,14 @@ export function settingsSchema(defaultAccessTtl = 3600) {
           .array(z.string().transform(contextWord).pipe(z.string().min(CONTEXT_WORD_MIN).max(64)))
           .max(100)
           .default([]),
+        /**
+         * `hibp`: a new password is checked against Have I Been Pwned's Pwned Passwords by
+         * k-anonymity (5 hex digits of its SHA-1 leave Warden; src/crypto/breached.ts), and
+         * refused if it was ever breached. Off by default: it calls a third party.
+         */
+        breached_check: z.enum(["off", "hibp"]).default("off"),
       })
-      .default({ min_length: 12, hash: "argon2id", context_words: [] }),
+      .default({ min_length: 12, hash: "argon2id", context_words: [], breached_check: "off" }),
     signup: z
       .strictObject({
         enabled: z.boolean().default(true),

@@ -14,6 +14,8 @@
 import { AuthError, type Failure } from "./errors.ts";
 import { hashPassword, type HashAlgorithm } from "./crypto/password.ts";
 import { checkPasswordPolicy, contextWordsLeave } from "./crypto/password-policy.ts";
+import { breachCount } from "./crypto/breached.ts";
+import type { OutboundEnv } from "./http/outbound.ts";
 import { tooShort } from "../objects/tenant/password-rules.ts";
 
 export interface PasswordPolicy {
@@ -21,9 +23,11 @@ export interface PasswordPolicy {
   hash: HashAlgorithm;
   /** The tenant's context words (its slug and names included: `passwordPolicy` in objects/tenant/password-rules.ts). */
   context_words: string[];
+  /** `hibp`: new passwords are checked against Pwned Passwords (src/crypto/breached.ts). */
+  breached_check?: "off" | "hibp";
 }
 
-export const DEFAULT_POLICY: PasswordPolicy = { min_length: 12, hash: "argon2id", context_words: [] };
+export const DEFAULT_POLICY: PasswordPolicy = { min_length: 12, hash: "argon2id", context_words: [], breached_check: "off" };
 /** The lowest `password.min_length` a tenant may set; the object applies the tenant's own. */
 const FLOOR = 8;
 
@@ -44,26 +48,33 @@ export function assertPasswordPolicy(raw: string): string {
 }
 
 /**
- * Checks what needs the plaintext under the tenant's policy (its `min_length`, and its context
- * words together with the account's own `identifiers`: none of them counts toward the length)
- * and hashes it; throws `password_policy` with the reason. The policy is the tenant's own only
- * when the object has just answered it (a cached one may be stale: the object then answers
- * `stale_policy`).
+ * Checks what needs the plaintext under the tenant's policy (its `min_length`, its context
+ * words together with the account's own `identifiers`: none of them counts toward the length,
+ * and the breached-password check when the tenant has it on) and hashes it; throws
+ * `password_policy` with the reason. The policy is the tenant's own only when the object has
+ * just answered it (a cached one may be stale: the object then answers `stale_policy`).
  */
-export async function newPassword(raw: string, policy: PasswordPolicy, identifiers: readonly string[] = []): Promise<NewPassword> {
-  const normalized = assertNewPassword(raw, policy, identifiers);
-  return { hash: await hashPassword(normalized, policy.hash), algorithm: policy.hash, length: [...normalized].length, context_words: policy.context_words ?? [] };
+export async function newPassword(raw: string, policy: PasswordPolicy, identifiers: readonly string[], env: OutboundEnv): Promise<NewPassword> {
+  return hashChecked(await assertNewPassword(raw, policy, identifiers, env), policy);
 }
 
-/** `newPassword`'s checks without the hash: throws `password_policy`, or answers the normalized password. */
-export function assertNewPassword(raw: string, policy: PasswordPolicy, identifiers: readonly string[] = []): string {
+/** `newPassword`'s checks without the hash: throws `password_policy` (or `unavailable`), or answers the normalized password. */
+export async function assertNewPassword(raw: string, policy: PasswordPolicy, identifiers: readonly string[], env: OutboundEnv): Promise<string> {
   const normalized = assertPasswordPolicy(raw);
   const short = tooShort(policy.min_length, [...normalized].length);
   if (short) throw AuthError.from(short);
   if (!contextWordsLeave(normalized, [...(policy.context_words ?? []), ...identifiers], policy.min_length)) {
     throw new AuthError("password_policy", POLICY_MESSAGE.context_word, { details: [{ reason: "context_word", min_length: policy.min_length }] });
   }
+  if (policy.breached_check === "hibp" && (await breachCount(normalized, env)) > 0) {
+    throw new AuthError("password_policy", POLICY_MESSAGE.breached, { details: [{ reason: "breached" }] });
+  }
   return normalized;
+}
+
+/** The hash of a password `assertNewPassword` accepted under `policy`. */
+export async function hashChecked(normalized: string, policy: PasswordPolicy): Promise<NewPassword> {
+  return { hash: await hashPassword(normalized, policy.hash), algorithm: policy.hash, length: [...normalized].length, context_words: policy.context_words ?? [] };
 }
 
 const POLICY_MESSAGE: Record<string, string> = {
@@ -71,6 +82,7 @@ const POLICY_MESSAGE: Record<string, string> = {
   too_long: "The password is too long (at most 256 characters and 1,024 bytes).",
   too_common: "The password is too common.",
   context_word: "The password leans on a name this service or this account is known by: without it, it is too short.",
+  breached: "The password has appeared in a data breach, so attackers try it first. Choose another.",
   invalid: "The password contains characters that are not allowed.",
 };
 
@@ -83,12 +95,13 @@ export async function withPolicy<T>(
   raw: string,
   policy: PasswordPolicy,
   identifiers: readonly string[],
+  env: OutboundEnv,
   attempt: (p: NewPassword) => Promise<{ ok: true; value: T } | { ok: false; error: Failure }>,
 ): Promise<{ ok: true; value: T } | { ok: false; error: Failure }> {
-  let r = await attempt(await newPassword(raw, policy, identifiers));
+  let r = await attempt(await newPassword(raw, policy, identifiers, env));
   if (!r.ok && r.error.code === "stale_policy") {
     const fresh = r.error.extra!.policy as PasswordPolicy;
-    r = await attempt(await newPassword(raw, fresh, identifiers));
+    r = await attempt(await newPassword(raw, fresh, identifiers, env));
   }
   return r;
 }

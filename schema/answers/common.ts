@@ -20,7 +20,7 @@ export const WardenError = z
         .array(
           z.union([
             z.object({ path: z.string().meta({ description: "The field, dot-separated." }), code: z.string(), message: z.string() }),
-            z.object({ reason: z.string().meta({ description: "password_policy: too_short, too_long, too_common, context_word, invalid" }), min_length: z.number().int().optional() }),
+            z.object({ reason: z.string().meta({ description: "password_policy: too_short, too_long, too_common, context_word, breached, invalid" }), min_length: z.number().int().optional() }),
           ]),
         )
         .optional()

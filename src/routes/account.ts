@@ -63,7 +63,7 @@ export async function resetWithToken(c: Context<AppEnv>, token: string, newPassw
   const stub = c.get("tenant");
   const started = (await stub.resetStart({ token })) as Result<{ policy: PasswordPolicy; identifiers: string[] }>;
   if (!started.ok) return { ok: false, error: started.error };
-  return withPolicy(newPassword, started.value.policy, started.value.identifiers, (password) => stub.resetPassword({ token, password, meta: meta(c) }));
+  return withPolicy(newPassword, started.value.policy, started.value.identifiers, c.env, (password) => stub.resetPassword({ token, password, meta: meta(c) }));
 }
 
 accountRoutes.post("/email/verify/request", async (c) => {

@@ -58,7 +58,7 @@ export async function createAccount(c: Context<AppEnv>, b: z.infer<typeof signup
   if (!started.ok) return { ok: false, error: started.error };
   // The account's own identifiers are context words: the password may not lean on them.
   const own = identifierWords(b.email?.normalize("NFKC"), b.username?.normalize("NFKC"));
-  return withPolicy(b.password, started.value.policy, own, (password) =>
+  return withPolicy(b.password, started.value.policy, own, c.env, (password) =>
     stub.signup({
       ...gate,
       email: b.email?.normalize("NFKC") ?? null,

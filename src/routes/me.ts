@@ -12,7 +12,7 @@ import { optionalPasswordBody, patchMeBody } from "../../schema/requests.ts";
 import type { AppEnv } from "../app-env.ts";
 import { readBody, readOptionalBody } from "../http/body.ts";
 import { accessToken, answer, meta, noContent, noStore } from "../http/helpers.ts";
-import { assertNewPassword, assertPasswordPolicy, newPassword, type NewPassword, type PasswordPolicy } from "../passwords.ts";
+import { assertNewPassword, assertPasswordPolicy, hashChecked, newPassword, type NewPassword, type PasswordPolicy } from "../passwords.ts";
 import { identifierWords } from "../crypto/password-policy.ts";
 import { CURRENT_PASSWORD_NEEDED } from "../../objects/tenant/step-up.ts";
 import { passwordProof } from "./reauth.ts";
@@ -35,7 +35,7 @@ meRoutes.patch("/me", async (c) => {
   if (b.new_password !== undefined) assertPasswordPolicy(b.new_password);
   const cred = b.new_password === undefined ? null : unwrap(await stub.credentialStart({ accessToken: token, reserve: false }));
   const own = cred ? [...cred.identifiers, ...identifierWords(b.new_email?.normalize("NFKC"), b.new_username?.normalize("NFKC"))] : [];
-  if (cred) assertNewPassword(b.new_password!, cred.policy, own);
+  const checked = cred ? await assertNewPassword(b.new_password!, cred.policy, own, c.env) : null;
   const proof = b.current_password === undefined ? null : await passwordProof(stub, token, b.current_password);
   // Without the current password a new one is only for an account that has none: refused
   // before hashing (the object checks again in its transaction).
@@ -51,10 +51,10 @@ meRoutes.patch("/me", async (c) => {
       meta: meta(c),
       via: "patch_me",
     }) as Promise<Result<unknown>>;
-  let r = await attempt(cred && (proof?.ok ?? true) ? await newPassword(b.new_password!, cred.policy, own) : null);
+  let r = await attempt(cred && checked !== null && (proof?.ok ?? true) ? await hashChecked(checked, cred.policy) : null);
   if (!r.ok && r.error.code === "stale_policy") {
     const policy = r.error.extra!.policy as PasswordPolicy;
-    r = await attempt(await newPassword(b.new_password!, policy, own));
+    r = await attempt(await newPassword(b.new_password!, policy, own, c.env));
   }
   return noStore(c, unwrap(r));
 });

@@ -5,6 +5,7 @@
  * which reserves the rate-limit budget, so parallel requests cannot all pass it and all hash.
  * The proof is the isolate's count of password derivations (`passwordWork`).
  */
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { passwordWork } from "../../src/crypto/password.ts";
@@ -94,7 +95,7 @@ describe("sign-up hashes only what the object will accept", () => {
     const sent: NewPassword[] = [];
     // What a router that still had the defaults would do: argon2id, and none of the tenant's words.
     const w = await work(() =>
-      withPolicy(PASSWORD, DEFAULT_POLICY, [], (password) => {
+      withPolicy(PASSWORD, DEFAULT_POLICY, [], env, (password) => {
         sent.push(password);
         return stub(t).signup({ ...gate, email, username: null, password, metadata: {} }) as Promise<Result<unknown>>;
       }),

@@ -79,7 +79,7 @@ export const accountOperations: Operation[] = [
     security: bearer,
     body: { schema: patchMeBody, example: { current_password: "correct horse battery staple", new_password: "a longer, newer passphrase" } },
     answers: { 200: { ...tokens, description: "Changed: the session's new tokens.", example: { ...example.tokens, user: example.user } } },
-    errors: [...INLINE_PASSWORD, "password_policy", "conflict"],
+    errors: [...INLINE_PASSWORD, "password_policy", "conflict", "unavailable"],
   },
   {
     id: "deleteMe",
@@ -278,7 +278,7 @@ export const accountOperations: Operation[] = [
     security: { kind: "public" },
     body: { schema: resetBody, example: { token: "pr_…", new_password: "a longer, newer passphrase" } },
     answers: { 204: { ...done, description: "The password is set." } },
-    errors: ["invalid_token", "password_policy"],
+    errors: ["invalid_token", "password_policy", "unavailable"],
   },
   {
     id: "requestEmailVerification",
