@@ -16,18 +16,10 @@ import { hashPassword, type HashAlgorithm } from "./crypto/password.ts";
 import { checkPasswordPolicy, contextWordsLeave } from "./crypto/password-policy.ts";
 import { breachCount } from "./crypto/breached.ts";
 import type { OutboundEnv } from "./http/outbound.ts";
-import { tooShort } from "../objects/tenant/password-rules.ts";
+import { tooShort, type PasswordPolicy } from "../objects/tenant/password-rules.ts";
 
-export interface PasswordPolicy {
-  min_length: number;
-  hash: HashAlgorithm;
-  /** The tenant's context words (its slug and names included: `passwordPolicy` in objects/tenant/password-rules.ts). */
-  context_words: string[];
-  /** `hibp`: new passwords are checked against Pwned Passwords (src/crypto/breached.ts). */
-  breached_check?: "off" | "hibp";
-}
-
-export const DEFAULT_POLICY: PasswordPolicy = { min_length: 12, hash: "argon2id", context_words: [], breached_check: "off" };
+/** The tenant's `password` settings as the object answers them (`passwordPolicy`: its context words include its slug and names). */
+export type { PasswordPolicy };
 /** The lowest `password.min_length` a tenant may set; the object applies the tenant's own. */
 const FLOOR = 8;
 
@@ -63,7 +55,7 @@ export async function assertNewPassword(raw: string, policy: PasswordPolicy, ide
   const normalized = assertPasswordPolicy(raw);
   const short = tooShort(policy.min_length, [...normalized].length);
   if (short) throw AuthError.from(short);
-  if (!contextWordsLeave(normalized, [...(policy.context_words ?? []), ...identifiers], policy.min_length)) {
+  if (!contextWordsLeave(normalized, [...policy.context_words, ...identifiers], policy.min_length)) {
     throw new AuthError("password_policy", POLICY_MESSAGE.context_word, { details: [{ reason: "context_word", min_length: policy.min_length }] });
   }
   if (policy.breached_check === "hibp" && (await breachCount(normalized, env)) > 0) {
@@ -74,7 +66,7 @@ export async function assertNewPassword(raw: string, policy: PasswordPolicy, ide
 
 /** The hash of a password `assertNewPassword` accepted under `policy`. */
 export async function hashChecked(normalized: string, policy: PasswordPolicy): Promise<NewPassword> {
-  return { hash: await hashPassword(normalized, policy.hash), algorithm: policy.hash, length: [...normalized].length, context_words: policy.context_words ?? [] };
+  return { hash: await hashPassword(normalized, policy.hash), algorithm: policy.hash, length: [...normalized].length, context_words: policy.context_words };
 }
 
 const POLICY_MESSAGE: Record<string, string> = {

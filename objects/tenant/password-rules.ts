@@ -14,7 +14,7 @@ export interface HashedPassword {
   algorithm: string;
   length: number;
   /** The context words the router checked the plaintext against (`policy.context_words`). */
-  context_words?: string[];
+  context_words: string[];
 }
 
 export type PasswordPolicy = Settings["password"];
@@ -29,8 +29,8 @@ export function passwordPolicy(ctx: TenantCtx): PasswordPolicy {
   return { ...s.password, context_words: wordsOf(ctx.slug, ctx.name, s.branding.display_name, ...s.password.context_words) };
 }
 
-function sameWords(a: readonly string[] | undefined, b: readonly string[]): boolean {
-  return (a?.length ?? 0) === b.length && b.every((w, i) => a![i] === w);
+function sameWords(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && b.every((w, i) => a[i] === w);
 }
 
 export function checkNewPassword(ctx: TenantCtx, p: HashedPassword): { ok: false; error: Failure } | null {

@@ -182,8 +182,8 @@ export default handlers;
  * ~550 bytes of short-lived runtime garbage per delivery; with the small young generation much
  * of it outlived a scavenge, was promoted, and filled the old generation until a full pause of
  * 35-75 ms landed inside a broadcast. With 16 MiB it dies young (test/bench/README.md has the
- * alternating runs: fan-out p99 median 86 -> 52 ms, refresh and introspection p99 lower,
- * throughput unchanged). A local runtime setting, like the socket: Cloudflare sizes its own
+ * alternating runs: fan-out p99 median 90 -> 59 ms, refresh and introspection p99 lower,
+ * throughput unchanged, fan-out p50 1-4 ms higher). A local runtime setting, like the socket: Cloudflare sizes its own
  * isolates' heaps. `MINIFLARE_WORKERD_V8_FLAGS`, when set (even empty), is used instead.
  */
 export const LOCAL_V8_FLAGS = "--min-semi-space-size=16 --max-semi-space-size=16";

@@ -44,10 +44,10 @@ export async function breachCount(password: string, env: OutboundEnv): Promise<n
     }
     throw e;
   }
+  const key = `${suffix}:`;
   for (const line of text.split("\n")) {
-    const colon = line.indexOf(":");
-    if (colon !== 35 || line.slice(0, colon) !== suffix) continue;
-    const count = Number.parseInt(line.slice(colon + 1), 10);
+    if (!line.startsWith(key)) continue;
+    const count = Number.parseInt(line.slice(key.length), 10);
     return Number.isFinite(count) ? count : 0;
   }
   return 0;

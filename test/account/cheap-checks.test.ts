@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { passwordWork } from "../../src/crypto/password.ts";
 import type { Result } from "../../src/errors.ts";
-import { DEFAULT_POLICY, withPolicy, type NewPassword } from "../../src/passwords.ts";
+import { withPolicy, type NewPassword } from "../../src/passwords.ts";
+import { settingsSchema } from "../../schema/settings.ts";
 import { admin, call, expectError, newTenant, PASSWORD, rows, signup, stub, uniq, type Call } from "../helpers.ts";
 import { client, lastMessage, useMockOutbound, tenantWithUser } from "./kit.ts";
 
@@ -95,7 +96,7 @@ describe("sign-up hashes only what the object will accept", () => {
     const sent: NewPassword[] = [];
     // What a router that still had the defaults would do: argon2id, and none of the tenant's words.
     const w = await work(() =>
-      withPolicy(PASSWORD, DEFAULT_POLICY, [], env, (password) => {
+      withPolicy(PASSWORD, settingsSchema().parse({}).password, [], env, (password) => {
         sent.push(password);
         return stub(t).signup({ ...gate, email, username: null, password, metadata: {} }) as Promise<Result<unknown>>;
       }),

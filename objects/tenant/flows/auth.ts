@@ -132,8 +132,8 @@ export interface LoginChallenge {
   hash: string | null;
   secretVersion: number;
   attemptKey: string;
-  /** The tenant's password policy, so the Worker verifies against a dummy of the same cost and knows when to rehash. */
-  policy: PasswordPolicy;
+  /** The tenant's password settings, so the Worker verifies against a dummy of the same cost and knows when to rehash (no new password: no context words to build). */
+  policy: Settings["password"];
 }
 
 /**
@@ -164,7 +164,7 @@ export async function loginStart(rt: Runtime, i: LoginStartInput): Promise<Resul
       return lockedOut(lock);
     }
     const cred = user ? getCredential(ctx.sql, user.id) : null;
-    return ok({ userId: user?.id ?? null, hash: cred?.hash ?? null, secretVersion: user?.secret_version ?? 0, attemptKey, policy: passwordPolicy(ctx) });
+    return ok({ userId: user?.id ?? null, hash: cred?.hash ?? null, secretVersion: user?.secret_version ?? 0, attemptKey, policy: ctx.settings.password });
   });
   await rt.commit(ctx);
   return r;
