@@ -1,6 +1,7 @@
 /** @module Test helpers: HTTP against the Worker in workerd, tenants, users, keys. */
 import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
+import { clock } from "../src/clock.ts";
 import { verifyAudit, type AuditVerification } from "../objects/tenant/audit.ts";
 import { contractViolation } from "./contract.ts";
 
@@ -146,6 +147,17 @@ export const d1Eventually = <T = Record<string, unknown>>(query: string, ...args
   eventually(() => d1<T>(query, ...args).then((r) => (r.length ? r : null)));
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The clock's second now; `expectSecondSince(t, from)` then asserts that a JWT time claim `t`
+ * (`auth_time`, `iat`) was set between `from` and this moment. An exact equality with the second
+ * after the call fails whenever the call straddles a second boundary.
+ */
+export const clockSecond = () => Math.floor(clock.now() / 1000);
+export function expectSecondSince(t: unknown, from: number): void {
+  expect(t).toBeGreaterThanOrEqual(from);
+  expect(t).toBeLessThanOrEqual(clockSecond());
+}
 
 /**
  * A login taken apart at the object, so a test can act between its two calls: `loginStart` is

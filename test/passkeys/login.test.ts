@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { call, expectError, newTenant, PASSWORD, snapshot } from "../helpers.ts";
+import { call, clockSecond, expectError, expectSecondSince, newTenant, PASSWORD, snapshot } from "../helpers.ts";
 import { claims, client, enableTotp, midStep, rows, totp, useMockOutbound } from "../account/kit.ts";
 import { loginOptions, register, signIn, SoftAuthenticator, userWithPasskey } from "./kit.ts";
 
@@ -20,12 +20,13 @@ describe("sign-in with a passkey", () => {
     expect(o.allowCredentials).toBeUndefined();
     expect(o.rpId).toBe("warden.test");
     expect(o.challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const from = clockSecond();
     const r = await call("POST", `/v1/${t}/login/passkey`, { body: { response: await auth.get(o) } });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.user.id).toBe(user.id);
     const c = claims(r.body.access_token);
     expect(c.amr).toEqual(["pop", "mfa"]);
-    expect(c.auth_time).toBe(Math.floor(clock.now() / 1000));
+    expectSecondSince(c.auth_time, from);
     const [s] = await rows<{ passkey_id: string }>(t, "SELECT passkey_id FROM sessions WHERE id = ?", c.sid);
     expect(s.passkey_id).toBe(passkey.id);
     const [pk] = await rows<{ counter: number; last_used_at: number; created_at: number }>(t, "SELECT counter, last_used_at, created_at FROM passkeys");
