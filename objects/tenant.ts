@@ -420,6 +420,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   updateUser(i: usersAdmin.UpdateUserInput) { return usersAdmin.updateUser(this, i); }
   deleteUser(i: usersAdmin.UserActionInput) { return usersAdmin.deleteUser(this, i); }
   revokeUser(i: usersAdmin.UserActionInput) { return usersAdmin.revokeUser(this, i); }
+  revokeAllUserSessions(i: { by: Operator; meta: RequestMeta }) { return usersAdmin.revokeAllUserSessions(this, i); }
   consoleActor(i: { by: Operator }) { return consoleFlows.consoleActor(this, i); }
   hourlyCounts(i: { by: Operator }) { return consoleFlows.hourlyCounts(this, i); }
   consoleSignIn(i: Parameters<typeof consoleFlows.consoleSignIn>[1]) { return consoleFlows.consoleSignIn(this, i); }

@@ -62,6 +62,7 @@ export type AuditType =
   | "tenant.created"
   | "tenant.updated"
   | "tenant.deleted"
+  | "tenant.revoked"
   | "api_key.created"
   | "api_key.revoked"
   | "signing_key.rotated"

@@ -24,6 +24,7 @@ const COUNTED: Partial<Record<string, HourlyKind>> = {
   "event:user.revoked": "revocations",
   "event:user.disabled": "revocations",
   "event:user.deleted": "revocations",
+  "event:tenant.revoked": "revocations",
 };
 
 export function countHourly(ctx: TenantCtx, what: string): void {

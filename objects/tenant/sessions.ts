@@ -10,7 +10,7 @@ import { sessionId } from "../../src/crypto/random.ts";
 import { due, type RequestMeta, type TenantCtx } from "./context.ts";
 import { appendEvent } from "./events.ts";
 import { dropChains, restartChain, rotateChain, startChain } from "./refresh-chain.ts";
-import { endGrantsOfSessions, endGrantsOfUser } from "./oauth/grants.ts";
+import { endGrantsOfSessions, endGrantsOfUser, endUserGrants } from "./oauth/grants.ts";
 import { all, one, run } from "./sql.ts";
 
 export interface SessionRow {
@@ -118,6 +118,26 @@ export function revokeUserSessions(ctx: TenantCtx, userId: string, reason: strin
   endGrantsOfUser(ctx, userId, reason);
   if (ids.length) due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
   return ids;
+}
+
+/**
+ * Marks every live session of the tenant revoked (an operator signing everyone out), with their
+ * refresh chains and every OAuth grant a user signed in to, without an event each: the caller
+ * logs one `tenant.revoked`, which covers every user token issued before it. Machine grants
+ * (`client_credentials`) are not sessions and live on. One statement per table, in the
+ * caller's transaction. Returns how many sessions ended.
+ */
+export function revokeAllSessions(ctx: TenantCtx, reason: string): number {
+  // Live ones only: a session past its expiry that the alarm has not swept yet ends as expired.
+  const ids = all<{ id: string }>(
+    ctx.sql,
+    "UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE revoked_at IS NULL AND expires_at > ? AND idle_expires_at > ? RETURNING id",
+    ctx.now, reason, ctx.now, ctx.now,
+  ).map((r) => r.id);
+  dropChains(ctx.sql, ids);
+  endUserGrants(ctx, reason);
+  if (ids.length) due(ctx, ctx.now + ctx.settings.retention.revoked_sessions_days * 86_400_000);
+  return ids.length;
 }
 
 export interface PublicSession {

@@ -1,7 +1,8 @@
 /**
  * @module Security Event Tokens (RFC 8417) for `?format=set` subscribers, with the OpenID
  * CAEP event types: `session-revoked` for session events and `credential-change` for events
- * that rotate the user secret. Subjects use RFC 9493 complex identifiers (user + session).
+ * that rotate the user secret. Subjects use RFC 9493 complex identifiers (user + session; the
+ * tenant alone for `tenant.revoked`, every session of the tenant).
  * Signed with the tenant's SET key (EdDSA, `warden_use: "set"` in the JWKS), never with an
  * access-token key, so a SET cannot pass as an access token nor the reverse.
  */
@@ -27,6 +28,11 @@ export function setPayload(e: EventRecord, issuer: string, audience: string): Re
     case "user.disabled":
     case "user.deleted":
       events = { [`${CAEP}credential-change`]: { event_timestamp: ts, credential_type: "password", change_type: e.type === "user.deleted" ? "delete" : "revoke", reason_admin: { en: e.reason } } };
+      break;
+    case "tenant.revoked":
+      // Every session of the tenant: an RFC 9493 complex subject naming the tenant alone.
+      sub_id = { format: "complex", tenant: { format: "opaque", id: e.sub } };
+      events = { [`${CAEP}session-revoked`]: { event_timestamp: ts, initiating_entity: "admin", reason_admin: { en: e.reason } } };
       break;
     case "key.rotated":
       sub_id = { format: "opaque", id: e.sub };

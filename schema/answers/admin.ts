@@ -139,6 +139,7 @@ export const UserDetail = z
   .meta({ id: "UserDetail" });
 
 export const UserAnswer = z.object({ user: User });
+export const RevokedSessions = z.object({ sessions: count.meta({ description: "Live sessions that ended (their OAuth grants with them)." }) });
 
 // ---- roles
 

@@ -11,6 +11,9 @@
  *   too, yet keeps the session with a new pair: while such a call is in flight in any tab
  *   (`SessionStore.keepingSession`), the verdict waits for its answer and is taken against
  *   the token it brought;
+ * - `tenant.revoked` (an operator signed every user out) when the token was issued in an
+ *   earlier second; one of the event's own second waits for the 4001 that follows if its
+ *   session died;
  * - close code 4001 (the socket's credential died), judged the same way: if the stored token
  *   is newer than the one the socket was opened with, it reconnects instead.
  *
@@ -58,6 +61,7 @@ const REASONS: Record<string, SignOutReason> = {
   "user.revoked": "user_revoked",
   "user.disabled": "user_disabled",
   "user.deleted": "user_deleted",
+  "tenant.revoked": "tenant_revoked",
 };
 
 /** Does this user event kill the token `s` holds? */
@@ -227,6 +231,11 @@ export class Live {
     const reason = REASONS[e.type];
     if (e.type === "session.revoked" || e.type === "session.expired") {
       if (e.sid === s.sid) await this.#o.store.end(reason, (x) => x.sid === e.sid);
+      return;
+    }
+    if (e.type === "tenant.revoked") {
+      const before = (x: Stored) => x.iat < Math.floor(Date.parse(e.ts) / 1000);
+      if (before(s)) await this.#o.store.end(reason, (x) => x.sid === s.sid && before(x));
       return;
     }
     if (!killsUser(e, s)) return;

@@ -145,10 +145,11 @@ export type SignInResult =
 /**
  * Why a session ended: `local` (this app called `signOut`, `signOutEverywhere` or deleted the
  * account), a revocation pushed over the live socket (`session_revoked`, `session_expired`,
- * `user_revoked`, `user_disabled`, `user_deleted`), or Warden refusing the refresh token
+ * `user_revoked`, `user_disabled`, `user_deleted`, `tenant_revoked`: an operator signed every
+ * user out), or Warden refusing the refresh token
  * (`refresh_rejected`: `invalid_token` / `invalid_grant`).
  */
-export type SignOutReason = "local" | "session_revoked" | "session_expired" | "user_revoked" | "user_disabled" | "user_deleted" | "refresh_rejected";
+export type SignOutReason = "local" | "session_revoked" | "session_expired" | "user_revoked" | "user_disabled" | "user_deleted" | "tenant_revoked" | "refresh_rejected";
 
 export type ChangeEvent =
   | { type: "signed_in"; session: Session }

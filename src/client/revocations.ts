@@ -4,6 +4,10 @@
  * - revoked sessions: a token whose `sid` is here is dead (`session.revoked`, `session.expired`);
  * - per-user minimum `ver`: a token whose `ver` is older is dead (`user.revoked`,
  *   `user.disabled`, `user.deleted` carry the user's new secret version);
+ * - `tenantBefore` (`tenant.revoked`: an operator signed every user out): a user token issued
+ *   in an earlier second is dead; one issued in the event's own second is "uncertain" (`iat`
+ *   has second precision, and a sign-in just after the event is live). Machine tokens
+ *   (`client_credentials`: `sub` is the `client_id`) are not sessions and are not touched;
  * - `unknownBefore`: tokens issued before this instant may have been revoked by an event the
  *   verifier never saw (a `reset`, or an entry dropped to stay within `maxEntries`); they are
  *   "uncertain" and the verifier asks introspection about them.
@@ -43,6 +47,9 @@ export class Revocations {
   readonly #maxEntries: number;
   readonly #pruneEveryMs: number;
   #unknownBefore = 0;
+  /** The latest `tenant.revoked` (ms) and when its entry lapses. */
+  #tenantBefore = 0;
+  #tenantUntil = 0;
   #lastPrune = 0;
 
   constructor(o: RevocationOptions = {}) {
@@ -77,6 +84,10 @@ export class Revocations {
         this.#users.set(e.sub, next);
         break;
       }
+      case "tenant.revoked":
+        this.#tenantBefore = Math.max(this.#tenantBefore, at);
+        this.#tenantUntil = Math.max(this.#tenantUntil, until);
+        break;
       default:
         return; // key.rotated and unknown types revoke nothing
     }
@@ -89,11 +100,16 @@ export class Revocations {
     this.#unknownBefore = Math.max(this.#unknownBefore, at);
   }
 
-  check(c: { sid: string; sub: string; ver: number; iat: number }, now: number): RevocationVerdict {
+  check(c: { sid: string; sub: string; ver: number; iat: number; client_id?: unknown }, now: number): RevocationVerdict {
     this.prune(now);
     if (this.#sessions.has(c.sid)) return "revoked";
     const u = this.#users.get(c.sub);
     if (u && (c.ver < u.ver || c.iat * 1000 <= u.before)) return "revoked";
+    if (this.#tenantBefore && c.client_id !== c.sub) {
+      const second = Math.floor(this.#tenantBefore / 1000);
+      if (c.iat < second) return "revoked";
+      if (c.iat === second) return "uncertain";
+    }
     // iat has second precision: a token issued in the same second as the mark counts as before it
     if (c.iat * 1000 < this.#unknownBefore) return "uncertain";
     return "ok";
@@ -106,6 +122,7 @@ export class Revocations {
     for (const [sid, until] of this.#sessions) if (until <= now) this.#sessions.delete(sid);
     for (const [sub, u] of this.#users) if (u.until <= now) this.#users.delete(sub);
     if (this.#unknownBefore && this.#unknownBefore + this.#horizonMs <= now) this.#unknownBefore = 0;
+    if (this.#tenantUntil && this.#tenantUntil <= now) this.#tenantBefore = this.#tenantUntil = 0;
   }
 
   /**
@@ -128,7 +145,7 @@ export class Revocations {
     return this.#sessions.size + this.#users.size;
   }
 
-  stats(): { sessions: number; users: number; unknownBefore: number | null } {
-    return { sessions: this.#sessions.size, users: this.#users.size, unknownBefore: this.#unknownBefore || null };
+  stats(): { sessions: number; users: number; unknownBefore: number | null; tenantRevokedAt: number | null } {
+    return { sessions: this.#sessions.size, users: this.#users.size, unknownBefore: this.#unknownBefore || null, tenantRevokedAt: this.#tenantBefore || null };
   }
 }

@@ -5,10 +5,13 @@
  * Workers, in Node 24, and in tests.
  */
 
-/** A revocation-log event, as a JSON subscriber receives it. */
+/**
+ * A revocation-log event, as a JSON subscriber receives it. `tenant.revoked` (an operator signed
+ * everyone out) and `key.rotated` concern the whole tenant: their `sub` is the tenant's slug.
+ */
 export interface WardenEvent {
   seq: number;
-  type: "session.revoked" | "session.expired" | "user.revoked" | "user.disabled" | "user.deleted" | "key.rotated";
+  type: "session.revoked" | "session.expired" | "user.revoked" | "user.disabled" | "user.deleted" | "tenant.revoked" | "key.rotated";
   ts: string;
   tenant: string;
   sub: string;

@@ -92,7 +92,7 @@ export interface Verifier {
    */
   ready: Promise<void>;
   close(): void;
-  stats(): { live: boolean; cursor: number; sessions: number; users: number; unknownBefore: number | null };
+  stats(): { live: boolean; cursor: number; sessions: number; users: number; unknownBefore: number | null; tenantRevokedAt: number | null };
 }
 
 export type TokenAlgorithm = "EdDSA" | "ES256" | "RS256" | "HS256" | "HS512";

@@ -91,6 +91,17 @@ test("a newer ver of its user signs out; an older or equal one does not", async 
   a.close(), b.close();
 });
 
+test("tenant.revoked (every user signed out) ends a session whose token is from an earlier second; one of the event's own second waits", async () => {
+  const { ws, warden, signedOut, a, b } = await signedInWithSocket();
+  ws.push(event(warden, "tenant.revoked", 8, { sub: "t1", ts: new Date(warden.clock.now() + 999 - (warden.clock.now() % 1000)).toISOString() }));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(signedOut(), []);
+  ws.push(event(warden, "tenant.revoked", 9, { sub: "t1", ts: new Date(warden.clock.now() + 1000).toISOString() }));
+  await until(() => signedOut().length === 2, "both signed out");
+  assert.deepEqual(signedOut(), ["a:tenant_revoked", "b:tenant_revoked"]);
+  a.close(), b.close();
+});
+
 test("a PATCH /me of this session emits user.revoked before its answer: the session stays, the socket reconnects", async () => {
   const { ws, warden, signedOut, a, b } = await signedInWithSocket();
   // Warden broadcasts before it answers: deliver the event and the 4001 while the call is in flight.

@@ -7,7 +7,7 @@ const T0 = Date.parse("2026-01-01T00:00:00.000Z");
 const HORIZON = (3600 + 60) * 1000;
 let seq = 0;
 const ev = (type: WardenEvent["type"], at: number, o: Partial<WardenEvent> = {}): WardenEvent => ({ seq: ++seq, type, ts: new Date(at).toISOString(), tenant: "t", sub: "u1", reason: "test", ...o });
-const tok = (o: Partial<{ sid: string; sub: string; ver: number; iat: number }> = {}) => ({ sid: "s1", sub: "u1", ver: 1, iat: T0 / 1000 - 60, ...o });
+const tok = (o: Partial<{ sid: string; sub: string; ver: number; iat: number; client_id: string }> = {}) => ({ sid: "s1", sub: "u1", ver: 1, iat: T0 / 1000 - 60, ...o });
 
 describe("Revocations", () => {
   it("session.revoked and session.expired revoke that session's tokens only", () => {
@@ -35,6 +35,33 @@ describe("Revocations", () => {
     r.apply(ev("user.revoked", T0), T0);
     expect(r.check(tok({ iat: T0 / 1000 }), T0)).toBe("revoked");
     expect(r.check(tok({ iat: T0 / 1000 + 1 }), T0)).toBe("ok");
+  });
+
+  it("tenant.revoked: every user token of an earlier second is revoked, one of its own second uncertain, a later one ok", () => {
+    const r = new Revocations();
+    const at = T0 + 400; // mid-second: a token of this second may predate or follow it
+    r.apply(ev("tenant.revoked", at, { sub: "t" }), T0);
+    expect(r.check(tok({ iat: T0 / 1000 - 1 }), T0)).toBe("revoked");
+    expect(r.check(tok({ sub: "u9", sid: "s9", ver: 7, iat: T0 / 1000 - 1 }), T0)).toBe("revoked");
+    expect(r.check(tok({ iat: T0 / 1000 - 1, client_id: "app" }), T0)).toBe("revoked"); // a user's OAuth token
+    expect(r.check(tok({ iat: T0 / 1000 }), T0)).toBe("uncertain");
+    expect(r.check(tok({ iat: T0 / 1000 + 1 }), T0)).toBe("ok");
+    // client_credentials: sub is the client, no session; not signed out
+    expect(r.check(tok({ sub: "app", client_id: "app", iat: T0 / 1000 - 1 }), T0)).toBe("ok");
+    expect(r.stats().tenantRevokedAt).toBe(at);
+    expect(r.size).toBe(0); // one mark, not an entry per user
+  });
+
+  it("tenant.revoked lapses with the horizon, and an older one does not move the mark back", () => {
+    const r = new Revocations();
+    r.apply(ev("tenant.revoked", T0, { sub: "t" }), T0);
+    r.apply(ev("tenant.revoked", T0 - 10_000, { sub: "t" }), T0);
+    expect(r.check(tok({ iat: T0 / 1000 - 5 }), T0)).toBe("revoked");
+    r.prune(T0 + HORIZON - 1, true);
+    expect(r.stats().tenantRevokedAt).toBe(T0);
+    r.prune(T0 + HORIZON, true);
+    expect(r.stats().tenantRevokedAt).toBeNull();
+    expect(r.check(tok({ iat: T0 / 1000 - 5 }), T0 + HORIZON)).toBe("ok");
   });
 
   it("key.rotated revokes nothing; an event older than the horizon is not even stored", () => {

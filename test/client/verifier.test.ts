@@ -124,6 +124,26 @@ describe("pushed revocations", () => {
     v.close();
   });
 
+  it("7.4.5 every user signed out (tenant.revoked): every older user token is rejected locally; later sign-ins are not", async () => {
+    const t = await newTenant();
+    const h = harness(t, await apiKey(t));
+    await h.v.ready;
+    const a = await signup(t);
+    const b = await signup(t);
+    expect(await h.v.verify(a.access_token)).toMatchObject({ active: true, via: "local" });
+    clock.advance(1000); // the event lands in a later second than the tokens' iat
+    expect((await admin("POST", `/tenants/${t}/sessions/revoke`)).body).toEqual({ sessions: 2 });
+    await h.fence();
+    expect(await h.v.verify(a.access_token)).toEqual({ active: false, reason: "revoked" });
+    expect(await h.v.verify(b.access_token)).toEqual({ active: false, reason: "revoked" });
+    expect(h.v.stats()).toMatchObject({ users: 0, sessions: 0, tenantRevokedAt: expect.any(Number) });
+    // A sign-in in the event's own second is asked about (introspection), a later one is local.
+    expect(await h.v.verify((await login(t, a.user.email)).access_token)).toMatchObject({ active: true });
+    clock.advance(1000);
+    expect(await h.v.verify((await login(t, b.user.email)).access_token)).toMatchObject({ active: true, via: "local" });
+    h.v.close();
+  });
+
   it("a credential change (PATCH /me) kills the old tokens of every session", async () => {
     const t = await newTenant();
     const { v } = harness(t, await apiKey(t));

@@ -136,3 +136,30 @@ describe("memberships", () => {
     expect((await c.post(`${base}/roles/remove`, { role: "billing", revoke: "yes" })).status).toBe(400);
   });
 });
+
+describe("signing every user out", () => {
+  it("7.4.5 the users page's button ends every session of the tenant (CSRF-checked), says how many, and audits the console's actor", async () => {
+    const t = await newTenant();
+    const a = await signup(t);
+    const b = await signup(t);
+    const key = await apiKey(t, ["manage"]);
+    const c = new Console();
+    expect((await c.signIn(key, t)).status).toBe(303);
+    const page = await c.open(`/admin/t/${t}/users`);
+    expect(page.html).toContain(`action="/admin/t/${t}/sessions/revoke"`);
+    expect(page.html).toContain(">Sign every user out</button>");
+    // Without the page's CSRF token nothing happens.
+    expect((await c.post(`/admin/t/${t}/sessions/revoke`, {}, { csrf: null })).status).toBe(403);
+    expect((await call("GET", `/v1/${t}/me`, { token: a.access_token })).status).toBe(200);
+
+    const r = await c.post(`/admin/t/${t}/sessions/revoke`);
+    expect(r.status).toBe(303);
+    expect(r.location).toBe(`/admin/t/${t}/users?signed_out=2`);
+    expect((await c.open(r.location!)).html).toContain("Every user signed out: 2 sessions ended.");
+    for (const s of [a, b]) expectError(await call("GET", `/v1/${t}/me`, { token: s.access_token }), 401, "invalid_token");
+    const [row] = await rows<{ actor: string; data: string }>(t, "SELECT actor, data FROM audit_log WHERE type = 'tenant.revoked'");
+    expect(row.actor).toBe(`key:${keyId(key)}`);
+    expect(JSON.parse(row.data)).toEqual({ sessions: 2 });
+    expect((await c.open(`/admin/t/${t}/users?signed_out=x`)).status).toBe(400);
+  });
+});

@@ -180,6 +180,17 @@ test("user commands take email:… and username:… as well as an id, and match 
   assert.equal(sessions[0].revoke_reason, "user_disabled");
 });
 
+test("sessions revoke-all signs every user of the tenant out and says how many sessions ended", async () => {
+  const slug = await createTenant();
+  const a = await signup(slug, { username: "ann" });
+  await signup(slug, { username: "ben" });
+  const text = ok(await admin("sessions", "revoke-all", slug));
+  assert.equal(text.stdout.trim(), `Signed every user of ${slug} out: 2 sessions ended.`);
+  const { sessions } = JSON.parse(ok(await admin("sessions", "list", slug, a, "--json")).stdout);
+  assert.equal(sessions[0].revoke_reason, "admin_revoked");
+  assert.deepEqual(JSON.parse(ok(await admin("sessions", "revoke-all", slug, "--json")).stdout), { tenant: slug, sessions: 0 });
+});
+
 test("a user reference that matches no user is an error naming it; a malformed one is a usage error", async () => {
   const slug = await createTenant();
   await signup(slug, { username: "bobby" });

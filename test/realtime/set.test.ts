@@ -54,6 +54,19 @@ describe("Security Event Tokens", () => {
     sub.close();
   });
 
+  it("tenant.revoked → CAEP session-revoked, subject the tenant alone (RFC 9493 complex), initiated by an admin", async () => {
+    const t = await newTenant();
+    const { sub } = await hello(t, { key: await apiKey(t), format: "set" });
+    await signup(t);
+    expect((await admin("POST", `/tenants/${t}/sessions/revoke`)).body).toEqual({ sessions: 1 });
+    const p = await verifySet(t, await sub.next());
+    expect(p.sub_id).toEqual({ format: "complex", tenant: { format: "opaque", id: t } });
+    expect(Object.keys(p.events)).toEqual([`${CAEP}session-revoked`]);
+    expect(p.events[`${CAEP}session-revoked`]).toMatchObject({ event_timestamp: p.iat, initiating_entity: "admin", reason_admin: { en: "admin_revoked" } });
+    expect(p.warden).toMatchObject({ seq: 1, type: "tenant.revoked" });
+    sub.close();
+  });
+
   it("replayed events are SETs too, and a tampered one fails verification", async () => {
     const t = await newTenant();
     const u = await signup(t);

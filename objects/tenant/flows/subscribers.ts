@@ -156,10 +156,14 @@ export async function onConnect(o: TenantObject, conn: Connection, request: Requ
     if (reset) conn.send(JSON.stringify({ type: "reset", seq }));
     const audience = audienceOf(ctx.slug, ctx.settings);
     let last = seq;
+    // A session live at the snapshot outlived every `tenant.revoked` the snapshot replays (it
+    // began after them), so those do not close it; one parked since came after the session.
+    let snapshot = true;
     for (;;) {
       // (a signing failure must not throw: partyserver would send the stack to the client)
       const msgs = state.format === "set" ? await Promise.all(batch.map((e) => signSet(o.ring, e, ctx.issuer, audience).catch(() => null))) : batch.map((e) => JSON.stringify(e));
-      for (let i = 0; i < batch.length; i++) if (!deliver(conn, state, batch[i], msgs[i])) return;
+      for (let i = 0; i < batch.length; i++) if (!deliver(conn, state, batch[i], msgs[i], snapshot)) return;
+      snapshot = false;
       // Events broadcast while we were busy, minus those the snapshot already covered.
       batch = parked.splice(0).filter((e) => e.seq > last && concerns(state, e));
       if (!batch.length) break;
@@ -175,23 +179,25 @@ export async function onConnect(o: TenantObject, conn: Connection, request: Requ
 }
 
 function concerns(s: ConnState, e: EventRecord): boolean {
-  return s.kind === "service" || e.sub === s.sub;
+  return s.kind === "service" || e.type === "tenant.revoked" || e.sub === s.sub;
 }
 
-/** Does this event end the subscriber's own credential (its session, or every token of its user)? */
-function endsSubscriber(s: ConnState, e: EventRecord): boolean {
-  if (s.kind !== "user" || e.sub !== s.sub) return false;
+/** Does this event end the subscriber's own credential (its session, every token of its user, or of every user)? */
+function endsSubscriber(s: ConnState, e: EventRecord, replayed: boolean): boolean {
+  if (s.kind !== "user") return false;
+  if (e.type === "tenant.revoked") return !replayed;
+  if (e.sub !== s.sub) return false;
   if (e.type === "session.revoked" || e.type === "session.expired") return e.sid === s.sid;
   return e.type === "user.revoked" || e.type === "user.disabled" || e.type === "user.deleted";
 }
 
 /** Sends one event; closes with 4001 after it when it ends the subscriber. False once the socket is closed. */
-function deliver(c: Connection, s: ConnState, e: EventRecord, msg: string | null): boolean {
+function deliver(c: Connection, s: ConnState, e: EventRecord, msg: string | null, replayed = false): boolean {
   try {
     // A SET that could not be signed would be a silent gap: close instead, the client resumes with `since`.
     if (msg === null) return c.close(1011, "could not sign event"), false;
     c.send(msg);
-    if (endsSubscriber(s, e)) return c.close(CLOSE_REVOKED, e.type), false;
+    if (endsSubscriber(s, e, replayed)) return c.close(CLOSE_REVOKED, e.type), false;
   } catch {
     // a socket closing under us is not the broadcaster's problem
   }
@@ -208,7 +214,8 @@ export async function broadcast(o: TenantObject, events: EventRecord[], issuer: 
   const forSet: { c: Connection<ConnState>; s: ConnState; i: number }[] = [];
   events.forEach((e, i) => {
     const json = JSON.stringify(e);
-    for (const { c, s } of [...targetsOf(o, "service"), ...targetsOf(o, `user:${e.sub}`)]) {
+    // A tenant-wide event reaches every user subscriber; the others, the user's own.
+    for (const { c, s } of [...targetsOf(o, "service"), ...targetsOf(o, e.type === "tenant.revoked" ? "user" : `user:${e.sub}`)]) {
       const parked = buffers?.size ? buffers.get(c.id) : undefined;
       if (parked) parked.push(e);
       else if (s.format === "set") forSet.push({ c, s, i });

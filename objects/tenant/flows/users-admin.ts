@@ -7,12 +7,13 @@
 import { iso } from "../../../src/clock.ts";
 import { fail, ok, type Result } from "../../../src/errors.ts";
 import { audit } from "../audit.ts";
+import { appendEvent } from "../events.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { deleteMfa, getTotp, unusedRecoveryCodes } from "../mfa.ts";
 import { identitiesOf, toPublicIdentity, type PublicIdentity } from "../idp/identities.ts";
 import { beginAs, type Operator } from "../operator.ts";
 import type { Runtime } from "../runtime.ts";
-import { getSession, revokeSession, toPublicSession, type PublicSession, type SessionRow } from "../sessions.ts";
+import { getSession, revokeAllSessions, revokeSession, toPublicSession, type PublicSession, type SessionRow } from "../sessions.ts";
 import { all, one } from "../sql.ts";
 import { getUser, identifierTaken, mfaEnabled, rolesOf, rotateSecret, syncDirectory, toPublicUser, type PublicUser, type UserRow } from "../users.ts";
 import { softDeleteUser } from "./me.ts";
@@ -230,6 +231,28 @@ export function revokeUser(rt: Runtime, i: UserActionInput): Promise<Result<null
     rotateSecret(ctx, user, sealed, "admin_revoked");
     audit(ctx, { type: "user.revoked", userId: user.id, actor, meta: i.meta });
   });
+}
+
+/**
+ * Signs every user of the tenant out (ASVS 5.0 V7.4.5): every live session, its refresh token
+ * and the OAuth grants it carries end in one transaction, and one `tenant.revoked` event tells
+ * the subscribers that every user token issued up to now is dead; each user subscriber is
+ * closed with 4001 after it. Accounts, passwords and factors stay: anyone may sign in again at
+ * once. Machine grants (`client_credentials`) are not sessions and live on. Audited
+ * `tenant.revoked` with the count.
+ */
+export async function revokeAllUserSessions(rt: Runtime, i: { by: Operator; meta: RequestMeta }): Promise<Result<{ sessions: number }>> {
+  const b = await beginAs(rt, i.by);
+  if (!b.ok) return b;
+  const { ctx, actor } = b.value;
+  const sessions = rt.tx(ctx, () => {
+    const n = revokeAllSessions(ctx, "admin_revoked");
+    appendEvent(ctx, "tenant.revoked", { sub: ctx.slug, reason: "admin_revoked" });
+    audit(ctx, { type: "tenant.revoked", actor, meta: i.meta, data: { sessions: n } });
+    return n;
+  });
+  await rt.commit(ctx);
+  return ok({ sessions });
 }
 
 /**

@@ -142,6 +142,16 @@ export function endGrantsOfUser(ctx: TenantCtx, userId: string, reason: string):
   queueBackchannelLogout(ctx, ended);
 }
 
+/**
+ * Every live grant that a user signed in to, in the whole tenant (sessions.ts
+ * `revokeAllSessions`); machine grants stay. No event: the caller logs `tenant.revoked`.
+ */
+export function endUserGrants(ctx: TenantCtx, reason: string): void {
+  const ended = all<GrantRow>(ctx.sql, "UPDATE grants SET revoked_at = ?, revoke_reason = ? WHERE session_id IS NOT NULL AND revoked_at IS NULL RETURNING *", ctx.now, reason);
+  dropChains(ctx.sql, ended.map((g) => g.id));
+  queueBackchannelLogout(ctx, ended);
+}
+
 /** Every live grant of a client (deleting it), or only its machine grants (rotating its secret). */
 export function endGrantsOfClient(ctx: TenantCtx, clientId: string, reason: string, o: { machineOnly?: boolean } = {}): number {
   const live = all<GrantRow>(ctx.sql, `SELECT * FROM grants WHERE client_id = ? AND revoked_at IS NULL${o.machineOnly ? " AND session_id IS NULL" : ""}`, clientId);

@@ -21,6 +21,7 @@ export type User = z.output<typeof UserSchema>;
 export type UserList = z.output<typeof A.UserList>;
 export type UserDetail = z.output<typeof A.UserDetail>;
 export type Session = z.output<typeof A.AdminSession>;
+export type RevokedSessions = z.output<typeof A.RevokedSessions>;
 export type Directory = z.output<typeof A.Directory>;
 export type Role = z.output<typeof A.Role>;
 export type RoleList = z.output<typeof A.RoleList>;

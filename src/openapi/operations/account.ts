@@ -45,17 +45,17 @@ const example = {
 
 const EVENTS_DESCRIPTION = `Upgrades to a WebSocket (RFC 6455) served by the tenant object; a request without \`Upgrade: websocket\` is refused with 400 \`invalid_request\`. Every credential is checked before the upgrade; a refusal is a Warden error and nothing is stored.
 
-**Who.** A *service* subscriber (\`Authorization: Bearer\` an API key with the \`subscribe\` scope, or the \`ADMIN_TOKEN\`) receives every event of the tenant. A *user* subscriber (\`?ticket=\` from \`POST /events/ticket\`, or \`?access_token=\`) receives its own user's events only, and lives no longer than the access token that admitted it.
+**Who.** A *service* subscriber (\`Authorization: Bearer\` an API key with the \`subscribe\` scope, or the \`ADMIN_TOKEN\`) receives every event of the tenant. A *user* subscriber (\`?ticket=\` from \`POST /events/ticket\`, or \`?access_token=\`) receives its own user's events and the tenant-wide \`tenant.revoked\` only, and lives no longer than the access token that admitted it.
 
 **Messages from the server** (JSON text frames):
 - first \`{"type":"hello","tenant","seq","server_time"}\`, \`seq\` being the newest event;
 - with \`?since=\`, every retained event after it, in order, before any live one; \`{"type":"reset","seq"}\` instead when the log cannot serve the cursor (expired, ahead of the log, or more than 10,000 behind): treat cached state as unverified;
-- events \`{"seq","type","ts","tenant","sub","sid"?,"ver"?,"reason"}\`, \`type\` one of \`session.revoked\`, \`session.expired\`, \`user.revoked\`, \`user.disabled\`, \`user.deleted\`, \`key.rotated\`; with \`?format=set\` each is a Security Event Token (RFC 8417, EdDSA, verify with the JWKS key marked \`warden_use: "set"\`);
+- events \`{"seq","type","ts","tenant","sub","sid"?,"ver"?,"reason"}\`, \`type\` one of \`session.revoked\`, \`session.expired\`, \`user.revoked\`, \`user.disabled\`, \`user.deleted\`, \`tenant.revoked\` (an operator signed every user out: \`sub\` is the tenant, and every user token issued before \`ts\` is dead), \`key.rotated\`; with \`?format=set\` each is a Security Event Token (RFC 8417, EdDSA, verify with the JWKS key marked \`warden_use: "set"\`);
 - \`{"type":"renewed","expires_at"}\` or \`{"type":"error","error":{"code":"invalid_token","message"}}\` in answer to a renewal.
 
 **Messages from the client.** \`{"type":"renew","access_token"}\`: a fresh access token of the same session moves a user subscriber's expiry to that token's. \`ping\` is answered \`pong\`. Anything else is ignored.
 
-**Close codes.** 4001: revoked (the user subscriber's session or its user's tokens, or the service's API key); 4003: the user subscriber's access token expired (refresh, reconnect with \`since\`); 4004: the tenant was deleted; 1011: a Security Event Token could not be signed (reconnect with \`since\`).`;
+**Close codes.** 4001: revoked (the user subscriber's session, its user's tokens, every session of the tenant, or the service's API key); 4003: the user subscriber's access token expired (refresh, reconnect with \`since\`); 4004: the tenant was deleted; 1011: a Security Event Token could not be signed (reconnect with \`since\`).`;
 
 export const accountOperations: Operation[] = [
   // ---- me

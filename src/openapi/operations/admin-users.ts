@@ -3,7 +3,7 @@
  * tenant's `manage` keys (each emitted for both mounts by `bothMounts`).
  */
 import { auditQuery, createRoleBody, membershipQuery, patchUserBody, usersQuery } from "../../../schema/requests.ts";
-import { AuditPage, AuditVerification, Role, RoleList, UserAnswer, UserDetail, UserList } from "../../../schema/answers/admin.ts";
+import { AuditPage, AuditVerification, RevokedSessions, Role, RoleList, UserAnswer, UserDetail, UserList } from "../../../schema/answers/admin.ts";
 import { bothMounts, type Mirrored } from "./admin-mounts.ts";
 
 const at = "2026-12-01T09:30:00.000Z";
@@ -79,6 +79,16 @@ const users: Mirrored[] = [
     description: "The secret version changes: every access token fails verification at once, every refresh token is dead. The account stays usable.",
     answers: done("Revoked."),
     errors: ["not_found"],
+  },
+  {
+    id: "revokeAllSessions",
+    method: "post",
+    path: "/sessions/revoke",
+    tag: "users",
+    summary: "Sign every user out",
+    description:
+      "Ends every live session of the tenant in one transaction, with its refresh token and the OAuth grants it carries (back-channel logout is sent to the clients that asked for it). Subscribers get one `tenant.revoked` event: every user access token issued before it is dead, and each user subscriber is closed with 4001 after it. Accounts, passwords and factors stay, so users can sign in again at once. Machine grants (`client_credentials`) are not sessions and live on. Audited `tenant.revoked` with the count. No body.",
+    answers: { 200: { description: "How many sessions ended.", schema: RevokedSessions, example: { sessions: 1284 } } },
   },
   {
     id: "revokeUserSession",

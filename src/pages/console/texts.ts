@@ -96,6 +96,9 @@ export const texts = {
     status: "Status",
     created: "Created",
     next: "Next page",
+    signOutAll: "Sign every user out",
+    signOutAllHint: "Ends every session of every user of this tenant now, and their apps' grants; accounts stay and users can sign in again at once.",
+    signedOutAll: (n: number) => `Every user signed out: ${n} session${n === 1 ? "" : "s"} ended.`,
   },
   user: {
     title: (label: string) => `User ${label}`,

@@ -1,13 +1,14 @@
 /** @jsxImportSource hono/jsx */
-/** @module A tenant's users: search by email or username prefix, a page at a time. */
+/** @module A tenant's users: search by email or username prefix, a page at a time; and signing every user out. */
 import type { PublicUser } from "../../../objects/tenant/users.ts";
-import { ConsoleLayout, Field, tenantPath, type Frame } from "./layout.tsx";
+import { Action, ConsoleLayout, Field, Notice, tenantPath, type Frame } from "./layout.tsx";
 import { texts } from "./texts.ts";
 
-export function UsersPage(props: { frame: Frame; slug: string; query: string; users: PublicUser[]; next: string | null }) {
+export function UsersPage(props: { frame: Frame; slug: string; query: string; users: PublicUser[]; next: string | null; signedOut: number | null }) {
   const base = tenantPath(props.slug, "users");
   return (
     <ConsoleLayout frame={props.frame} title={texts.users.title}>
+      <Notice ok={props.signedOut === null ? null : texts.users.signedOutAll(props.signedOut)} />
       <section>
         <form method="get" action={base} role="search" class="row">
           <Field name="q" label={texts.users.search} type="search" value={props.query} />
@@ -31,6 +32,10 @@ export function UsersPage(props: { frame: Frame; slug: string; query: string; us
           </table>
         )}
         {props.next ? <p><a href={`${base}?${new URLSearchParams({ q: props.query, cursor: props.next })}`}>{texts.users.next}</a></p> : null}
+      </section>
+      <section>
+        <p class="hint">{texts.users.signOutAllHint}</p>
+        <Action frame={props.frame} action={tenantPath(props.slug, "sessions/revoke")} label={texts.users.signOutAll} danger />
       </section>
     </ConsoleLayout>
   );

@@ -1,7 +1,7 @@
 /**
  * @module Operator routes for one tenant's users: search by email or username
  * prefix, show (sessions, MFA state, passkeys, roles), PATCH, delete, revoke everything, force a
- * password reset, reset MFA, remove a passkey. Mounted for the admin and for manage keys (operator.ts).
+ * password reset, reset MFA, remove a passkey; and sign every user of the tenant out. Mounted for the admin and for manage keys (operator.ts).
  */
 import { Hono } from "hono";
 import type { z } from "zod";
@@ -70,6 +70,16 @@ export function userRoutes(who: Caller): Hono<AppEnv> {
     await noBody(c);
     unwrap(await c.get("tenant").revokeUser({ by, id: userParam(c), meta: meta(c) }));
     return noContent(c);
+  });
+
+  /**
+   * Signs every user out: every live session and user grant of the tenant ends, with one
+   * `tenant.revoked` event to the subscribers. Answers how many sessions ended.
+   */
+  r.post("/sessions/revoke", async (c) => {
+    const by = who(c);
+    await noBody(c);
+    return answer(c, c.get("tenant").revokeAllUserSessions({ by, meta: meta(c) }));
   });
 
   /** Ends one session of the user (`session.revoked`, pushed to the subscribers). */

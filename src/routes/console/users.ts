@@ -2,7 +2,7 @@
  * @module A tenant's users in the console: search, a user's page, its profile edit (the
  * admin API's PATCH, refusals next to their fields), and its actions (disable,
  * enable, unlock, force a password reset, reset MFA, delete a passkey, revoke one session or
- * all, grant and remove roles). Each action is the admin API's RPC with the console's caller (`admin` or the
+ * all, grant and remove roles); and signing every user of the tenant out. Each action is the admin API's RPC with the console's caller (`admin` or the
  * key), so the object authorises it and audits it with that actor; then back to the user's
  * page with what happened.
  */
@@ -22,18 +22,26 @@ import { userChanges } from "../admin/users.ts";
 import { place, placeIssues, type Placed } from "./form.ts";
 import { PASSKEY_ID_RE } from "../../../objects/tenant/passkeys/store.ts";
 import { frame, readForm, readRawForm, rpc, type ConsoleContext, type ConsoleEnv } from "./auth.ts";
-import type { getUserDetail, listUsers, updateUser } from "../../../objects/tenant/flows/users-admin.ts";
+import type { getUserDetail, listUsers, revokeAllUserSessions, updateUser } from "../../../objects/tenant/flows/users-admin.ts";
 
 export const userPages = new Hono<ConsoleEnv>();
 
-const searchQuery = z.strictObject({ q: z.string().max(320).optional(), cursor: z.string().max(64).optional() });
+const searchQuery = z.strictObject({ q: z.string().max(320).optional(), cursor: z.string().max(64).optional(), signed_out: z.string().regex(/^\d{1,9}$/).optional() });
 
 userPages.get("/users", async (c) => {
   const q = searchQuery.safeParse(c.req.query());
   if (!q.success) throw new AuthError("invalid_request");
   const query = q.data.q?.trim() ?? "";
   const r = unwrap(rpc<typeof listUsers>(await c.get("tenant").listUsers({ by: c.get("who").by, query: query.normalize("NFKC").toLowerCase() || null, cursor: q.data.cursor ?? null, limit: 50 })));
-  return renderConsole(c, UsersPage({ frame: frame(c, "users"), slug: c.get("slug"), query, users: r.users, next: r.next_cursor }));
+  const signedOut = q.data.signed_out === undefined ? null : Number(q.data.signed_out);
+  return renderConsole(c, UsersPage({ frame: frame(c, "users"), slug: c.get("slug"), query, users: r.users, next: r.next_cursor, signedOut }));
+});
+
+/** Signs every user of the tenant out (the admin API's POST …/sessions/revoke), then back to the users with the count. */
+userPages.post("/sessions/revoke", async (c) => {
+  await readForm(c, {});
+  const r = unwrap(rpc<typeof revokeAllUserSessions>(await c.get("tenant").revokeAllUserSessions({ by: c.get("who").by, meta: meta(c) })));
+  return c.redirect(`/admin/t/${c.get("slug")}/users?signed_out=${r.sessions}`, 303);
 });
 
 type Done = keyof typeof texts.user.done;

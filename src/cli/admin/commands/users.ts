@@ -1,5 +1,5 @@
-/** @module `users …` and `sessions list`: user administration within a tenant, and the cross-tenant lookup. */
-import type { Directory, Session, User, UserDetail, UserList } from "../api-types.ts";
+/** @module `users …`, `sessions list` and `sessions revoke-all`: user administration within a tenant, and the cross-tenant lookup. */
+import type { Directory, RevokedSessions, Session, User, UserDetail, UserList } from "../api-types.ts";
 import { emit, expectFields, intOption, stringOption, type Command, type Context } from "../command.ts";
 import { seg } from "../http.ts";
 import { renderFields, renderJsonBlock, renderTable, type Column } from "../table.ts";
@@ -204,6 +204,17 @@ export const userCommands: Command[] = [
       const detail = await getUser(ctx, tenant, id);
       const sessions = detail.sessions ?? [];
       emit(ctx, { sessions }, () => renderTable(sessions, sessionColumns));
+    },
+  },
+  {
+    path: ["sessions", "revoke-all"],
+    usage: "<tenant>",
+    summary: "Sign every user of a tenant out: every session ends, accounts stay.",
+    details: "POST /v1/admin/tenants/{tenant}/sessions/revoke\nSubscribers get one tenant.revoked event; --json prints {tenant, sessions}.",
+    positionals: [1, 1],
+    async run(ctx, { args: [tenant] }) {
+      const r = expectFields(await ctx.http.request<RevokedSessions>("POST", `/tenants/${seg(tenant)}/sessions/revoke`), ["sessions"], "POST …/sessions/revoke");
+      done(ctx, { tenant, sessions: r.sessions }, `Signed every user of ${tenant} out: ${r.sessions} session${r.sessions === 1 ? "" : "s"} ended.`);
     },
   },
 ];
