@@ -5,7 +5,8 @@
  * sign in again at once.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { apiKey, call, count, eventually, expectError, introspect, newTenant, refresh, signup } from "../helpers.ts";
+import { clock } from "../../src/clock.ts";
+import { apiKey, call, count, eventually, expectError, introspect, newTenant, refresh, rows, signup } from "../helpers.ts";
 import { codeFor, expectOAuthError, newClient, redeem, tokenRequest } from "../oauth/kit.ts";
 import { hello } from "../realtime/ws.ts";
 import { expectLogin, login, operator } from "./helpers.ts";
@@ -24,7 +25,10 @@ beforeEach(() => {
     return new Response(null, { status: 200 });
   });
 });
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  clock.reset();
+  vi.restoreAllMocks();
+});
 
 describe("POST /v1/admin/tenants/{tenant}/sessions/revoke", () => {
   it("7.4.5 ends every session of every user: tokens inactive, refresh refused, one tenant.revoked event, accounts kept", async () => {
@@ -110,6 +114,16 @@ describe("POST /v1/admin/tenants/{tenant}/sessions/revoke", () => {
     await eventually(async () => logoutTokens === 1);
     expect((await introspect(t, key, m.body.access_token)).active).toBe(true);
     expect(await count(t, "grants", "revoked_at IS NULL")).toBe(1);
+  });
+
+  it("counts live sessions only: one past its expiry that the alarm has not swept yet is left to end as expired", async () => {
+    const t = await newTenant();
+    const old = await signup(t);
+    clock.advance(8 * 86_400_000); // past the 7-day idle expiry; no alarm run
+    const live = await signup(t);
+    expect((await operator(t)("POST", "/sessions/revoke")).body).toEqual({ sessions: 1 });
+    const reasons = await rows<{ id: string; revoke_reason: string | null }>(t, "SELECT id, revoke_reason FROM sessions ORDER BY created_at");
+    expect(reasons).toEqual([{ id: old.session_id, revoke_reason: null }, { id: live.session_id, revoke_reason: "admin_revoked" }]);
   });
 
   it("a manage key of the tenant may; another key or no credential is refused and changes nothing", async () => {
