@@ -47,9 +47,8 @@ export class Revocations {
   readonly #maxEntries: number;
   readonly #pruneEveryMs: number;
   #unknownBefore = 0;
-  /** The latest `tenant.revoked` (ms) and when its entry lapses. */
+  /** The latest `tenant.revoked` (ms); it lapses with the horizon, like `unknownBefore`. */
   #tenantBefore = 0;
-  #tenantUntil = 0;
   #lastPrune = 0;
 
   constructor(o: RevocationOptions = {}) {
@@ -86,7 +85,6 @@ export class Revocations {
       }
       case "tenant.revoked":
         this.#tenantBefore = Math.max(this.#tenantBefore, at);
-        this.#tenantUntil = Math.max(this.#tenantUntil, until);
         break;
       default:
         return; // key.rotated and unknown types revoke nothing
@@ -122,7 +120,7 @@ export class Revocations {
     for (const [sid, until] of this.#sessions) if (until <= now) this.#sessions.delete(sid);
     for (const [sub, u] of this.#users) if (u.until <= now) this.#users.delete(sub);
     if (this.#unknownBefore && this.#unknownBefore + this.#horizonMs <= now) this.#unknownBefore = 0;
-    if (this.#tenantUntil && this.#tenantUntil <= now) this.#tenantBefore = this.#tenantUntil = 0;
+    if (this.#tenantBefore && this.#tenantBefore + this.#horizonMs <= now) this.#tenantBefore = 0;
   }
 
   /**
