@@ -349,6 +349,7 @@ export class TenantObject extends Server<Env> implements Runtime {
   // ---- RPC: account security (MFA, magic links, password reset, email verification, unlock)
 
   loginMfa(i: mfa.LoginMfaInput) { return mfa.loginMfa(this, i); }
+  loginEnrollTotp(i: { mfaToken: string; meta: RequestMeta }) { return mfa.loginEnrollTotp(this, i); }
   enrollTotp(i: { accessToken: string; meta: RequestMeta }) { return mfa.enrollTotp(this, i); }
   confirmTotp(i: mfa.ConfirmTotpInput) { return mfa.confirmTotp(this, i); }
   disableTotp(i: mfa.DisableTotpInput) { return mfa.disableTotp(this, i); }

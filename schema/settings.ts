@@ -76,7 +76,13 @@ export function settingsSchema(defaultAccessTtl = 3600) {
         require_email_verification: z.boolean().default(false),
       })
       .default({ enabled: true, identifiers: ["email", "username"], require_email_verification: false }),
-    mfa: z.strictObject({ totp_drift_steps: int(0, 5).default(1) }).default({ totp_drift_steps: 1 }),
+    mfa: z
+      .strictObject({
+        totp_drift_steps: int(0, 5).default(1),
+        /** Every sign-in needs a second factor; a user without one adds a TOTP before the session starts (ASVS 6.3.3). */
+        required: z.boolean().default(false),
+      })
+      .default({ totp_drift_steps: 1, required: false }),
     turnstile: z
       .strictObject({
         required_for: z.array(z.enum(TURNSTILE_ROUTES)).default([]),

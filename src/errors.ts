@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   invalid_credentials: 401,
   invalid_token: 401,
   mfa_required: 401,
+  /** The tenant requires a second factor and the user has none yet: add a TOTP with the `mfa_token`. */
+  mfa_enrollment_required: 401,
   /** A factor change needs a recent authentication (objects/tenant/step-up.ts). */
   reauth_required: 401,
   forbidden: 403,
@@ -45,6 +47,7 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
   invalid_credentials: "Invalid credentials.",
   invalid_token: "The token is invalid, expired or revoked.",
   mfa_required: "A second factor is required.",
+  mfa_enrollment_required: "This tenant requires a second factor: add one to finish signing in.",
   reauth_required: "This change needs a recent authentication: call POST /reauth, then retry with the access token it returns.",
   forbidden: "Not allowed.",
   turnstile_failed: "The Turnstile check failed.",

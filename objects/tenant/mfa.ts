@@ -11,7 +11,7 @@ import type { TenantCtx } from "./context.ts";
 import { createOneTimeToken } from "./one-time.ts";
 import { hasPasskeys } from "./passkeys/store.ts";
 import { one, run } from "./sql.ts";
-import type { UserRow } from "./users.ts";
+import { mfaEnabled, type UserRow } from "./users.ts";
 
 export interface TotpRow {
   user_id: string;
@@ -79,7 +79,32 @@ export function unusedRecoveryCodes(sql: SqlStorage, userId: string): number {
  */
 export function mfaChallenge(ctx: TenantCtx, user: UserRow, amr: string[], passkeyId: string | null = null): { ok: false; error: Failure } {
   const { token } = createOneTimeToken(ctx, "mfa_challenge", { userId: user.id, data: { ver: user.secret_version, amr, ...(passkeyId ? { passkey: passkeyId } : {}) } });
-  const methods = unusedRecoveryCodes(ctx.sql, user.id) > 0 ? ["totp", "recovery_code"] : ["totp"];
+  const methods = !mfaEnabled(ctx.sql, user.id) ? [] : unusedRecoveryCodes(ctx.sql, user.id) > 0 ? ["totp", "recovery_code"] : ["totp"];
   if (!amr.includes("pop") && hasPasskeys(ctx.sql, user.id)) methods.push("webauthn");
   return fail("mfa_required", undefined, { extra: { mfa_token: token, methods } });
+}
+
+/** What an enrollment challenge binds, beside a challenge's `ver`, `amr` and `passkey`. */
+export interface EnrollmentBinding {
+  enroll: true;
+  /** Made by a sign-up: the new account may finish before its email is verified, as a sign-up's own session may. */
+  signup?: true;
+}
+
+/**
+ * What a single first factor turns into before a session is issued, or null when it is enough.
+ * A user with TOTP always gets `mfa_required`. With the tenant's `mfa.required`, a user without
+ * TOTP gets `mfa_required` for one of their passkeys (when the first factor was not a passkey),
+ * or else 401 `mfa_enrollment_required`: its `mfa_token` (5 minutes, single use, bound like a
+ * challenge's) starts a TOTP with `POST /login/mfa/totp`, and `POST /login/mfa` with a code of
+ * it confirms the factor and signs in. A first factor that is two already (a user-verified
+ * passkey) is not asked here: its callers pass it by.
+ */
+export function secondFactor(ctx: TenantCtx, user: UserRow, amr: string[], o: { passkeyId?: string | null; signup?: boolean } = {}): { ok: false; error: Failure } | null {
+  if (mfaEnabled(ctx.sql, user.id)) return mfaChallenge(ctx, user, amr, o.passkeyId ?? null);
+  if (!ctx.settings.mfa.required) return null;
+  if (!amr.includes("pop") && hasPasskeys(ctx.sql, user.id)) return mfaChallenge(ctx, user, amr, o.passkeyId ?? null);
+  const binding: EnrollmentBinding = { enroll: true, ...(o.signup ? { signup: true as const } : {}) };
+  const { token } = createOneTimeToken(ctx, "mfa_challenge", { userId: user.id, data: { ver: user.secret_version, amr, ...(o.passkeyId ? { passkey: o.passkeyId } : {}), ...binding } });
+  return fail("mfa_enrollment_required", undefined, { extra: { mfa_token: token, methods: ["totp"] } });
 }

@@ -5,7 +5,7 @@
  * `toPublicIdentity`, objects/tenant/flows/mfa.ts, flows/subscriber-credentials.ts).
  */
 import { z } from "zod";
-import { isoTime, Session } from "./common.ts";
+import { isoTime, Session, TokenResponse } from "./common.ts";
 
 /** An OAuth client signed in under a session (objects/tenant/oauth/grants.ts `PublicGrant`). */
 export const Grant = z
@@ -55,3 +55,8 @@ export const EventTicket = z.object({
   ticket: z.string().meta({ description: "Single use; for `GET /events?ticket=`." }),
   expires_in: z.number().int().meta({ description: "Seconds the ticket lives (60)." }),
 });
+
+/** `POST /login/mfa`: the token response, and after an enrollment the new factor's recovery codes. */
+export const MfaTokenResponse = TokenResponse.extend({
+  recovery_codes: z.array(z.string()).optional().meta({ description: "Only when the sign-in added a TOTP (after `mfa_enrollment_required`): its first ten recovery codes, shown once." }),
+}).meta({ id: "MfaTokenResponse" });

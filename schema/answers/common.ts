@@ -30,7 +30,7 @@ export const WardenError = z
   .meta({
     id: "Error",
     description:
-      "Warden's error model. Some codes add fields to `error`: `mfa_required` adds `mfa_token` and `methods`; `reauth_required` adds `methods`; `password_policy` adds `details`. 423 and 429 carry `Retry-After`; 401 on bearer routes carries `WWW-Authenticate`.",
+      "Warden's error model. Some codes add fields to `error`: `mfa_required` and `mfa_enrollment_required` add `mfa_token` and `methods`; `reauth_required` adds `methods`; `password_policy` adds `details`. 423 and 429 carry `Retry-After`; 401 on bearer routes carries `WWW-Authenticate`.",
   });
 
 /** RFC 6749 section 5.2 (and RFC 6750, 7009, 7591): what OAuth endpoints answer. */

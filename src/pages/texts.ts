@@ -55,6 +55,22 @@ export const texts = {
     failed: "That code is not valid. Try the current one.",
     expired: "This sign-in took too long. Start again.",
   },
+  mfaEnroll: {
+    title: "Set up two-step verification",
+    heading: "Add an authenticator app",
+    intro: "This account needs a second step to sign in. Add it to an authenticator app (Google Authenticator, 1Password, Authy and the like), then enter the 6-digit code it shows.",
+    key: "Setup key",
+    link: "Open in an authenticator app on this device",
+    code: "Code",
+    submit: "Verify and sign in",
+    failed: "That code is not valid. Check the key and try the current code.",
+  },
+  recoveryCodes: {
+    title: "Your recovery codes",
+    heading: "Save your recovery codes",
+    intro: "Each code signs you in once if you lose your authenticator. Keep them somewhere safe: they are shown only now.",
+    continue: "Continue",
+  },
   signUp: {
     title: "Create an account",
     heading: (tenant: string) => `Create your ${tenant} account`,

@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import { unwrap } from "../errors.ts";
-import { codeBody, loginMfaBody, optionalPasswordBody } from "../../schema/requests.ts";
+import { codeBody, loginMfaBody, mfaTokenBody, optionalPasswordBody } from "../../schema/requests.ts";
 import type { AppEnv } from "../app-env.ts";
 import { noBody, readBody, readOptionalBody } from "../http/body.ts";
 import { accessToken, answer, meta, noContent } from "../http/helpers.ts";
@@ -19,6 +19,12 @@ mfaRoutes.post("/login/mfa", async (c) => {
   const b = await readBody(c, loginMfaBody);
   const webauthn = b.webauthn ? assertionOf(b.webauthn) : undefined;
   return answer(c, c.get("tenant").loginMfa({ mfaToken: b.mfa_token, code: b.code, webauthn, meta: meta(c) }));
+});
+
+/** After `401 mfa_enrollment_required`: a TOTP secret for its `mfa_token`; `POST /login/mfa` with a code of it finishes. */
+mfaRoutes.post("/login/mfa/totp", async (c) => {
+  const b = await readBody(c, mfaTokenBody);
+  return answer(c, c.get("tenant").loginEnrollTotp({ mfaToken: b.mfa_token, meta: meta(c) }));
 });
 
 mfaRoutes.post("/mfa/totp", async (c) => {

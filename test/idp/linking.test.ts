@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { admin, call, count, login, PASSWORD, rows, signup, uniq } from "../helpers.ts";
 import { totp } from "../account/kit.ts";
-import { Browser } from "../pages/kit.ts";
+import { Browser, field } from "../pages/kit.ts";
 import { federatedSignIn, federation, identitiesIn, sessionsOf, toCallback, upstreamUser, useUpstream } from "./kit.ts";
 
 useUpstream();
@@ -141,6 +141,22 @@ describe("linking", () => {
     expect(done.status, done.html.slice(0, 300)).toBe(200);
     const s = (await sessionsOf(a)).at(-1)!;
     expect(JSON.parse(s.amr)).toEqual(["fed", "otp"]);
+  });
+});
+
+describe("a tenant that requires a second factor", () => {
+  it("6.3.3 a federated sign-in adds a TOTP before the session, even with require_mfa off, then amr is [fed, otp]", async () => {
+    const { a, b, id } = await federation({ provider: { require_mfa: false }, settingsA: { mfa: { required: true } } });
+    const u = await upstreamUser(b);
+    const { browser, page } = await federatedSignIn(a, b, id, u.email);
+    expect(page.status, page.html.slice(0, 300)).toBe(200);
+    expect(page.html).toContain('href="otpauth://totp/');
+    expect(await count(a, "sessions")).toBe(0);
+    const secret = field(page.html, "secret")!;
+    const done = await browser.submit(page, `/v1/${a}/pages/sign-in/mfa/enroll`, { code: totp(secret), secret, otpauth_uri: field(page.html, "otpauth_uri")! });
+    expect(done.status, done.html.slice(0, 300)).toBe(200);
+    expect(done.html).toContain('id="recovery-codes"');
+    expect(JSON.parse((await sessionsOf(a)).at(-1)!.amr)).toEqual(["fed", "otp"]);
   });
 });
 

@@ -14,14 +14,14 @@ import { clearLockout, failureCount, ipKey, loginKey, rateLimit } from "../attem
 import { audit } from "../audit.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { logMessage, queueEmailVerification, sendMessage, type Message } from "../messages.ts";
-import { mfaChallenge } from "../mfa.ts";
+import { secondFactor } from "../mfa.ts";
 import { consumeOneTimeToken, createOneTimeToken, peekOneTimeToken, TTL_S, type OneTimeRow } from "../one-time.ts";
 import { checkNewPassword, passwordPolicy, type HashedPassword, type PasswordPolicy } from "../password-rules.ts";
 import { identifierWords } from "../../../src/crypto/password-policy.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
 import type { Settings } from "../../../schema/settings.ts";
 import { checkLive } from "../tokens.ts";
-import { findUserByLogin, getUser, identifierTaken, insertUser, mfaEnabled, rotateSecret, setCredential, syncDirectory, type UserRow } from "../users.ts";
+import { findUserByLogin, getUser, identifierTaken, insertUser, rotateSecret, setCredential, syncDirectory, type UserRow } from "../users.ts";
 import { issue, limited, needsTurnstile } from "./auth.ts";
 
 export interface EmailRequestInput {
@@ -165,7 +165,8 @@ export async function verifyMagicLink(rt: Runtime, i: { token: string; meta: Req
       audit(ctx, { type: "email.verified", userId: u.id, meta: i.meta, data: { via: "magic_link" } });
     }
     const current = getUser(ctx.sql, u.id)!;
-    if (mfaEnabled(ctx.sql, u.id)) return mfaChallenge(ctx, current, ["email"]);
+    const second = secondFactor(ctx, current, ["email"]);
+    if (second) return second;
     audit(ctx, { type: "login.success", userId: u.id, meta: i.meta, data: { amr: ["email"], claimed: claimed !== null } });
     const key = claimed !== null ? claimSecret!.bytes : (secret ?? fresh!.bytes);
     return ok({ ...issue(ctx, current, key, ["email"], i.meta), claimed });

@@ -4,7 +4,7 @@
  */
 import { beginWithToken } from "../bearer.ts";
 import { userId } from "../../../src/crypto/random.ts";
-import { fail, ok, type Result } from "../../../src/errors.ts";
+import { fail, ok, type Failure, type Result } from "../../../src/errors.ts";
 import type { Settings, TURNSTILE_ROUTES } from "../../../schema/settings.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { checkNewPassword, passwordPolicy, type HashedPassword, type PasswordPolicy } from "../password-rules.ts";
@@ -13,13 +13,13 @@ import { audit } from "../audit.ts";
 import { checkApiKey } from "../api-keys.ts";
 import { jwks } from "../keys.ts";
 import { logMessage, mustVerifyEmail, queueEmailVerification, UNVERIFIED_MESSAGE, type Message } from "../messages.ts";
-import { mfaChallenge } from "../mfa.ts";
+import { secondFactor } from "../mfa.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
 import { parseChainToken } from "../refresh-chain.ts";
 import { createSession, getSession, isLive, revokeSession, rotateRefreshToken } from "../sessions.ts";
 import { clientOf, inspect, introspection, isActive } from "../oauth/inspect.ts";
 import { buildClaims, checkLive } from "../tokens.ts";
-import { findUserByLogin, getCredential, getUser, identifierTaken, insertUser, mfaEnabled, rotateSecret, setCredential, toPublicUser, type UserRow } from "../users.ts";
+import { findUserByLogin, getCredential, getUser, identifierTaken, insertUser, rotateSecret, setCredential, toPublicUser, type UserRow } from "../users.ts";
 
 export interface SignupStartInput {
   email_norm: string | null;
@@ -92,7 +92,7 @@ export async function signup(rt: Runtime, i: SignupInput): Promise<Result<TokenR
   if (bad) return bad;
   const id = userId();
   const secret = await rt.newSecret(id);
-  const r = rt.tx(ctx, (): Result<Issued & { message: Message | null }> => {
+  const r = rt.tx(ctx, (): Result<SignedUp> => {
     if (identifierTaken(ctx.sql, { email_norm: i.email_norm, username_norm: i.username_norm })) return fail("conflict", "That email or username is already taken.");
     const user = insertUser(ctx, {
       id,
@@ -109,14 +109,20 @@ export async function signup(rt: Runtime, i: SignupInput): Promise<Result<TokenR
     audit(ctx, { type: "signup", userId: id, meta: i.meta });
     // Account security: with require_email_verification the verification message goes out at once.
     const message = s.require_email_verification ? queueEmailVerification(ctx, user) : null;
-    return ok({ ...issue(ctx, user, secret.bytes, ["pwd"], i.meta), message });
+    // With `mfa.required` the account stands, and its first session waits for a TOTP.
+    const second = secondFactor(ctx, user, ["pwd"], { signup: true });
+    return ok(second ? { enroll: second, message } : { ...issue(ctx, user, secret.bytes, ["pwd"], i.meta), message });
   });
   await rt.commit(ctx);
   if (!r.ok) return r;
   logMessage(rt.bindings, ctx, r.value.message);
   rt.rememberSecret(id, 1, secret.bytes);
+  if ("enroll" in r.value) return r.value.enroll;
   return ok(await rt.respond(ctx, r.value));
 }
+
+/** A sign-up's transaction: the new account's session, or (with `mfa.required`) the enrollment it waits for; and its verification message. */
+export type SignedUp = ({ enroll: { ok: false; error: Failure } } | Issued) & { message: Message | null };
 
 export interface LoginStartInput {
   login: { kind: "email" | "username"; value: string };
@@ -202,7 +208,8 @@ export async function loginFinish(rt: Runtime, i: LoginFinishInput): Promise<Res
     if (i.rehash) setCredential(ctx, user.id, i.rehash.hash, i.rehash.algorithm);
     // Account security: an unverified email (when the tenant requires it), then the second factor.
     if (mustVerifyEmail(ctx, user)) return fail("forbidden", UNVERIFIED_MESSAGE);
-    if (mfaEnabled(ctx.sql, user.id)) return mfaChallenge(ctx, user, ["pwd"]);
+    const second = secondFactor(ctx, user, ["pwd"]);
+    if (second) return second;
     audit(ctx, { type: "login.success", userId: user.id, meta: i.meta, data: { amr: ["pwd"], rehashed: !!i.rehash } });
     return ok(issue(ctx, user, secret, ["pwd"], i.meta));
   });

@@ -24,10 +24,10 @@ import { extraAuthorizeParams, metadataOf, profileOf } from "../idp/presets.ts";
 import { callbackUrl, displayNameOf, getProvider, scopesOf, type ProviderRow } from "../idp/providers.ts";
 import { UpstreamError } from "../idp/upstream.ts";
 import { mustVerifyEmail } from "../messages.ts";
-import { mfaChallenge } from "../mfa.ts";
+import { secondFactor } from "../mfa.ts";
 import { consumeOneTimeToken, createOneTimeToken, peekOneTimeToken } from "../one-time.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
-import { findUserByLogin, getUser, insertUser, mfaEnabled, type UserRow } from "../users.ts";
+import { findUserByLogin, getUser, insertUser, type UserRow } from "../users.ts";
 import { issue } from "./auth.ts";
 
 /** Warden's `amr` value for a sign-in through an upstream provider (not in RFC 8176's registry). */
@@ -88,6 +88,8 @@ export type IdpRefusal = "state" | "denied" | "upstream" | "disabled" | "account
 export type IdpOutcome =
   | { kind: "signed_in"; tokens: TokenResponse; flow: string | null }
   | { kind: "mfa"; mfaToken: string; flow: string | null }
+  /** The tenant requires a second factor and the user has none: a TOTP is added with this token first. */
+  | { kind: "mfa_enroll"; mfaToken: string; flow: string | null }
   /** A verified local account has this email: its owner signs in locally, then confirms (idpConfirmLink). */
   | { kind: "link"; linkToken: string; email: string; provider: string; flow: string | null }
   | { kind: "refused"; reason: IdpRefusal; flow: string | null; provider: string | null };
@@ -189,11 +191,10 @@ async function signInAs(rt: Runtime, ctx: TenantCtx, p: ProviderRow, profile: Up
     }
     // As for a password sign-in: the account stands (and the link with it), the session waits for a verified email.
     if (mustVerifyEmail(ctx, user)) return refuse("unverified");
-    // A factor the user set up still applies: the upstream proved one factor, not this account's second.
-    if (p.require_mfa && mfaEnabled(ctx.sql, user.id)) {
-      const ch = mfaChallenge(ctx, user, [AMR_FEDERATED]);
-      return ok({ kind: "mfa", mfaToken: String(ch.error.extra?.mfa_token), flow });
-    }
+    // A factor the user set up still applies: the upstream proved one factor, not this account's
+    // second. A tenant that requires a second factor asks for it whatever the provider's setting.
+    const second = p.require_mfa || ctx.settings.mfa.required ? secondFactor(ctx, user, [AMR_FEDERATED]) : null;
+    if (second) return ok({ kind: second.error.code === "mfa_enrollment_required" ? "mfa_enroll" : "mfa", mfaToken: String(second.error.extra?.mfa_token), flow });
     audit(ctx, { type: "login.success", userId: user.id, meta, data: { amr: [AMR_FEDERATED], provider: p.id, claimed: claimed !== null } });
     const key = claimed !== null ? claimSecret!.bytes : (secret ?? fresh!.bytes);
     return ok({ issued: issue(ctx, user, key, [AMR_FEDERATED], meta), claimed });

@@ -14,7 +14,7 @@ import { accountKey, clearAttempts, ipKey, lockedOut, rateLimit, reserveAttempt 
 import { audit } from "../audit.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
 import { mustVerifyEmail, UNVERIFIED_MESSAGE } from "../messages.ts";
-import { confirmTotp as markConfirmed, deleteMfa, getTotp, putPendingTotp, replaceRecoveryCodes, useRecoveryCode, useTotpStep } from "../mfa.ts";
+import { confirmTotp as markConfirmed, deleteMfa, getTotp, putPendingTotp, replaceRecoveryCodes, useRecoveryCode, useTotpStep, type EnrollmentBinding } from "../mfa.ts";
 import { consumeOneTimeToken, peekOneTimeToken } from "../one-time.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
 import { requireRecentAuth, type StepUpInput } from "../step-up.ts";
@@ -22,6 +22,7 @@ import { getUser, type UserRow } from "../users.ts";
 import { issue } from "./auth.ts";
 import { failureGate, passkeyAmr, prepareAssertion, settleAssertion, type Prepared } from "../passkeys/assertion.ts";
 import { rpOf } from "../passkeys/rp.ts";
+import { hasPasskeys } from "../passkeys/store.ts";
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 
 export interface TotpEnrollment {
@@ -105,7 +106,10 @@ export async function disableTotp(rt: Runtime, i: DisableTotpInput): Promise<Res
     const p = requireRecentAuth(ctx, claims, { ...i, via: "disable_mfa" });
     if (!p.ok) return p;
     const { user, session } = p.value;
-    if (!getTotp(ctx.sql, user.id)) return fail("not_found", "TOTP is not enabled.");
+    const row = getTotp(ctx.sql, user.id);
+    if (!row) return fail("not_found", "TOTP is not enabled.");
+    // With `mfa.required`, an active TOTP is the account's second factor unless a passkey can be one.
+    if (ctx.settings.mfa.required && row.confirmed_at !== null && !hasPasskeys(ctx.sql, user.id)) return fail("forbidden", "This tenant requires a second factor: add a passkey before turning TOTP off, or ask an operator to reset it.");
     deleteMfa(ctx, user.id);
     audit(ctx, { type: "mfa.disabled", userId: user.id, sessionId: session.id, meta: i.meta, data: { method: "totp" } });
     return ok(null);
@@ -156,7 +160,8 @@ export async function loginMfa(rt: Runtime, i: LoginMfaInput): Promise<Result<To
   const u0 = ch?.user_id ? getUser(ctx.sql, ch.user_id) : null;
   if (!ch || !u0) return invalid();
   const secret = await rt.userSecret(u0);
-  const bound = JSON.parse(ch.data ?? "{}") as { ver?: number; amr?: string[]; passkey?: string };
+  const bound = JSON.parse(ch.data ?? "{}") as { ver?: number; amr?: string[]; passkey?: string } & Partial<EnrollmentBinding>;
+  if (bound.enroll) return finishEnrollment(rt, ctx, i, u0, secret, bound);
   let passkey: Prepared | null = null;
   if (i.webauthn) {
     const rp = rpOf(ctx);
@@ -198,6 +203,93 @@ export async function loginMfa(rt: Runtime, i: LoginMfaInput): Promise<Result<To
   await rt.commit(ctx);
   if (!r.ok) return r;
   return ok(await rt.respond(ctx, r.value));
+}
+
+/** What `POST /login/mfa` answers after an enrollment: the token response and the new factor's first recovery codes (shown once). */
+export type EnrolledTokenResponse = TokenResponse & { recovery_codes: string[] };
+
+/**
+ * `POST /login/mfa/totp {mfa_token}`: for the token of a 401 `mfa_enrollment_required`, a new
+ * TOTP secret, pending until `POST /login/mfa` brings a code of it. Asking again replaces the
+ * pending secret; the token stays valid (it is spent by the sign-in).
+ */
+export async function loginEnrollTotp(rt: Runtime, i: { mfaToken: string; meta: RequestMeta }): Promise<Result<TotpEnrollment>> {
+  const b = await rt.begin();
+  if (!b.ok) return b;
+  const ctx = b.value;
+  const invalid = () => fail("invalid_token", "The MFA token is invalid, expired or already used.");
+  const ch = peekOneTimeToken(ctx.sql, "mfa_challenge", i.mfaToken, ctx.now);
+  const u0 = ch?.user_id ? getUser(ctx.sql, ch.user_id) : null;
+  const bound = JSON.parse(ch?.data ?? "{}") as { ver?: number } & Partial<EnrollmentBinding>;
+  if (!ch || !u0 || !bound.enroll) return invalid();
+  const secret = generateTotpSecret();
+  const sealed = await rt.sealer.seal(secret, "totp-secret", ctx.slug, u0.id);
+  const r = rt.tx(ctx, (): Result<string> => {
+    if (!peekOneTimeToken(ctx.sql, "mfa_challenge", i.mfaToken, ctx.now)) return invalid();
+    const user = getUser(ctx.sql, u0.id);
+    // Bound to the secret version at the first factor, as a challenge is: a revocation since kills it.
+    if (!user || user.status !== "active" || user.secret_version !== bound.ver || user.secret_version !== u0.secret_version) {
+      consumeOneTimeToken(ctx, "mfa_challenge", i.mfaToken);
+      return invalid();
+    }
+    if (getTotp(ctx.sql, user.id)?.confirmed_at != null) return fail("conflict", "TOTP is already enabled; sign in again.");
+    putPendingTotp(ctx, user.id, sealed);
+    return ok(user.email ?? user.username ?? user.id);
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  return ok({ secret: base32Encode(secret), otpauth_uri: otpauthUri({ secret, issuer: ctx.name, account: r.value }) });
+}
+
+/**
+ * The second half of a sign-in that had to add its factor: a code of the pending TOTP confirms
+ * it (the attempt counted against the account's lockout first, like any code) and signs in
+ * with `otp` added to the first factor's `amr`. Recovery codes and passkeys cannot answer an
+ * enrollment: the user has neither yet.
+ */
+async function finishEnrollment(rt: Runtime, ctx: TenantCtx, i: LoginMfaInput, u0: UserRow, secret: Uint8Array, bound: { ver?: number; amr?: string[]; passkey?: string } & Partial<EnrollmentBinding>): Promise<Result<EnrolledTokenResponse>> {
+  const invalid = () => fail("invalid_token", "The MFA token is invalid, expired or already used.");
+  if (i.webauthn || !/^[0-9]{6}$/.test(i.code ?? "")) return fail("invalid_request", "Enter a six-digit code of the new authenticator.", { details: [{ path: "code", code: "invalid_code", message: "a six-digit TOTP code" }] });
+  const pending = getTotp(ctx.sql, u0.id);
+  if (!pending || pending.confirmed_at !== null) return fail("invalid_request", "No TOTP is being added; start with POST /login/mfa/totp.");
+  const totp = await rt.sealer.open(pending.secret, "totp-secret", ctx.slug, u0.id);
+  const r = rt.tx(ctx, (): Result<Issued & { codes: string[] }> => {
+    if (!peekOneTimeToken(ctx.sql, "mfa_challenge", i.mfaToken, ctx.now)) return invalid();
+    const user = getUser(ctx.sql, u0.id);
+    if (!user || user.status !== "active" || user.secret_version !== bound.ver || user.secret_version !== u0.secret_version) {
+      consumeOneTimeToken(ctx, "mfa_challenge", i.mfaToken);
+      return invalid();
+    }
+    const first = bound.amr ?? ["pwd"];
+    if (!bound.signup && !first.includes("email") && mustVerifyEmail(ctx, user)) return fail("forbidden", UNVERIFIED_MESSAGE);
+    const key = accountKey(user.id);
+    const lock = reserveAttempt(ctx, key);
+    if (!lock.ok) {
+      audit(ctx, { type: "login.locked", userId: user.id, meta: i.meta, data: { via: "login" } });
+      return lockedOut(lock);
+    }
+    const row = getTotp(ctx.sql, user.id);
+    // Replaced (asked again) or confirmed by a parallel request since it was read: this code is for a stale secret.
+    if (!row || row.secret !== pending.secret || row.confirmed_at !== null) return fail("conflict", "The enrollment changed; start again.");
+    const v = verifyTotp(totp, i.code!, ctx.now, ctx.settings.mfa.totp_drift_steps, row.last_step);
+    if (!v.ok) {
+      rateLimit(ctx, ipKey("fail", i.meta.ip), Number.MAX_SAFE_INTEGER, 3600);
+      audit(ctx, { type: "mfa.failure", userId: user.id, meta: i.meta, data: { via: "enroll" } });
+      return fail("invalid_credentials", "Invalid code.");
+    }
+    clearAttempts(ctx, key);
+    markConfirmed(ctx, user.id, v.step);
+    const codes = replaceRecoveryCodes(ctx, user.id);
+    consumeOneTimeToken(ctx, "mfa_challenge", i.mfaToken);
+    const amr = [...first, "otp"];
+    audit(ctx, { type: "mfa.enrolled", userId: user.id, meta: i.meta, data: { method: "totp", via: "login" } });
+    audit(ctx, { type: "login.success", userId: user.id, meta: i.meta, data: { amr, method: "totp" } });
+    return ok({ ...issue(ctx, user, secret, amr, i.meta, bound.passkey ?? null), codes });
+  });
+  await rt.commit(ctx);
+  if (!r.ok) return r;
+  const { codes, ...issued } = r.value;
+  return ok({ ...(await rt.respond(ctx, issued)), recovery_codes: codes });
 }
 
 /** A confirmed TOTP factor as read before a transaction: the sealed value and the opened secret. */

@@ -14,8 +14,8 @@ import { fail, ok, type Result } from "../../../src/errors.ts";
 import { audit } from "../audit.ts";
 import { beginWithToken } from "../bearer.ts";
 import type { RequestMeta, TenantCtx } from "../context.ts";
-import { logMessage, mustVerifyEmail, queueEmailVerification, UNVERIFIED_MESSAGE, type Message } from "../messages.ts";
-import { mfaChallenge } from "../mfa.ts";
+import { logMessage, mustVerifyEmail, queueEmailVerification, UNVERIFIED_MESSAGE } from "../messages.ts";
+import { secondFactor } from "../mfa.ts";
 import { consumeOneTimeToken, peekOneTimeToken } from "../one-time.ts";
 import { failureGate, newChallenge, optionsGate, passkeyAmr, prepareAssertion, settleAssertion } from "../passkeys/assertion.ts";
 import { assertionOptions, ceremonyError, readClientData, registrationOptions, verifyRegistration } from "../passkeys/ceremony.ts";
@@ -23,8 +23,8 @@ import { rpOf, type Rp } from "../passkeys/rp.ts";
 import { findByCredentialId, insertPasskey, listPasskeys, setUserHandle } from "../passkeys/store.ts";
 import type { Issued, Runtime, TokenResponse } from "../runtime.ts";
 import { checkLive } from "../tokens.ts";
-import { findUserByLogin, getUser, identifierTaken, insertUser, mfaEnabled } from "../users.ts";
-import { issue, limited, needsTurnstile } from "./auth.ts";
+import { findUserByLogin, getUser, identifierTaken, insertUser } from "../users.ts";
+import { issue, limited, needsTurnstile, type SignedUp } from "./auth.ts";
 
 type Allow = { id: string; transports: string[] }[];
 
@@ -87,7 +87,9 @@ export async function loginPasskey(rt: Runtime, i: { response: AuthenticationRes
     if (!user || !secret || user.status !== "active" || user.secret_version !== u0!.secret_version) return ceremonyError("unknown_credential");
     if (mustVerifyEmail(ctx, user)) return fail("forbidden", UNVERIFIED_MESSAGE);
     const amr = passkeyAmr(s.value.userVerified);
-    if (!s.value.userVerified && mfaEnabled(ctx.sql, user.id)) return mfaChallenge(ctx, user, amr, s.value.passkey.id);
+    // A user-verified passkey is two factors already; without user verification it is one.
+    const second = s.value.userVerified ? null : secondFactor(ctx, user, amr, { passkeyId: s.value.passkey.id });
+    if (second) return second;
     audit(ctx, { type: "login.success", userId: user.id, meta: i.meta, data: { method: "webauthn", amr, passkey: s.value.passkey.id } });
     return ok(issue(ctx, user, secret, amr, i.meta, s.value.passkey.id));
   });
@@ -203,7 +205,7 @@ export async function signupPasskey(rt: Runtime, i: SignupPasskeyInput): Promise
   const v = await verifyRegistration(rp, i.response, token);
   const id = newUserId();
   const secret = await rt.newSecret(id);
-  const r = rt.tx(ctx, (): Result<Issued & { message: Message | null }> => {
+  const r = rt.tx(ctx, (): Result<SignedUp> => {
     const gate = limited(ctx, "signup", i.meta.ip);
     if (!gate.ok) return gate;
     if (!consumeOneTimeToken(ctx, "webauthn_signup", token)) return ceremonyError("challenge");
@@ -216,11 +218,14 @@ export async function signupPasskey(rt: Runtime, i: SignupPasskeyInput): Promise
     audit(ctx, { type: "signup", userId: id, meta: i.meta, data: { via: "passkey" } });
     audit(ctx, { type: "passkey.added", userId: id, meta: i.meta, data: { passkey: pk.id, aaguid: pk.aaguid, user_verified: v.value.userVerified } });
     const message = ctx.settings.signup.require_email_verification ? queueEmailVerification(ctx, user) : null;
-    return ok({ ...issue(ctx, user, secret.bytes, passkeyAmr(v.value.userVerified), i.meta, pk.id), message });
+    const amr = passkeyAmr(v.value.userVerified);
+    const second = v.value.userVerified ? null : secondFactor(ctx, user, amr, { passkeyId: pk.id, signup: true });
+    return ok(second ? { enroll: second, message } : { ...issue(ctx, user, secret.bytes, amr, i.meta, pk.id), message });
   });
   await rt.commit(ctx);
   if (!r.ok) return r;
   logMessage(rt.bindings, ctx, r.value.message);
   rt.rememberSecret(id, 1, secret.bytes);
+  if ("enroll" in r.value) return r.value.enroll;
   return ok(await rt.respond(ctx, r.value));
 }

@@ -1,9 +1,9 @@
 /** @module Operations: the signed-in user: profile, sessions, linked identities, TOTP, step-up, email links, password reset, the events stream. */
 import type { ErrorCode } from "../../errors.ts";
-import { codeBody, emailBody, eventsQuery, loginMfaBody, oneTimeTokenBody, optionalPasswordBody, patchMeBody, reauthBody, resetBody } from "../../../schema/requests.ts";
+import { codeBody, emailBody, eventsQuery, loginMfaBody, mfaTokenBody, oneTimeTokenBody, optionalPasswordBody, patchMeBody, reauthBody, resetBody } from "../../../schema/requests.ts";
 import { TokenResponse, User } from "../../../schema/answers/common.ts";
 import { Empty } from "../../../schema/answers/auth.ts";
-import { EventTicket, IdentityList, RecoveryCodes, SessionList, TotpConfirmed, TotpEnrollment } from "../../../schema/answers/account.ts";
+import { EventTicket, IdentityList, MfaTokenResponse, RecoveryCodes, SessionList, TotpConfirmed, TotpEnrollment } from "../../../schema/answers/account.ts";
 import type { Operation } from "../operation.ts";
 
 const bearer = { kind: "bearer" } as const;
@@ -146,11 +146,26 @@ export const accountOperations: Operation[] = [
     tag: "mfa",
     summary: "Complete a sign-in with a second factor",
     description:
-      "After 401 `mfa_required`: its `mfa_token` and a TOTP code (six digits) or a recovery code, or a passkey assertion (`webauthn`) for `POST /login/mfa/webauthn/options`. A wrong code counts toward the account's lockout; the `mfa_token` survives it until it expires.",
+      "After 401 `mfa_required`: its `mfa_token` and a TOTP code (six digits) or a recovery code, or a passkey assertion (`webauthn`) for `POST /login/mfa/webauthn/options`. After 401 `mfa_enrollment_required` and `POST /login/mfa/totp`: a code of the new TOTP, which turns it on; the answer then carries its first ten `recovery_codes` (shown once), and anything but a six-digit code is 400 `invalid_request`. A wrong code counts toward the account's lockout; the `mfa_token` survives it until it expires.",
     security: { kind: "public" },
     body: { schema: loginMfaBody, example: { mfa_token: "mfa_…", code: "123456" } },
-    answers: { 200: { ...tokens, description: "Signed in: a new session.", example: { ...example.tokens, user: { ...example.user, mfa_enabled: true } } } },
-    errors: ["invalid_token", "invalid_credentials", "locked", "turnstile_required", "forbidden"],
+    answers: { 200: { description: "Signed in: a new session.", schema: MfaTokenResponse, headers: noStore, example: { ...example.tokens, user: { ...example.user, mfa_enabled: true } } } },
+    errors: ["invalid_token", "invalid_credentials", "locked", "turnstile_required", "forbidden", "conflict"],
+  },
+  {
+    id: "logInMfaEnrollTotp",
+    method: "post",
+    path: "/v1/{tenant}/login/mfa/totp",
+    tag: "mfa",
+    summary: "Add a TOTP during a sign-in the tenant requires a second factor for",
+    description:
+      "For the `mfa_token` of a 401 `mfa_enrollment_required` (the tenant's `mfa.required`, an account with no second factor): a new secret, pending until `POST /login/mfa` brings a code of it. Asking again replaces the pending secret. The token of an ordinary `mfa_required` is 401 `invalid_token` here.",
+    security: { kind: "public" },
+    body: { schema: mfaTokenBody, example: { mfa_token: "mfa_…" } },
+    answers: {
+      200: { description: "The pending secret.", schema: TotpEnrollment, headers: noStore, example: { secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", otpauth_uri: "otpauth://totp/Acme:ada%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Acme" } },
+    },
+    errors: ["invalid_token", "conflict"],
   },
   {
     id: "enrollTotp",
@@ -183,11 +198,11 @@ export const accountOperations: Operation[] = [
     path: "/v1/{tenant}/mfa/totp",
     tag: "mfa",
     summary: "Remove TOTP and the recovery codes",
-    description: INLINE_NOTE,
+    description: `${INLINE_NOTE} With the tenant's \`mfa.required\`, an active TOTP that is the account's only second factor (no passkey) cannot be removed: 403 \`forbidden\` (an operator can reset it).`,
     security: bearer,
     body: { schema: optionalPasswordBody, optional: true, example: { password: "correct horse battery staple" } },
     answers: { 204: { ...done, description: "Removed (pending or active)." } },
-    errors: [...INLINE_PASSWORD, "not_found"],
+    errors: [...INLINE_PASSWORD, "not_found", "forbidden"],
   },
   {
     id: "regenerateRecoveryCodes",
@@ -252,7 +267,7 @@ export const accountOperations: Operation[] = [
     security: { kind: "public" },
     body: { schema: oneTimeTokenBody, example: { token: "ml_…" } },
     answers: { 200: { ...tokens, description: "Signed in: a new session.", example: { ...example.tokens, user: example.user } } },
-    errors: ["invalid_token", "mfa_required", "forbidden"],
+    errors: ["invalid_token", "mfa_required", "mfa_enrollment_required", "forbidden"],
   },
   {
     id: "forgotPassword",

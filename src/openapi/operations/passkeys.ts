@@ -127,7 +127,7 @@ export const passkeyOperations: Operation[] = [
     security: { kind: "public" },
     body: { schema: passkeyLoginBody, example: { response: ASSERTION } },
     answers: { 200: { description: "Signed in: a new session.", schema: TokenResponse, headers: noStore } },
-    errors: ["invalid_credentials", "mfa_required", "forbidden"],
+    errors: ["invalid_credentials", "mfa_required", "mfa_enrollment_required", "forbidden"],
   },
   {
     id: "passkeyMfaOptions",

@@ -17,7 +17,9 @@ import { IdpConfirmPage } from "../../pages/idp.tsx";
 import { csrfValid } from "../../pages/csrf.ts";
 import { ErrorPage } from "../../pages/error.tsx";
 import { openFlow, type Flow } from "../../pages/flow.ts";
+import { withFlow } from "../../pages/layout.tsx";
 import { MessagePage } from "../../pages/message.tsx";
+import { RecoveryCodesPage } from "../../pages/mfa.tsx";
 import { loadPage, render } from "../../pages/render.ts";
 import { texts } from "../../pages/texts.ts";
 import { resumeAuthorize } from "../oauth/outcome.ts";
@@ -65,11 +67,17 @@ export const flowTarget = (f: { flow: Flow } | null): string[] => (f?.flow.param
  * "signed in" page; after a password (`offerPasskey`), an account without a passkey is
  * offered to add one there instead (an authorization request is not held up for it).
  */
-export async function completeSignIn(c: Context<AppEnv>, tokens: TokenResponse, f: { flow: Flow; token: string } | null, o: { offerPasskey?: boolean; federated?: boolean } = {}): Promise<Response> {
+export async function completeSignIn(c: Context<AppEnv>, tokens: TokenResponse, f: { flow: Flow; token: string } | null, o: { offerPasskey?: boolean; federated?: boolean; recoveryCodes?: string[] } = {}): Promise<Response> {
   const slug = c.get("slug");
   const cookie = newSessionCookie();
   const bound = unwrap(await c.get("tenant").bindBrowser({ refreshToken: tokens.refresh_token, cookieHash: cookie.hash, replaces: sessionCookieHash(c, slug) }));
   setSessionCookie(c, slug, cookie.value, (bound.expiresAt - clock.now()) / 1000);
+  // A factor added at this sign-in: its recovery codes, once, before going on (a link, so it works without JavaScript).
+  if (o.recoveryCodes) {
+    const page = await loadPage(c, f?.token ?? null);
+    const next = f ? withFlow(`${page.base}/oauth/authorize/continue`, f.token) : `${page.base}/pages/apps`;
+    return render(c, page, RecoveryCodesPage({ page, codes: o.recoveryCodes, next }));
+  }
   // An upstream identity waiting for this account's owner (flows/idp.ts): they have just signed in locally, so ask.
   const link = o.federated ? null : idpCookieValue(c, slug, "link");
   if (link) {

@@ -20,6 +20,7 @@ import { ErrorPage } from "../../pages/error.tsx";
 import { IdpExistsPage } from "../../pages/idp.tsx";
 import { MessagePage } from "../../pages/message.tsx";
 import { MfaPage } from "../../pages/mfa.tsx";
+import { enrollPage } from "./sign-in.ts";
 import { loadPage, render } from "../../pages/render.ts";
 import { texts } from "../../pages/texts.ts";
 import { resumeAuthorize } from "../oauth/outcome.ts";
@@ -64,6 +65,8 @@ async function callback(c: Context<AppEnv>, params: Record<string, string>): Pro
       const page = await loadPage(c, f?.token ?? null);
       return render(c, page, MfaPage({ page, mfaToken: r.mfaToken }), { formTargets: flowTarget(f) });
     }
+    case "mfa_enroll":
+      return enrollPage(c, f, r.mfaToken);
     case "link": {
       setIdpCookie(c, slug, "link", r.linkToken, LINK_COOKIE_S);
       const page = await loadPage(c, f?.token ?? null);

@@ -17,13 +17,12 @@ import { ConfirmLinkPage, type LinkKind } from "../../pages/confirm-link.tsx";
 import { EmailFormPage } from "../../pages/email-form.tsx";
 import { withFlow } from "../../pages/layout.tsx";
 import { MessagePage } from "../../pages/message.tsx";
-import { MfaPage } from "../../pages/mfa.tsx";
 import { loadPage, render } from "../../pages/render.ts";
 import { texts } from "../../pages/texts.ts";
 import { sessionCookieHash } from "../../pages/cookies.ts";
 import { emailRequest } from "../account.ts";
 import { completeSignIn, flowOf, PageRefusal, readForm } from "./common.ts";
-import { signInMessage, turnstileOf } from "./sign-in.ts";
+import { secondStepPage, signInMessage, turnstileOf } from "./sign-in.ts";
 import { turnstileFor } from "./turnstile.ts";
 
 export const linkPages = new Hono<AppEnv>();
@@ -89,10 +88,8 @@ linkPages.post("/pages/magic-link/verify", async (c) => {
   const b = await readForm(c, { token: s(128) });
   const r = (await c.get("tenant").verifyMagicLink({ token: b.token, meta: meta(c) })) as unknown as Result<TokenResponse>;
   if (r.ok) return completeSignIn(c, r.value, null);
-  if (r.error.code === "mfa_required") {
-    const page = await loadPage(c);
-    return render(c, page, MfaPage({ page, mfaToken: String(r.error.extra?.mfa_token ?? "") }));
-  }
+  const second = await secondStepPage(c, null, r.error);
+  if (second) return second;
   if (r.error.code === "invalid_token") throw new PageRefusal(texts.magicLink.invalid, 400, "invalid_token");
   throw new PageRefusal(signInMessage(r.error), 400, r.error.code);
 });

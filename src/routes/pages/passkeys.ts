@@ -17,6 +17,7 @@ import { passkeyCsp, type PasskeyCeremony } from "../../pages/passkey.tsx";
 import { PasskeysPage } from "../../pages/passkeys.tsx";
 import { loadPage, render } from "../../pages/render.ts";
 import { SignInPage } from "../../pages/sign-in.tsx";
+import { secondStepPage } from "./sign-in.ts";
 import { texts } from "../../pages/texts.ts";
 import { assertionOf, attestationOf } from "../passkeys.ts";
 import { completeSignIn, flowOf, flowTarget, readForm } from "./common.ts";
@@ -72,11 +73,8 @@ passkeyPages.post("/pages/sign-in/passkey", async (c) => {
   if (!response) return again(texts.passkey.failed, 400);
   const r = (await c.get("tenant").passkeyLogin({ response: assertionOf(response), meta: meta(c) })) as unknown as Result<TokenResponse>;
   if (r.ok) return completeSignIn(c, r.value, f);
-  if (r.error.code === "mfa_required") {
-    const page = await loadPage(c, f?.token ?? null);
-    const mfaToken = String(r.error.extra?.mfa_token ?? "");
-    return render(c, page, MfaPage({ page, mfaToken }), { formTargets: flowTarget(f) });
-  }
+  const second = await secondStepPage(c, f, r.error);
+  if (second) return second;
   return again(r.error.code === "rate_limited" ? texts.signIn.limited : r.error.code === "forbidden" ? texts.signIn.unverified : texts.passkey.failed, r.error.code === "rate_limited" ? 429 : 400);
 });
 

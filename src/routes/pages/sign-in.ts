@@ -9,7 +9,8 @@ import type { AppEnv } from "../../app-env.ts";
 import type { Failure, Result } from "../../errors.ts";
 import { meta } from "../../http/helpers.ts";
 import type { TokenResponse } from "../../../objects/tenant/runtime.ts";
-import { MfaPage } from "../../pages/mfa.tsx";
+import type { EnrolledTokenResponse } from "../../../objects/tenant/flows/mfa.ts";
+import { MfaEnrollPage, MfaPage } from "../../pages/mfa.tsx";
 import { loadPage, render } from "../../pages/render.ts";
 import { SignInPage } from "../../pages/sign-in.tsx";
 import { SignUpPage } from "../../pages/sign-up.tsx";
@@ -62,11 +63,35 @@ async function mfaPage(c: Context<AppEnv>, f: ReturnType<typeof flowOf>, mfaToke
   return render(c, page, MfaPage({ page, mfaToken, error, passkey }), { formTargets: flowTarget(f), scriptHashes: passkeyCsp(passkey) }, status);
 }
 
+/**
+ * The page that adds a TOTP at sign-in (the tenant requires a second factor): a new secret for
+ * the token, or (after a wrong code) the same one again, as the form carried it back.
+ */
+export async function enrollPage(c: Context<AppEnv>, f: ReturnType<typeof flowOf>, mfaToken: string, shown: { secret: string; otpauthUri: string } | null = null, error: string | null = null, status: 200 | 400 | 423 | 429 = 200): Promise<Response> {
+  const page = await loadPage(c, f?.token ?? null);
+  let enrollment = shown;
+  if (!enrollment) {
+    const e = (await c.get("tenant").loginEnrollTotp({ mfaToken, meta: meta(c) })) as unknown as Result<{ secret: string; otpauth_uri: string }>;
+    if (!e.ok) return render(c, page, SignInPage({ page, error: texts.mfa.expired, turnstile: turnstileFor(page.brand, "login") }), { formTargets: flowTarget(f), turnstile: !!turnstileFor(page.brand, "login") }, 400);
+    enrollment = { secret: e.value.secret, otpauthUri: e.value.otpauth_uri };
+  }
+  return render(c, page, MfaEnrollPage({ page, mfaToken, secret: enrollment.secret, otpauthUri: enrollment.otpauthUri, error }), { formTargets: flowTarget(f) }, status);
+}
+
+/** The page for a first factor's `mfa_required` or `mfa_enrollment_required`; null for any other failure. */
+export async function secondStepPage(c: Context<AppEnv>, f: ReturnType<typeof flowOf>, e: Failure): Promise<Response | null> {
+  const token = String(e.extra?.mfa_token ?? "");
+  if (e.code === "mfa_required") return mfaPage(c, f, token);
+  if (e.code === "mfa_enrollment_required") return enrollPage(c, f, token);
+  return null;
+}
+
 /** Renders what a first factor led to: the session (then onwards), the second-factor page, or the sign-in page with why. */
 async function afterFirstFactor(c: Context<AppEnv>, r: Result<TokenResponse>, f: ReturnType<typeof flowOf>, again: (error: string, status: 400 | 423 | 429) => Promise<Response>): Promise<Response> {
   // After a password, the page offers to add a passkey (common.ts).
   if (r.ok) return completeSignIn(c, r.value, f, { offerPasskey: true });
-  if (r.error.code === "mfa_required") return mfaPage(c, f, String(r.error.extra?.mfa_token ?? ""));
+  const second = await secondStepPage(c, f, r.error);
+  if (second) return second;
   if (r.error.code === "unavailable") throw new PageRefusal(texts.error.unavailable, 400, "unavailable");
   return again(signInMessage(r.error), statusOf(r.error));
 }
@@ -104,6 +129,21 @@ signInPages.post("/pages/sign-in/mfa", async (c) => {
   return mfaPage(c, f, b.mfa_token, error, statusOf(r.error));
 });
 
+const BASE32 = /^[A-Z2-7]{16,64}$/;
+
+signInPages.post("/pages/sign-in/mfa/enroll", async (c) => {
+  const b = await readForm(c, { mfa_token: s(128), code: s(64), secret: s(64), otpauth_uri: s(1024) });
+  const f = flowOf(c, b.flow);
+  const r = (await c.get("tenant").loginMfa({ mfaToken: b.mfa_token, code: b.code.replace(/\s+/g, ""), meta: meta(c) })) as unknown as Result<EnrolledTokenResponse>;
+  if (r.ok) return completeSignIn(c, r.value, f, { recoveryCodes: r.value.recovery_codes });
+  // A wrong code keeps the key the user has just added (only shown: the code is checked against Warden's copy).
+  const shown = BASE32.test(b.secret) && b.otpauth_uri.startsWith("otpauth://totp/") ? { secret: b.secret, otpauthUri: b.otpauth_uri } : null;
+  if (r.error.code === "invalid_credentials" || r.error.code === "invalid_request") return enrollPage(c, f, b.mfa_token, shown, texts.mfaEnroll.failed, 400);
+  if (r.error.code === "locked" || r.error.code === "rate_limited") return enrollPage(c, f, b.mfa_token, shown, signInMessage(r.error), statusOf(r.error));
+  const page = await loadPage(c, f?.token ?? null);
+  return render(c, page, SignInPage({ page, error: r.error.code === "forbidden" ? texts.signIn.unverified : texts.mfa.expired, turnstile: turnstileFor(page.brand, "login") }), { formTargets: flowTarget(f), turnstile: !!turnstileFor(page.brand, "login") }, 400);
+});
+
 signInPages.get("/pages/sign-up", async (c) => {
   const f = flowOf(c, c.req.query("flow"));
   const page = await loadPage(c, f?.token ?? null);
@@ -131,6 +171,7 @@ signInPages.post("/pages/sign-up", async (c) => {
     throw e;
   }
   if (r.ok) return completeSignIn(c, r.value, f);
+  if (r.error.code === "mfa_enrollment_required") return enrollPage(c, f, String(r.error.extra?.mfa_token ?? ""));
   if (r.error.code === "conflict") return again(texts.signUp.taken, 409);
   if (r.error.code === "forbidden") return again(texts.signUp.disabled, 400);
   return again(r.error.code === "password_policy" ? (r.error.message ?? texts.signUp.passwordRefused) : signInMessage(r.error), statusOf(r.error));
