@@ -126,8 +126,23 @@ export function createWardenApp(o: WardenAppOptions) {
     try {
       return await signedIn(call);
     } catch (e) {
-      if (!(e instanceof WardenError) || e.code !== "mfa_required" || typeof e.extra.mfa_token !== "string") throw e;
+      if (!(e instanceof WardenError) || (e.code !== "mfa_required" && e.code !== "mfa_enrollment_required") || typeof e.extra.mfa_token !== "string") throw e;
       const mfaToken = e.extra.mfa_token;
+      if (e.code === "mfa_enrollment_required") {
+        return {
+          status: "mfa_enrollment_required",
+          enroll: () => http.call<TotpEnrollment>("POST", "/login/mfa/totp", { body: { mfa_token: mfaToken } }),
+          complete: async (code: string) => {
+            let codes: string[] = [];
+            const done = await signedIn(async () => {
+              const r = await http.call<TokenResponse & { recovery_codes?: string[] }>("POST", "/login/mfa", { body: { mfa_token: mfaToken, code } });
+              codes = r.recovery_codes ?? [];
+              return r;
+            });
+            return { ...done, recoveryCodes: codes };
+          },
+        };
+      }
       return {
         status: "mfa_required",
         methods: Array.isArray(e.extra.methods) ? (e.extra.methods as string[]) : ["totp"],

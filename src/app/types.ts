@@ -140,6 +140,14 @@ export type SignInResult =
       complete(code: string): Promise<{ status: "signed_in"; session: Session }>;
       /** Finishes it with a passkey instead, when `methods` lists `webauthn` (a WebAuthn ceremony in this browser). */
       completeWithPasskey(): Promise<{ status: "signed_in"; session: Session }>;
+    }
+  | {
+      /** The tenant requires a second factor and the account has none yet (its `mfa.required`). */
+      status: "mfa_enrollment_required";
+      /** A new TOTP secret for this sign-in (`POST /login/mfa/totp`): show `otpauth_uri` as a QR code, or `secret` to type in. Again: a new secret. */
+      enroll(): Promise<TotpEnrollment>;
+      /** A code of that authenticator turns the factor on and signs in; `recoveryCodes` are its first ten, shown once. */
+      complete(code: string): Promise<{ status: "signed_in"; session: Session; recoveryCodes: string[] }>;
     };
 
 /**

@@ -129,6 +129,7 @@ describe("mfa.required", () => {
     expect(await count(t, "mfa_totp", "confirmed_at IS NOT NULL")).toBe(0);
   });
 
+  // ASVS 6.3.3
   it("sign-up creates the account and answers mfa_enrollment_required; the first session comes with the TOTP, even before the email is verified", async () => {
     const t = await newTenant({ ...DELIVERY, ...REQUIRED, signup: { require_email_verification: true } });
     const email = `${uniq("u")}@example.com`;
@@ -149,6 +150,7 @@ describe("mfa.required", () => {
     expectError(again, 403, "forbidden");
   });
 
+  // ASVS 6.3.3
   it("6.3.4 a magic link is one factor too: it ends in mfa_enrollment_required, then amr is [email, otp]", async () => {
     const { t, email, access } = await tenantWithUser();
     await verifyOwnEmail(out, t, email, access);
@@ -161,6 +163,7 @@ describe("mfa.required", () => {
     expect(claims(r.body.access_token).amr).toEqual(["email", "otp"]);
   });
 
+  // ASVS 6.3.3
   it("a user-verified passkey signs in alone; one without user verification, or a password, asks for a second factor", async () => {
     const { t, email, access } = await tenantWithUser();
     const auth = new SoftAuthenticator();

@@ -34,6 +34,25 @@ test("sign-in with a second factor: mfa_required, then complete(code) signs in",
   app.close();
 });
 
+test("a tenant that requires a second factor: mfa_enrollment_required, enroll() for the secret, complete(code) signs in with the recovery codes", async () => {
+  const { warden, app } = setup();
+  warden.enrollment = true;
+  const r = await app.signUp({ email: "a@example.com", password: "pw" });
+  assert.equal(r.status, "mfa_enrollment_required");
+  if (r.status !== "mfa_enrollment_required") return;
+  assert.equal(await app.session(), null);
+  const e = await r.enroll();
+  assert.equal(e.secret, warden.pendingSecret);
+  assert.ok(e.otpauth_uri.startsWith("otpauth://totp/"));
+  await assert.rejects(r.complete("000000"), { code: "invalid_credentials", status: 401 });
+  assert.equal(await app.session(), null);
+  const done = await r.complete("654321");
+  assert.equal(done.status, "signed_in");
+  assert.deepEqual(done.recoveryCodes, ["aaaa-bbbb-cccc", "dddd-eeee-ffff"]);
+  assert.equal((await app.session())?.session_id, done.session.session_id);
+  app.close();
+});
+
 test("wrong credentials are a WardenError and leave no session", async () => {
   const { app } = setup();
   await assert.rejects(app.signIn({ login: "a", password: "nope" }), { name: "WardenError", code: "invalid_credentials" });

@@ -33,6 +33,10 @@ export class FakeWarden {
   graceMs = 10_000;
   ver = 1;
   mfa = false;
+  /** The tenant requires a second factor and the account has none: `mfa_enrollment_required`. */
+  enrollment = false;
+  /** The secret `POST /login/mfa/totp` handed out last (its code is "654321" here). */
+  pendingSecret: string | null = null;
   /** Requests that reached it: `POST /refresh` and so on. */
   readonly hits: string[] = [];
   /** Make the next answers of a route fail: a status, or "network" (fetch rejects). */
@@ -111,9 +115,20 @@ export class FakeWarden {
       case "POST /signup": {
         if (body.password !== "pw") return err(401, "invalid_credentials");
         if (this.mfa) return err(401, "mfa_required", { mfa_token: "mfa1", methods: ["totp"] });
+        if (this.enrollment) return err(401, "mfa_enrollment_required", { mfa_token: "enr1", methods: ["totp"] });
         return json(route === "POST /signup" ? 201 : 200, this.tokenResponse(this.newSession()));
       }
+      case "POST /login/mfa/totp":
+        if (body.mfa_token !== "enr1") return err(401, "invalid_token");
+        this.pendingSecret = `JBSWY3DPEHPK3PXP${++this.#n}`;
+        return json(200, { secret: this.pendingSecret, otpauth_uri: `otpauth://totp/T:a?secret=${this.pendingSecret}` });
       case "POST /login/mfa":
+        if (body.mfa_token === "enr1") {
+          if (!this.pendingSecret) return err(400, "invalid_request");
+          if (body.code !== "654321") return err(401, "invalid_credentials");
+          this.mfa = true;
+          return json(200, { ...this.tokenResponse(this.newSession()), recovery_codes: ["aaaa-bbbb-cccc", "dddd-eeee-ffff"] });
+        }
         return body.mfa_token === "mfa1" && body.code === "123456" ? json(200, this.tokenResponse(this.newSession())) : err(401, "invalid_credentials");
       case "POST /refresh": {
         for (const s of this.sessions.values()) {
