@@ -155,12 +155,11 @@ export async function loginMfa(rt: Runtime, i: LoginMfaInput): Promise<Result<To
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
-  const invalid = () => fail("invalid_token", "The MFA token is invalid, expired or already used.");
   const ch = peekOneTimeToken(ctx.sql, "mfa_challenge", i.mfaToken, ctx.now);
   const u0 = ch?.user_id ? getUser(ctx.sql, ch.user_id) : null;
-  if (!ch || !u0) return invalid();
+  if (!ch || !u0) return invalidMfaToken();
   const secret = await rt.userSecret(u0);
-  const bound = JSON.parse(ch.data ?? "{}") as { ver?: number; amr?: string[]; passkey?: string } & Partial<EnrollmentBinding>;
+  const bound = JSON.parse(ch.data ?? "{}") as Bound;
   if (bound.enroll) return finishEnrollment(rt, ctx, i, u0, secret, bound);
   let passkey: Prepared | null = null;
   if (i.webauthn) {
@@ -172,13 +171,8 @@ export async function loginMfa(rt: Runtime, i: LoginMfaInput): Promise<Result<To
   }
   const totp = passkey ? null : await openTotp(rt, ctx, u0.id);
   const r = rt.tx(ctx, (): Result<Issued> => {
-    if (!peekOneTimeToken(ctx.sql, "mfa_challenge", i.mfaToken, ctx.now)) return invalid();
-    const user = getUser(ctx.sql, u0.id);
-    // Bound to the secret version at the first factor: a password change or revocation since kills it.
-    if (!user || user.status !== "active" || user.secret_version !== bound.ver || user.secret_version !== u0.secret_version) {
-      consumeOneTimeToken(ctx, "mfa_challenge", i.mfaToken);
-      return invalid();
-    }
+    const user = challengedUser(ctx, i.mfaToken, u0, bound);
+    if (!user) return invalidMfaToken();
     const first = bound.amr ?? ["pwd"];
     if (!first.includes("email") && mustVerifyEmail(ctx, user)) return fail("forbidden", UNVERIFIED_MESSAGE);
     let amr: string[];
@@ -205,6 +199,24 @@ export async function loginMfa(rt: Runtime, i: LoginMfaInput): Promise<Result<To
   return ok(await rt.respond(ctx, r.value));
 }
 
+/** What an `mfa_challenge` token binds: the secret version and `amr` of the first factor, its passkey, and whether it is an enrollment. */
+type Bound = { ver?: number; amr?: string[]; passkey?: string } & Partial<EnrollmentBinding>;
+
+const invalidMfaToken = () => fail("invalid_token", "The MFA token is invalid, expired or already used.");
+
+/**
+ * Inside the transaction: the challenge's user, while its token is unspent and the user is
+ * active at the secret version of the first factor (a password change or a revocation since
+ * kills the token, which is then spent). Null when it is not.
+ */
+function challengedUser(ctx: TenantCtx, mfaToken: string, u0: UserRow, bound: Bound): UserRow | null {
+  if (!peekOneTimeToken(ctx.sql, "mfa_challenge", mfaToken, ctx.now)) return null;
+  const user = getUser(ctx.sql, u0.id);
+  if (user && user.status === "active" && user.secret_version === bound.ver && user.secret_version === u0.secret_version) return user;
+  consumeOneTimeToken(ctx, "mfa_challenge", mfaToken);
+  return null;
+}
+
 /** What `POST /login/mfa` answers after an enrollment: the token response and the new factor's first recovery codes (shown once). */
 export type EnrolledTokenResponse = TokenResponse & { recovery_codes: string[] };
 
@@ -217,21 +229,15 @@ export async function loginEnrollTotp(rt: Runtime, i: { mfaToken: string; meta: 
   const b = await rt.begin();
   if (!b.ok) return b;
   const ctx = b.value;
-  const invalid = () => fail("invalid_token", "The MFA token is invalid, expired or already used.");
   const ch = peekOneTimeToken(ctx.sql, "mfa_challenge", i.mfaToken, ctx.now);
   const u0 = ch?.user_id ? getUser(ctx.sql, ch.user_id) : null;
-  const bound = JSON.parse(ch?.data ?? "{}") as { ver?: number } & Partial<EnrollmentBinding>;
-  if (!ch || !u0 || !bound.enroll) return invalid();
+  const bound = JSON.parse(ch?.data ?? "{}") as Bound;
+  if (!ch || !u0 || !bound.enroll) return invalidMfaToken();
   const secret = generateTotpSecret();
   const sealed = await rt.sealer.seal(secret, "totp-secret", ctx.slug, u0.id);
   const r = rt.tx(ctx, (): Result<string> => {
-    if (!peekOneTimeToken(ctx.sql, "mfa_challenge", i.mfaToken, ctx.now)) return invalid();
-    const user = getUser(ctx.sql, u0.id);
-    // Bound to the secret version at the first factor, as a challenge is: a revocation since kills it.
-    if (!user || user.status !== "active" || user.secret_version !== bound.ver || user.secret_version !== u0.secret_version) {
-      consumeOneTimeToken(ctx, "mfa_challenge", i.mfaToken);
-      return invalid();
-    }
+    const user = challengedUser(ctx, i.mfaToken, u0, bound);
+    if (!user) return invalidMfaToken();
     if (getTotp(ctx.sql, user.id)?.confirmed_at != null) return fail("conflict", "TOTP is already enabled; sign in again.");
     putPendingTotp(ctx, user.id, sealed);
     return ok(user.email ?? user.username ?? user.id);
@@ -247,38 +253,18 @@ export async function loginEnrollTotp(rt: Runtime, i: { mfaToken: string; meta: 
  * with `otp` added to the first factor's `amr`. Recovery codes and passkeys cannot answer an
  * enrollment: the user has neither yet.
  */
-async function finishEnrollment(rt: Runtime, ctx: TenantCtx, i: LoginMfaInput, u0: UserRow, secret: Uint8Array, bound: { ver?: number; amr?: string[]; passkey?: string } & Partial<EnrollmentBinding>): Promise<Result<EnrolledTokenResponse>> {
-  const invalid = () => fail("invalid_token", "The MFA token is invalid, expired or already used.");
+async function finishEnrollment(rt: Runtime, ctx: TenantCtx, i: LoginMfaInput, u0: UserRow, secret: Uint8Array, bound: Bound): Promise<Result<EnrolledTokenResponse>> {
   if (i.webauthn || !/^[0-9]{6}$/.test(i.code ?? "")) return fail("invalid_request", "Enter a six-digit code of the new authenticator.", { details: [{ path: "code", code: "invalid_code", message: "a six-digit TOTP code" }] });
   const pending = getTotp(ctx.sql, u0.id);
   if (!pending || pending.confirmed_at !== null) return fail("invalid_request", "No TOTP is being added; start with POST /login/mfa/totp.");
-  const totp = await rt.sealer.open(pending.secret, "totp-secret", ctx.slug, u0.id);
+  const totp: OpenedTotp = { sealed: pending.secret, secret: await rt.sealer.open(pending.secret, "totp-secret", ctx.slug, u0.id) };
   const r = rt.tx(ctx, (): Result<Issued & { codes: string[] }> => {
-    if (!peekOneTimeToken(ctx.sql, "mfa_challenge", i.mfaToken, ctx.now)) return invalid();
-    const user = getUser(ctx.sql, u0.id);
-    if (!user || user.status !== "active" || user.secret_version !== bound.ver || user.secret_version !== u0.secret_version) {
-      consumeOneTimeToken(ctx, "mfa_challenge", i.mfaToken);
-      return invalid();
-    }
+    const user = challengedUser(ctx, i.mfaToken, u0, bound);
+    if (!user) return invalidMfaToken();
     const first = bound.amr ?? ["pwd"];
     if (!bound.signup && !first.includes("email") && mustVerifyEmail(ctx, user)) return fail("forbidden", UNVERIFIED_MESSAGE);
-    const key = accountKey(user.id);
-    const lock = reserveAttempt(ctx, key);
-    if (!lock.ok) {
-      audit(ctx, { type: "login.locked", userId: user.id, meta: i.meta, data: { via: "login" } });
-      return lockedOut(lock);
-    }
-    const row = getTotp(ctx.sql, user.id);
-    // Replaced (asked again) or confirmed by a parallel request since it was read: this code is for a stale secret.
-    if (!row || row.secret !== pending.secret || row.confirmed_at !== null) return fail("conflict", "The enrollment changed; start again.");
-    const v = verifyTotp(totp, i.code!, ctx.now, ctx.settings.mfa.totp_drift_steps, row.last_step);
-    if (!v.ok) {
-      rateLimit(ctx, ipKey("fail", i.meta.ip), Number.MAX_SAFE_INTEGER, 3600);
-      audit(ctx, { type: "mfa.failure", userId: user.id, meta: i.meta, data: { via: "enroll" } });
-      return fail("invalid_credentials", "Invalid code.");
-    }
-    clearAttempts(ctx, key);
-    markConfirmed(ctx, user.id, v.step);
+    const m = proveSecondFactor(ctx, user, totp, i.code!, { via: "enroll", meta: i.meta, enrolling: true });
+    if (!m.ok) return m;
     const codes = replaceRecoveryCodes(ctx, user.id);
     consumeOneTimeToken(ctx, "mfa_challenge", i.mfaToken);
     const amr = [...first, "otp"];
@@ -311,7 +297,7 @@ export async function openTotp(rt: Runtime, ctx: TenantCtx, userId: string): Pro
  * code (spent). A failure is audited `mfa.failure` and counted for the IP; a success clears
  * the account's counter. `totp` must still be the factor the transaction sees.
  */
-export function proveSecondFactor(ctx: TenantCtx, user: UserRow, totp: OpenedTotp | null, code: string, o: { via: string; meta: RequestMeta; sessionId?: string }): Result<"totp" | "recovery_code"> {
+export function proveSecondFactor(ctx: TenantCtx, user: UserRow, totp: OpenedTotp | null, code: string, o: { via: string; meta: RequestMeta; sessionId?: string; enrolling?: boolean }): Result<"totp" | "recovery_code"> {
   const key = accountKey(user.id);
   const lock = reserveAttempt(ctx, key);
   if (!lock.ok) {
@@ -320,11 +306,12 @@ export function proveSecondFactor(ctx: TenantCtx, user: UserRow, totp: OpenedTot
   }
   const row = getTotp(ctx.sql, user.id);
   let method: "totp" | "recovery_code" | null = null;
-  if (totp && row && row.confirmed_at !== null && row.secret === totp.sealed) {
+  // Enrolling, the pending factor (a code of it turns it on); else the active one. Replaced since it was read: no code of it counts.
+  if (totp && row && (row.confirmed_at === null) === !!o.enrolling && row.secret === totp.sealed) {
     if (/^[0-9]{6}$/.test(code)) {
       const v = verifyTotp(totp.secret, code, ctx.now, ctx.settings.mfa.totp_drift_steps, row.last_step);
-      if (v.ok) (useTotpStep(ctx, user.id, v.step), (method = "totp"));
-    } else if (useRecoveryCode(ctx, user.id, code)) {
+      if (v.ok) ((o.enrolling ? markConfirmed : useTotpStep)(ctx, user.id, v.step), (method = "totp"));
+    } else if (!o.enrolling && useRecoveryCode(ctx, user.id, code)) {
       method = "recovery_code";
     }
   }
