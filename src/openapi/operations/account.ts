@@ -9,6 +9,8 @@ import type { Operation } from "../operation.ts";
 const bearer = { kind: "bearer" } as const;
 const noStore = { "Cache-Control": "no-store" };
 const tokens = { description: "A token response for the session.", schema: TokenResponse, headers: noStore };
+/** A new TOTP secret, pending until a code of it arrives (`POST /mfa/totp`, `POST /login/mfa/totp`). */
+const pendingTotp = { description: "The pending secret.", schema: TotpEnrollment, headers: noStore, example: { secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", otpauth_uri: "otpauth://totp/Acme:ada%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Acme" } };
 const done = { description: "Done.", headers: noStore };
 const accepted = { description: "Accepted.", schema: Empty, example: {}, headers: noStore };
 const turnstile = { "cf-turnstile-response": { description: "A Turnstile token, when the tenant requires one (`turnstile` setting) or after repeated failures." } };
@@ -163,7 +165,7 @@ export const accountOperations: Operation[] = [
     security: { kind: "public" },
     body: { schema: mfaTokenBody, example: { mfa_token: "mfa_…" } },
     answers: {
-      200: { description: "The pending secret.", schema: TotpEnrollment, headers: noStore, example: { secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", otpauth_uri: "otpauth://totp/Acme:ada%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Acme" } },
+      200: pendingTotp,
     },
     errors: ["invalid_token", "conflict"],
   },
@@ -176,7 +178,7 @@ export const accountOperations: Operation[] = [
     description: `A new secret (RFC 6238), pending until confirmed; enrolling again before confirming replaces it. An active factor must be disabled first (409 \`conflict\`). ${STEP_UP_NOTE}`,
     security: bearer,
     answers: {
-      200: { description: "The pending secret.", schema: TotpEnrollment, headers: noStore, example: { secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", otpauth_uri: "otpauth://totp/Acme:ada%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Acme" } },
+      200: pendingTotp,
     },
     errors: [...STEP_UP, "conflict"],
   },
