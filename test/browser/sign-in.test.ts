@@ -2,7 +2,8 @@
 /**
  * @module A real browser (Debian's chromium, driven by playwright-core) on the hosted pages of
  * the server as `npm start` runs it: password, then TOTP, then consent, landing on the
- * client's loopback redirect with a code that openid-client exchanges. Chromium enforces the
+ * client's loopback redirect with a code that openid-client exchanges (and, for a tenant that
+ * requires a second factor, adding a TOTP on the page). Chromium enforces the
  * pages' CSP for real (form-action on the redirect after a POST, no inline script). Never
  * skipped: without chromium the test fails and says how to install it.
  */
@@ -71,6 +72,61 @@ test("password, TOTP and consent in chromium end at the client's redirect with a
   assert.equal(cb.searchParams.get("iss"), issuer);
   const tokens = await oidc.authorizationCodeGrant(config, cb, { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true });
   assert.equal(tokens.claims()!.email, email);
+  assert.deepEqual(tokens.claims()!.amr, ["pwd", "otp"]);
+  assert.deepEqual(violations.filter((v) => /Content Security Policy/i.test(v)), [], "no CSP violations");
+});
+
+test("a tenant that requires a second factor: chromium adds a TOTP on the sign-in page, sees the recovery codes, and goes on to the client", { timeout: 180_000 }, async () => {
+  const slug = `bm${Date.now().toString(36)}`;
+  await adminCall(server, "POST", "/tenants", { slug, name: "Required Co", settings: { password: { hash: "pbkdf2-sha256" }, mfa: { required: true } } });
+  const issuer = `${server.url}/v1/${slug}`;
+  const email = "ada@example.com";
+  // Sign-up creates the account; its first session waits for a second factor.
+  const r = await fetch(`${issuer}/signup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password: PASSWORD }) });
+  assert.equal(r.status, 401);
+  assert.equal(((await r.json()) as { error: { code: string } }).error.code, "mfa_enrollment_required");
+
+  let arrived: URL | null = null;
+  const rp = createServer((req, res) => {
+    const u = new URL(req.url!, `http://${req.headers.host}`);
+    if (u.pathname === "/cb") arrived = u;
+    res.end("done");
+  });
+  await new Promise<void>((done) => rp.listen(0, "127.0.0.1", done));
+  const redirectUri = `http://127.0.0.1:${(rp.address() as AddressInfo).port}/cb`;
+  const client = await adminCall(server, "POST", `/tenants/${slug}/clients`, { client_name: "Required App", redirect_uris: ["http://127.0.0.1/cb"], token_endpoint_auth_method: "none" });
+  const config = await oidc.discovery(new URL(issuer), client.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: redirectUri, scope: "openid email", code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", state });
+
+  const browser = await launchChromium();
+  const violations: string[] = [];
+  let codes: string[] = [];
+  try {
+    const page = await (await browser.newContext()).newPage();
+    page.on("console", (m) => m.type() === "error" && violations.push(m.text()));
+    await page.goto(url.href);
+    await page.getByLabel("Email or username").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    // The key as a person reads it off the page, in groups of four.
+    const key = (await page.locator("#totp-secret").textContent())!.replace(/\s+/g, "");
+    assert.ok((await page.getByRole("link", { name: /authenticator app/ }).getAttribute("href"))!.startsWith("otpauth://totp/"));
+    await page.getByLabel("Code").fill(hotp(base32Decode(key), totpStep(Date.now())));
+    await page.getByRole("button", { name: "Verify and sign in" }).click();
+    await page.getByText("Save your recovery codes").waitFor();
+    codes = await page.locator("#recovery-codes code").allTextContents();
+    await page.getByRole("link", { name: "Continue" }).click();
+    await page.getByText("Required App wants to access your account").waitFor();
+    await Promise.all([page.waitForURL((u) => u.pathname === "/cb"), page.getByRole("button", { name: "Allow" }).click()]);
+  } finally {
+    await browser.close();
+    rp.close();
+  }
+  assert.equal(codes.length, 10);
+  assert.ok(arrived, "the browser reached the client's redirect URI");
+  const tokens = await oidc.authorizationCodeGrant(config, arrived as URL, { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true });
   assert.deepEqual(tokens.claims()!.amr, ["pwd", "otp"]);
   assert.deepEqual(violations.filter((v) => /Content Security Policy/i.test(v)), [], "no CSP violations");
 });
